@@ -1,0 +1,374 @@
+"""Validate loaded documents into a frozen, indexed catalog of AIM objects.
+
+The input tree *is* the cluster (aimctl.md §3): every lookup the operator would make against the API
+server is answered from here, through indexes built once (no scans per service).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from aimctl.errors import Diagnostic, Severity
+from aimctl.loader import LoadedDocument
+from aimctl.model import AIM_GROUP, AIM_KINDS, CLUSTER_SCOPED_KINDS
+from aimctl.provenance import FieldPath, ResourceKey
+
+__all__ = ["Catalog", "Entry", "build_catalog", "check_references", "validation_diagnostics"]
+
+T = TypeVar("T")
+
+_SECRET_HINT = (
+    "reference secrets instead (env valueFrom.secretKeyRef, imagePullSecrets) or use a "
+    "SealedSecret/ExternalSecret kind"
+)
+# Core kinds without a namespace; every other pass-through kind is treated as namespaced.
+_CLUSTER_SCOPED_CORE = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "StorageClass",
+        "PriorityClass",
+        "IngressClass",
+        "GatewayClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "APIService",
+        "RuntimeClass",
+        "CSIDriver",
+        "ClusterTriggerAuthentication",
+        "ClusterServingRuntime",
+        "ClusterStorageContainer",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[T]):
+    """A validated object with its identity and the document it came from."""
+
+    key: ResourceKey
+    obj: T
+    file: str
+    doc: int
+    raw: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Catalog:
+    """Every input object by kind, with the indexes resolution needs."""
+
+    by_key: dict[ResourceKey, Entry[Any]] = field(default_factory=dict)
+    passthrough: list[Entry[dict[str, Any]]] = field(default_factory=list)
+    _by_kind: dict[str, list[Entry[Any]]] = field(default_factory=lambda: defaultdict(list))
+    _templates_by_model: dict[tuple[str | None, str], list[Entry[Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    _models_by_image: dict[str, list[Entry[Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def add(self, entry: Entry[Any]) -> None:
+        self.by_key[entry.key] = entry
+        self._by_kind[entry.key.kind].append(entry)
+        spec = getattr(entry.obj, "spec", None)
+        if entry.key.kind in ("AIMServiceTemplate", "AIMClusterServiceTemplate") and spec:
+            self._templates_by_model[(entry.key.namespace, spec.model_name)].append(entry)
+        if entry.key.kind in ("AIMModel", "AIMClusterModel") and spec:
+            self._models_by_image[spec.image].append(entry)
+
+    def get(self, kind: str, namespace: str | None, name: str) -> Entry[Any] | None:
+        return self.by_key.get(ResourceKey(kind, namespace, name))
+
+    def of_kind(self, kind: str) -> list[Entry[Any]]:
+        """Objects of one kind in (namespace, name) order."""
+        return sorted(self._by_kind.get(kind, []), key=lambda e: (e.key.namespace or "", e.key.name))
+
+    def templates_for_model(self, namespace: str | None, model_name: str) -> list[Entry[Any]]:
+        """Namespace templates (namespace given) or cluster templates (None) naming ``model_name``."""
+        found = self._templates_by_model.get((namespace, model_name), [])
+        return sorted(found, key=lambda e: e.key.name)
+
+    def models_with_image(self, image: str) -> list[Entry[Any]]:
+        return sorted(
+            self._models_by_image.get(image, []),
+            key=lambda e: (e.key.kind, e.key.namespace or "", e.key.name),
+        )
+
+    def namespaces_used(self) -> set[str]:
+        return {k.namespace for k in self.by_key if k.namespace is not None}
+
+
+def _api_group(api_version: str) -> str:
+    return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+
+def _clean_loc(data: Any, loc: tuple[int | str, ...], kind: str) -> FieldPath:
+    """Map a pydantic error location onto the document's own field path (drop union tags)."""
+    out: list[str | int] = []
+    current = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(current, dict) and isinstance(part, str):
+            if part in current:
+                out.append(part)
+                current = current[part]
+            elif last or kind in ("missing", "extra_forbidden"):
+                out.append(part)
+                current = None
+            continue
+        if isinstance(current, list) and isinstance(part, int):
+            out.append(part)
+            current = current[part] if 0 <= part < len(current) else None
+            continue
+    return tuple(out)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def _message(err: Any, path: FieldPath) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field (not in the CRD schema)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind.endswith("_type") or kind in ("model_type", "dict_type", "list_type"):
+        got = err.get("input")
+        msg = f"{msg}, got {_describe(got)}"
+        if isinstance(got, bool) and kind == "string_type":
+            msg += " (YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans: quote it)"
+    return msg
+
+
+def validation_diagnostics(
+    exc: ValidationError, doc: LoadedDocument, key: ResourceKey | None, code: str = "E_SCHEMA"
+) -> list[Diagnostic]:
+    """One diagnostic per pydantic error, located by field path in the document."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[FieldPath, str]] = set()
+    for err in exc.errors():
+        path = _clean_loc(doc.data, tuple(err["loc"]), err["type"])
+        message = _message(err, path)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        out.append(
+            Diagnostic(code, message, file=doc.file, doc=doc.index, field=path, resource=key)
+        )
+    return out
+
+
+def _identity(doc: LoadedDocument) -> tuple[str, str, Any, Any, list[Diagnostic]]:
+    data = doc.data
+    problems: list[Diagnostic] = []
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    for fld, value in (("apiVersion", api_version), ("kind", kind)):
+        if not isinstance(value, str) or not value:
+            problems.append(_doc_diag(doc, (fld,), "required field is missing or not a string"))
+    if not isinstance(meta, dict):
+        problems.append(_doc_diag(doc, ("metadata",), "required field is missing or not a mapping"))
+    elif not isinstance(name, str) or not name:
+        problems.append(_doc_diag(doc, ("metadata", "name"), "required field is missing or not a string"))
+    if namespace is not None and not isinstance(namespace, str):
+        problems.append(_doc_diag(doc, ("metadata", "namespace"), "must be a string"))
+    return str(api_version), str(kind), name, namespace, problems
+
+
+def _doc_diag(
+    doc: LoadedDocument, path: FieldPath, message: str, code: str = "E_SCHEMA",
+    key: ResourceKey | None = None,
+) -> Diagnostic:
+    return Diagnostic(code, message, file=doc.file, doc=doc.index, field=path, resource=key)
+
+
+def _with_namespace(data: dict[str, Any], namespace: str) -> dict[str, Any]:
+    meta = dict(data["metadata"])
+    meta["namespace"] = namespace
+    return {**data, "metadata": meta}
+
+
+def build_catalog(
+    documents: Iterable[LoadedDocument], default_namespace: str = "default"
+) -> tuple[Catalog, list[Diagnostic]]:
+    """Validate every document; reject Secrets, scope errors and duplicates (naming both places)."""
+    catalog = Catalog()
+    problems: list[Diagnostic] = []
+    for doc in documents:
+        api_version, kind, name, namespace, issues = _identity(doc)
+        if issues:
+            problems.extend(issues)
+            continue
+        group = _api_group(api_version)
+        if kind == "Secret" and group == "":
+            key = ResourceKey("Secret", namespace or default_namespace, name)
+            problems.append(
+                Diagnostic(
+                    "E_SECRET_REFUSED",
+                    "Secret objects are refused: secret values must never reach rendered output",
+                    file=doc.file, doc=doc.index, resource=key, hint=_SECRET_HINT,
+                )
+            )
+            continue
+        if group == AIM_GROUP:
+            entry, diags = _validate_aim(doc, api_version, kind, name, namespace, default_namespace)
+        else:
+            entry, diags = _passthrough(doc, api_version, kind, name, namespace, default_namespace)
+        problems.extend(diags)
+        if entry is None:
+            continue
+        previous = catalog.by_key.get(entry.key)
+        if previous is not None:
+            problems.append(
+                Diagnostic(
+                    "E_DUPLICATE",
+                    f"duplicate object: {entry.key} is also defined in {previous.file} "
+                    f"(document {previous.doc + 1})",
+                    file=doc.file, doc=doc.index, field=("metadata", "name"), resource=entry.key,
+                )
+            )
+            continue
+        if isinstance(entry.obj, dict):
+            catalog.passthrough.append(entry)
+            catalog.by_key[entry.key] = entry
+        else:
+            catalog.add(entry)
+    return catalog, problems
+
+
+def _validate_aim(
+    doc: LoadedDocument, api_version: str, kind: str, name: str, namespace: str | None,
+    default_namespace: str,
+) -> tuple[Entry[Any] | None, list[Diagnostic]]:
+    model_cls: type[BaseModel] | None = AIM_KINDS.get(kind)
+    cluster = kind in CLUSTER_SCOPED_KINDS
+    key = ResourceKey(kind, None if cluster else (namespace or default_namespace), name)
+    if model_cls is None:
+        return None, [_doc_diag(doc, ("kind",), f"unknown AIM kind {kind!r}", "E_UNKNOWN_KIND", key)]
+    if cluster and namespace is not None:
+        return None, [
+            _doc_diag(
+                doc, ("metadata", "namespace"),
+                f"{kind} is cluster-scoped and must not have a namespace", "E_SCOPE", key,
+            )
+        ]
+    data = doc.data if cluster or namespace else _with_namespace(doc.data, default_namespace)
+    try:
+        obj = model_cls.model_validate(data)
+    except ValidationError as exc:
+        return None, validation_diagnostics(exc, doc, key)
+    return Entry(key, obj, doc.file, doc.index, data), []
+
+
+def _passthrough(
+    doc: LoadedDocument, api_version: str, kind: str, name: str, namespace: str | None,
+    default_namespace: str,
+) -> tuple[Entry[Any] | None, list[Diagnostic]]:
+    cluster = kind in _CLUSTER_SCOPED_CORE
+    if cluster and namespace is not None:
+        key = ResourceKey(kind, None, name)
+        return None, [
+            _doc_diag(
+                doc, ("metadata", "namespace"),
+                f"{kind} is cluster-scoped and must not have a namespace", "E_SCOPE", key,
+            )
+        ]
+    ns = None if cluster else (namespace or default_namespace)
+    group = _api_group(api_version)
+    key = ResourceKey(f"{kind}.{group}" if group else kind, ns, name)
+    data = doc.data if cluster or namespace else _with_namespace(doc.data, default_namespace)
+    return Entry(key, data, doc.file, doc.index, data), []
+
+
+def _ref_warning(entry: Entry[Any], path: FieldPath, message: str) -> Diagnostic:
+    return Diagnostic(
+        "W_UNRESOLVED_REFERENCE", message, severity=Severity.WARNING, file=entry.file,
+        doc=entry.doc, field=path, resource=entry.key,
+        hint="it may live in another repository; `aimctl render` needs it",
+    )
+
+
+def check_references(catalog: Catalog) -> list[Diagnostic]:
+    """References the given files cannot satisfy: warnings for ``validate`` (aimctl.md §6)."""
+    out: list[Diagnostic] = []
+    for entry in catalog.of_kind("AIMService"):
+        spec = entry.obj.spec
+        if spec is None:
+            continue
+        ns = entry.key.namespace
+        name = (spec.model.name or "").strip() if spec.model else ""
+        if name and not (catalog.get("AIMModel", ns, name) or catalog.get("AIMClusterModel", None, name)):
+            out.append(
+                _ref_warning(
+                    entry, ("spec", "model", "name"),
+                    f'model "{name}" not found in namespace {ns} or at cluster scope',
+                )
+            )
+        tpl = (spec.template.name or "").strip() if spec.template else ""
+        if tpl and not (
+            catalog.get("AIMServiceTemplate", ns, tpl)
+            or catalog.get("AIMClusterServiceTemplate", None, tpl)
+        ):
+            out.append(
+                _ref_warning(
+                    entry, ("spec", "template", "name"),
+                    f'template "{tpl}" not found in namespace {ns} or at cluster scope',
+                )
+            )
+        out.extend(_runtime_config_ref(catalog, entry, ns, spec.runtime_config_name))
+    for kind in ("AIMServiceTemplate", "AIMClusterServiceTemplate"):
+        model_kind = "AIMModel" if kind == "AIMServiceTemplate" else "AIMClusterModel"
+        for entry in catalog.of_kind(kind):
+            spec = entry.obj.spec
+            if spec is None:
+                continue
+            if not catalog.get(model_kind, entry.key.namespace, spec.model_name):
+                where = f"namespace {entry.key.namespace}" if entry.key.namespace else "cluster scope"
+                out.append(
+                    _ref_warning(
+                        entry, ("spec", "modelName"),
+                        f'{model_kind} "{spec.model_name}" not found at {where}',
+                    )
+                )
+    return out
+
+
+def _runtime_config_ref(
+    catalog: Catalog, entry: Entry[Any], ns: str | None, name: str | None
+) -> list[Diagnostic]:
+    rc = (name or "").strip()
+    if not rc or rc == "default":
+        return []
+    if catalog.get("AIMRuntimeConfig", ns, rc) or catalog.get("AIMClusterRuntimeConfig", None, rc):
+        return []
+    return [
+        _ref_warning(
+            entry, ("spec", "runtimeConfigName"),
+            f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope",
+        )
+    ]

@@ -1,0 +1,233 @@
+"""Order objects, serialise them, and write a stream or an output directory atomically.
+
+Layout (aimctl.md §5, §9): ``DIR/<namespace>/<kind>-<name>.yaml`` (``_cluster/`` for cluster-scoped
+objects), ``DIR/kustomization.yaml`` listing every file in the documented order, and the ownership
+marker ``DIR/.aimctl-output``. The directory is built beside DIR and swapped in, so readers see the
+old tree or the new one, never a mix; a lock file ``DIR.lock`` keeps two renders apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from aimctl.errors import Diagnostic, EmitError
+from aimctl.serialize import dump_yaml
+
+__all__ = [
+    "KIND_RANK",
+    "MARKER",
+    "Drift",
+    "build_files",
+    "compare_dir",
+    "object_sort_key",
+    "output_lock",
+    "sort_objects",
+    "write_dir",
+]
+
+KIND_RANK: Final = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            "Namespace",
+            "ResourceQuota",
+            "LimitRange",
+            "NetworkPolicy",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "PersistentVolumeClaim",
+            "Job",
+            "InferenceService",
+            "HTTPRoute",
+            "Ingress",
+        )
+    )
+}
+MARKER: Final = ".aimctl-output"
+KUSTOMIZATION: Final = "kustomization.yaml"
+CLUSTER_DIR: Final = "_cluster"
+_MARKER_TEXT: Final = "This directory is written by aimctl render; edit the inputs, not these files.\n"
+_SAFE_SEGMENT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def object_sort_key(obj: dict[str, Any]) -> tuple[int, str, str, str]:
+    """Kind rank (unknown kinds after, by apiVersion/kind), then namespace, then name."""
+    kind = str(obj.get("kind", ""))
+    meta = obj.get("metadata") or {}
+    rank = KIND_RANK.get(kind, len(KIND_RANK))
+    tail = "" if kind in KIND_RANK else f"{obj.get('apiVersion', '')}/{kind}"
+    return (rank, tail, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+def sort_objects(objects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(objects, key=object_sort_key)
+
+
+def _file_name(obj: dict[str, Any]) -> str:
+    """``<namespace or _cluster>/<kind>-<name>.yaml``, refusing anything that is not a safe name."""
+    meta = obj.get("metadata") or {}
+    kind = str(obj.get("kind", "")).lower()
+    name = str(meta.get("name") or "")
+    namespace = meta.get("namespace")
+    for label, value in (("name", name), ("namespace", namespace or "x"), ("kind", kind)):
+        if not _SAFE_SEGMENT.match(value) or ".." in value:
+            raise ValueError(f"{label} {value!r} is not a valid Kubernetes name")
+    folder = str(namespace) if namespace else CLUSTER_DIR
+    return f"{folder}/{kind}-{name}.yaml"
+
+
+@dataclass(slots=True)
+class Drift:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """File path -> content for an output directory (objects already sorted)."""
+    files: dict[str, str] = {}
+    seen_lower: dict[str, str] = {}
+    for obj in objects:
+        path = _file_name(obj)
+        folded = path.lower()
+        if folded in seen_lower:
+            raise ValueError(f"two objects map to the same file {path!r}")
+        seen_lower[folded] = path
+        files[path] = dump_yaml(obj)
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": list(files),
+        "sortOptions": {"order": "fifo"},
+    }
+    files[KUSTOMIZATION] = dump_yaml(kustomization)
+    return files
+
+
+def _read_tree(root: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and rel != MARKER:
+            try:
+                out[rel] = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                out[rel] = "\0unreadable"
+    return out
+
+
+def compare_dir(files: dict[str, str], root: Path) -> Drift:
+    """What a render would add, change and remove in ``root``."""
+    current = _read_tree(root)
+    drift = Drift()
+    for path, text in files.items():
+        if path not in current:
+            drift.added.append(path)
+        elif current[path] != text:
+            drift.changed.append(path)
+    drift.removed = sorted(p for p in current if p not in files)
+    return drift
+
+
+def current_files(root: Path) -> dict[str, str]:
+    return _read_tree(root)
+
+
+def _refuse(root: Path, message: str) -> EmitError:
+    return EmitError([Diagnostic("E_OUTPUT_DIR", message, file=root.as_posix())])
+
+
+def check_owned(root: Path) -> None:
+    """Refuse a non-empty directory that aimctl did not write, or a path that is not a directory."""
+    if not root.exists():
+        return
+    if not root.is_dir() or root.is_symlink():
+        raise _refuse(root, "output path exists and is not a directory aimctl wrote")
+    if any(root.iterdir()) and not (root / MARKER).is_file():
+        raise _refuse(
+            root,
+            f"refusing to overwrite a non-empty directory aimctl did not write (no {MARKER} marker); "
+            "choose an empty or new directory",
+        )
+
+
+@contextlib.contextmanager
+def output_lock(root: Path) -> Iterator[None]:
+    """An exclusive lock on ``DIR.lock`` beside the output directory (never inside it)."""
+    import fcntl
+
+    lock_path = root.parent / f"{root.name}.lock"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise _refuse(root, f"another aimctl render is writing this directory ({lock_path.name} is locked)") from None
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return int(result) == 0
+
+
+def write_dir(files: dict[str, str], root: Path) -> None:
+    """Write ``files`` as the new content of ``root``: build aside, then swap in one step."""
+    check_owned(root)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+    try:
+        for rel, text in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        if root.exists():
+            if _exchange(staging, root):
+                shutil.rmtree(staging)  # staging now holds the old tree
+                return
+            old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old-", dir=root.parent))
+            old.rmdir()
+            os.rename(root, old)
+            os.rename(staging, root)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,390 @@
+"""Read input files into plain documents; recover source spans lazily.
+
+The hot path parses with PyYAML's C parser (YAML 1.1 scalar rules, as kubectl reads manifests) and
+keeps no per-field positions. When an error or ``explain`` needs a line number, ``SpanIndex``
+re-reads just that file and walks its node tree to the field path (aimctl.md §7, §9).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aimctl.errors import Diagnostic
+from aimctl.provenance import FieldPath, SourceSpan
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_DOCUMENTS_PER_FILE",
+    "MAX_EXPANDED_NODES",
+    "MAX_FILE_BYTES",
+    "PROJECT_FILE",
+    "LoadResult",
+    "LoadedDocument",
+    "SpanIndex",
+    "collect_files",
+    "display_path",
+    "load_paths",
+    "parse_text",
+]
+
+PROJECT_FILE = "aimctl.yaml"
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_DOCUMENTS_PER_FILE = 20_000
+MAX_DEPTH = 64
+MAX_EXPANDED_NODES = 200_000
+_DEEP_SCAN_BYTES = 8 * 1024  # files smaller than this cannot nest deep enough to hurt the C parser
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """One YAML document: plain data plus where it was written (file as displayed, doc index)."""
+
+    file: str
+    index: int
+    data: dict[str, Any]
+    line: int = 0
+
+
+@dataclass(slots=True)
+class LoadResult:
+    documents: list[LoadedDocument] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+class _InputError(Exception):
+    """A problem with one file's text; carries the 1-based line and column when known."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _strip_timestamp_resolver(
+    resolvers: dict[Any, list[tuple[str, Any]]],
+) -> dict[Any, list[tuple[str, Any]]]:
+    """Kubernetes clients keep unquoted timestamps as strings; so do we."""
+    return {
+        key: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
+        for key, entries in resolvers.items()
+    }
+
+
+class _Loader(yaml.CSafeLoader):
+    """C-parsed YAML 1.1 that rejects duplicate keys, keeps timestamps as strings, counts aliases."""
+
+    yaml_implicit_resolvers = _strip_timestamp_resolver(yaml.CSafeLoader.yaml_implicit_resolvers)
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_hits = 0
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            self.alias_hits += 1
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "found an unhashable key", key_node.start_mark
+                    ) from None
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key {key!r} (first defined on line {first.start_mark.line + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def display_path(path: Path) -> str:
+    """The path as messages print it: relative to the current directory when below it, POSIX."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def collect_files(
+    roots: Iterable[Path], skip: Iterable[Path] = ()
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
+
+    Symlinks are followed only when their target stays inside one of the roots (no loops, no escape).
+    """
+    roots = list(roots)
+    resolved_roots = [r.resolve() for r in roots]
+    skipped = {p.resolve() for p in skip}
+    found: set[Path] = set()
+    problems: list[Diagnostic] = []
+
+    def inside_roots(target: Path) -> bool:
+        return any(target == r or r in target.parents for r in resolved_roots)
+
+    for root in roots:
+        if not root.exists():
+            problems.append(
+                Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
+            )
+            continue
+        if root.is_file():
+            found.add(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            here = Path(dirpath)
+            keep: list[str] = []
+            for d in sorted(dirnames):
+                sub = here / d
+                if _is_hidden(d) or sub.resolve() in skipped:
+                    continue
+                if sub.is_symlink():
+                    target = sub.resolve()
+                    if not inside_roots(target) or target in (here.resolve(), *here.resolve().parents):
+                        continue
+                    found.update(_walk_linked(sub, skipped))
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for name in filenames:
+                if _is_hidden(name) or not name.endswith(_YAML_SUFFIXES) or name == PROJECT_FILE:
+                    continue
+                path = here / name
+                if path.is_symlink() and not inside_roots(path.resolve()):
+                    continue
+                found.add(path)
+    return sorted(found, key=lambda p: p.as_posix()), problems
+
+
+def _walk_linked(link: Path, skipped: set[Path]) -> Iterator[Path]:
+    """Files below a symlinked directory that points inside the roots (no further links followed)."""
+    for dirpath, dirnames, filenames in os.walk(link, followlinks=False):
+        dirnames[:] = sorted(
+            d for d in dirnames if not _is_hidden(d) and (Path(dirpath) / d).resolve() not in skipped
+        )
+        for name in filenames:
+            if name.endswith(_YAML_SUFFIXES) and not _is_hidden(name) and name != PROJECT_FILE:
+                yield Path(dirpath) / name
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _InputError(
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _check_depth_by_events(text: str) -> None:
+    """Reject nesting deeper than MAX_DEPTH before the recursive composer sees it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _InputError(
+                    f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _expanded_size(value: Any, memo: dict[int, int], depth: int = 0) -> int:
+    """Node count of ``value`` with aliases expanded (memoised, so linear in distinct nodes)."""
+    if depth > MAX_DEPTH:
+        raise _InputError(f"nesting deeper than {MAX_DEPTH} levels")
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    if isinstance(value, dict):
+        total = 1 + sum(_expanded_size(v, memo, depth + 1) for v in value.values())
+    elif isinstance(value, list):
+        total = 1 + sum(_expanded_size(v, memo, depth + 1) for v in value)
+    else:
+        return 1
+    memo[key] = total
+    return total
+
+
+def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
+    """Yield ``(index, first_line, data)`` for every document; raise ``_InputError`` on bad YAML."""
+    if len(text) >= _DEEP_SCAN_BYTES:
+        try:
+            _check_depth_by_events(text)
+        except yaml.YAMLError:
+            pass  # the real parse below reports the syntax error with its position
+    loader = _Loader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if index >= MAX_DOCUMENTS_PER_FILE:
+                raise _InputError(f"more than {MAX_DOCUMENTS_PER_FILE} documents in one file")
+            loader.alias_hits = 0
+            data = loader.construct_document(node)
+            if loader.alias_hits and _expanded_size(data, {}) > MAX_EXPANDED_NODES:
+                raise _InputError(
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
+                    node.start_mark.line + 1,
+                )
+            yield index, node.start_mark.line + 1, data
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        raise _InputError(
+            message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0
+        ) from None
+    except yaml.YAMLError as exc:
+        raise _InputError(str(exc)) from None
+    except RecursionError:
+        raise _InputError(f"nesting deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(file: str, err: _InputError) -> Diagnostic:
+    return Diagnostic(
+        "E_YAML", f"yaml: {err.message}", file=file, line=err.line, column=err.column
+    )
+
+
+def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
+    """Parse one file into documents; a broken file yields one diagnostic and no documents."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        text = _decode(path.read_bytes())
+        docs: list[LoadedDocument] = []
+        for index, line, data in parse_text(text):
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                return [], [
+                    Diagnostic(
+                        "E_NOT_A_MAPPING",
+                        f"document {index + 1} is a {_yaml_type(data)}, not a mapping (a Kubernetes object)",
+                        file=shown,
+                        doc=index,
+                        line=line,
+                    )
+                ]
+            docs.append(LoadedDocument(shown, index, data, line))
+        return docs, []
+    except _InputError as err:
+        return [], [_yaml_error(shown, err)]
+    except OSError as exc:
+        return [], [Diagnostic("E_READ", f"cannot read file: {exc.strerror}", file=shown)]
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
+
+
+def load_paths(paths: Iterable[Path], skip: Iterable[Path] = ()) -> LoadResult:
+    """Load every YAML document below ``paths`` in sorted path order."""
+    files, problems = collect_files(paths, skip)
+    result = LoadResult(diagnostics=problems)
+    for path in files:
+        shown = display_path(path)
+        result.files.append(shown)
+        docs, diags = load_file(path, shown)
+        result.documents.extend(docs)
+        result.diagnostics.extend(diags)
+    return result
+
+
+class SpanIndex:
+    """Find the line and column of a field path, re-reading only the files that are asked about."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[yaml.Node] | None] = {}
+
+    def _nodes(self, file: str) -> list[yaml.Node] | None:
+        if file not in self._files:
+            try:
+                text = _decode(Path(file).read_bytes())
+                self._files[file] = list(yaml.compose_all(text, Loader=_Loader))
+            except (OSError, _InputError, yaml.YAMLError, RecursionError):
+                self._files[file] = None
+        return self._files[file]
+
+    def locate(self, file: str, doc: int, path: FieldPath) -> SourceSpan:
+        """The deepest position of ``path`` that exists in document ``doc`` of ``file``."""
+        nodes = self._nodes(file)
+        if nodes is None or doc >= len(nodes):
+            return SourceSpan(file)
+        node: yaml.Node = nodes[doc]
+        best = node.start_mark
+        for part in path:
+            nxt = _child(node, part)
+            if nxt is None:
+                break
+            key_mark, node = nxt
+            best = key_mark
+        return SourceSpan(file, best.line + 1, best.column + 1)
+
+    def resolve(self, diagnostic: Diagnostic) -> Diagnostic:
+        """Fill in line/column of a diagnostic that has a file and document but no line yet."""
+        if diagnostic.line or diagnostic.file is None or diagnostic.doc is None:
+            return diagnostic
+        span = self.locate(diagnostic.file, diagnostic.doc, diagnostic.field)
+        return _with_span(diagnostic, span)
+
+
+def _with_span(d: Diagnostic, span: SourceSpan) -> Diagnostic:
+    return Diagnostic(
+        code=d.code,
+        message=d.message,
+        severity=d.severity,
+        file=d.file,
+        doc=d.doc,
+        field=d.field,
+        resource=d.resource,
+        line=span.line,
+        column=span.column,
+        hint=d.hint,
+    )
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
+                return key_node.start_mark, value_node
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        item = node.value[part]
+        return item.start_mark, item
+    return None
+

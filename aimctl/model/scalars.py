@@ -1,0 +1,116 @@
+"""Scalar types shared by the AIM models: integer widths, quantities, names and enums."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Any, Final, Literal
+
+from annotated_types import Ge, Interval
+from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
+
+__all__ = [
+    "DNS1123_LABEL_PATTERN",
+    "DNS1123_SUBDOMAIN_PATTERN",
+    "INT32_MAX",
+    "INT32_MIN",
+    "INT64_MAX",
+    "INT64_MIN",
+    "LABEL_VALUE_PATTERN",
+    "MODEL_ID_PATTERN",
+    "QUALIFIED_NAME_PATTERN",
+    "QUANTITY_PATTERN",
+    "SOURCE_URI_PATTERN",
+    "AimPrecision",
+    "AimStatusValue",
+    "ArtifactMode",
+    "ConditionStatus",
+    "DateTime",
+    "Int32",
+    "Int64",
+    "Metric",
+    "ModelId",
+    "NonNegativeInt32",
+    "PositiveInt32",
+    "ProfileType",
+    "Quantity",
+    "ReferenceScope",
+    "SourceUri",
+]
+
+INT32_MIN: Final = -(2**31)
+INT32_MAX: Final = 2**31 - 1
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+
+QUANTITY_PATTERN: Final = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
+    r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+DNS1123_LABEL_PATTERN: Final = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS1123_SUBDOMAIN_PATTERN: Final = (
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+QUALIFIED_NAME_PATTERN: Final = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$"
+)
+LABEL_VALUE_PATTERN: Final = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+MODEL_ID_PATTERN: Final = r"^[a-zA-Z0-9_-]+/[a-zA-Z0-9._-]+$"
+SOURCE_URI_PATTERN: Final = r"^(hf|s3)://[^ \t\r\n]+$"
+
+Int32 = Annotated[int, Interval(ge=INT32_MIN, le=INT32_MAX)]
+"""An OpenAPI ``format: int32`` integer (the API server rejects values outside the range)."""
+
+Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
+NonNegativeInt32 = Annotated[Int32, Ge(0)]
+PositiveInt32 = Annotated[Int32, Ge(1)]
+
+
+def _quantity_input(value: Any) -> Any:
+    # int-or-string: an integer is kept in its string form (61 -> "61"); bool is not an int here.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Quantity = Annotated[
+    str,
+    BeforeValidator(_quantity_input),
+    StringConstraints(pattern=QUANTITY_PATTERN),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": QUANTITY_PATTERN}]}
+    ),
+]
+"""A Kubernetes resource quantity (``x-kubernetes-int-or-string``), always held as a string."""
+
+
+def _datetime_input(value: Any) -> Any:
+    # YAML 1.1 readers turn unquoted timestamps into datetime objects; keep the written form.
+    if isinstance(value, _dt.datetime):
+        if value.utcoffset() == _dt.timedelta(0):
+            value = value.replace(tzinfo=None)
+            return value.isoformat() + "Z"
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+DateTime = Annotated[
+    str,
+    BeforeValidator(_datetime_input),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""An RFC 3339 timestamp, kept as the string written (the format itself is not checked)."""
+
+ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID_PATTERN)]
+SourceUri = Annotated[str, StringConstraints(pattern=SOURCE_URI_PATTERN)]
+
+Metric = Literal["latency", "throughput"]
+AimPrecision = Literal["auto", "fp4", "fp8", "fp16", "fp32", "bf16", "int4", "int8"]
+ProfileType = Literal["optimized", "preview", "unoptimized"]
+ReferenceScope = Literal["Namespace", "Cluster", "Merged", "Unknown"]
+ConditionStatus = Literal["True", "False", "Unknown"]
+AimStatusValue = Literal["Pending", "Progressing", "Ready", "Degraded", "Failed", "NotAvailable"]
+"""High-level status of models, templates, template caches and artifacts."""
+ArtifactMode = Literal["Dedicated", "Shared"]

@@ -1,0 +1,1 @@
+"""Rendering: compiled YAML-tree templates that turn resolved services into manifests."""

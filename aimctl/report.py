@@ -1,0 +1,86 @@
+"""Diagnostics -> text or JSON. The one place that formats an origin for humans."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aimctl.errors import Diagnostic
+from aimctl.provenance import ResourceKey, format_path
+
+__all__ = ["format_diagnostic", "format_location", "report_json", "sort_diagnostics"]
+
+
+def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """File, then line, then column, then message; duplicates removed."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Diagnostic] = []
+    for d in sorted(diagnostics, key=lambda d: (*d.sort_key(), d.severity.value, d.code)):
+        ident = (d.file, d.line, d.column, d.message, d.field, d.resource, d.severity)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        out.append(d)
+    return out
+
+
+def format_location(file: str | None, line: int = 0, column: int = 0, with_column: bool = False) -> str:
+    if not file:
+        return ""
+    if line and with_column and column:
+        return f"{file}:{line}:{column}"
+    return f"{file}:{line}" if line else file
+
+
+def format_diagnostic(d: Diagnostic) -> str:
+    """``FILE:LINE: KIND NS/NAME: field.path: message`` (YAML syntax errors carry a column)."""
+    parts: list[str] = []
+    loc = format_location(d.file, d.line, d.column, with_column=d.code == "E_YAML")
+    if loc:
+        parts.append(loc)
+    if not d.is_error:
+        parts.append("warning")
+    if d.resource is not None:
+        parts.append(str(d.resource))
+    if d.field:
+        parts.append(format_path(d.field))
+    parts.append(d.message)
+    text = ": ".join(parts)
+    if d.hint:
+        text += f" (hint: {d.hint})"
+    return text
+
+
+def _resource_json(key: ResourceKey | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    return {"kind": key.kind, "namespace": key.namespace, "name": key.name}
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "severity": d.severity.value,
+        "code": d.code,
+        "file": d.file,
+        "line": d.line or None,
+        "column": d.column or None,
+        "resource": _resource_json(d.resource),
+        "field": format_path(d.field) or None,
+        "message": d.message,
+        "hint": d.hint or None,
+    }
+
+
+def report_json(diagnostics: Sequence[Diagnostic], **summary: Any) -> str:
+    """The stable JSON report: ``{"ok", "errors", "warnings", "diagnostics", ...summary}``."""
+    ordered = sort_diagnostics(diagnostics)
+    errors = sum(1 for d in ordered if d.is_error)
+    body: dict[str, Any] = {
+        "ok": errors == 0,
+        "errors": errors,
+        "warnings": len(ordered) - errors,
+        **summary,
+        "diagnostics": [diagnostic_json(d) for d in ordered],
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,1 @@
+"""Resolution: decide every value the operator would compute, without I/O."""

@@ -1,0 +1,227 @@
+"""The service's template cache, its artifacts and their PVC/Job plans (§3.6, §4.6, §4.8, §4.9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from aimctl.catalog import Entry
+from aimctl.errors import Diagnostic
+from aimctl.model import AIM_API_VERSION
+from aimctl.provenance import Decision, Origin, Scope
+from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.labels import propagate_labels
+from aimctl.resolve.naming import (
+    artifact_name,
+    dedicated_cache_name,
+    download_job_name,
+    pvc_name,
+    sanitize_label_value,
+    shared_cache_name,
+    stand_in_uid,
+)
+from aimctl.resolve.quantity import parse_quantity, pvc_size
+from aimctl.resolve.runtime_config import RuntimeConfig, env_dicts, origin_of
+from aimctl.resolve.templates import TemplateView
+
+__all__ = ["DOWNLOAD_IMAGE", "ArtifactPlan", "CachePlan", "caching_mode", "plan_cache"]
+
+DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
+_LEGACY_MODES: Final = {"Dedicated": "Dedicated", "Never": "Dedicated"}
+
+
+def caching_mode(service: Entry[Any]) -> str:
+    """``Never``/``Dedicated`` ⇒ Dedicated; ``Always``/``Auto``/``Shared``/absent ⇒ Shared (§1.2)."""
+    caching = service.obj.spec.caching
+    return _LEGACY_MODES.get(caching.mode if caching else "", "Shared")
+
+
+def label_value(value: str) -> str:
+    try:
+        return str(sanitize_label_value(value))
+    except ValueError:
+        return ""
+
+
+@dataclass(slots=True)
+class ArtifactPlan:
+    name: str
+    namespace: str
+    uid: str
+    index: int
+    source_uri: str
+    model_id: str
+    size: str
+    size_bytes: int
+    env: list[dict[str, Any]]
+    storage_class: str
+    runtime_config_name: str
+    labels: dict[str, str]
+    pvc_name: str
+    pvc_size: str
+    pvc_storage_class: str | None
+    pvc_labels: dict[str, str]
+    job_name: str
+    job_env: list[dict[str, Any]]
+    job_labels: dict[str, str]
+    job_pod_labels: dict[str, str]
+    download_image: str = DOWNLOAD_IMAGE
+
+
+@dataclass(slots=True)
+class CachePlan:
+    name: str
+    namespace: str
+    mode: str
+    template_name: str
+    template_scope: str
+    storage_class: str
+    runtime_config_name: str
+    env: list[dict[str, Any]]
+    labels: dict[str, str]
+    artifacts: list[ArtifactPlan] = field(default_factory=list)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+
+
+def _with_controller(labels: dict[str, str], managed_by: str, name_key: str, name: str) -> dict[str, str]:
+    """Controller labels are added only where the key is not already present (§2.4)."""
+    out = dict(labels)
+    out.setdefault("app.kubernetes.io/managed-by", managed_by)
+    out.setdefault(name_key, name)
+    return out
+
+
+def _propagate(parent: dict[str, str], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
+    enabled = bool(config.value("labelPropagation.enabled"))
+    patterns = list(config.value("labelPropagation.match") or [])
+    return dict(propagate_labels(parent, child, enabled, patterns))
+
+
+def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Decision]:
+    """Service storage class if written (even empty), else the runtime config's, else "" (§3.6)."""
+    storage = service.obj.spec.storage
+    if storage is not None and storage.default_storage_class_name is not None:
+        origin = origin_of(service, Scope.SERVICE, ("spec", "storage", "defaultStorageClassName"))
+        value = storage.default_storage_class_name
+        return value, Decision("cache.storageClassName", value, origin, (), "service storage wins")
+    rc = config.settings.get("storage.defaultStorageClassName")
+    if rc is not None:
+        return str(rc.value or ""), Decision("cache.storageClassName", rc.value, rc.winner, rc.overridden, rc.rule)
+    origin = Origin(Scope.OPERATOR_DEFAULT, rule="no storage class: the cluster default applies")
+    return "", Decision("cache.storageClassName", "", origin)
+
+
+def plan_cache(
+    service: Entry[Any], template: TemplateView, config: RuntimeConfig, service_uid: str,
+    service_labels: dict[str, str],
+) -> tuple[CachePlan | None, list[Diagnostic]]:
+    """The AIMTemplateCache the service creates and what hangs below it (artifacts, PVCs, Jobs)."""
+    ns = service.key.namespace or ""
+    svc_name = service.key.name
+    mode = caching_mode(service)
+    if mode == "Shared":
+        name = shared_cache_name(template.name, ns)
+    else:
+        name = dedicated_cache_name(template.name, svc_name, service_uid)
+    storage_class, sc_decision = _storage_class(service, config)
+    caching_env = env_dicts(template.spec.caching.env) if getattr(template.spec, "caching", None) else []
+    env = merge_env_vars(
+        merge_env_vars(env_dicts(template.spec.env), caching_env), env_dicts(service.obj.spec.env)
+    )
+    labels = _propagate(service_labels, {"aim.eai.amd.com/service": label_value(svc_name)}, config)
+    labels = _with_controller(labels, "aim-service-controller", "aim.eai.amd.com/service.name", svc_name)
+    plan = CachePlan(
+        name=name, namespace=ns, mode=mode, template_name=template.name,
+        template_scope=template.scope, storage_class=storage_class,
+        runtime_config_name=(service.obj.spec.runtime_config_name or ""), env=env, labels=labels,
+    )
+    plan.decisions["cache.storageClassName"] = sc_decision
+    problems: list[Diagnostic] = []
+    for index, source in enumerate(template.status.get("modelSources") or []):
+        artifact, problem = _plan_artifact(service, template, plan, config, index, source)
+        if problem is not None:
+            problems.append(problem)
+        elif artifact is not None:
+            plan.artifacts.append(artifact)
+    return plan, problems
+
+
+def _headroom(config: RuntimeConfig) -> int:
+    value = config.value("storage.pvcHeadroomPercent")
+    return 10 if value is None else int(value)
+
+
+def _plan_artifact(
+    service: Entry[Any], template: TemplateView, cache: CachePlan, config: RuntimeConfig,
+    index: int, source: dict[str, Any],
+) -> tuple[ArtifactPlan | None, Diagnostic | None]:
+    ns = cache.namespace
+    uri = source["sourceUri"]
+    size = source.get("size")
+    if not size or parse_quantity(str(size)) <= 0:
+        where = template.entry or service
+        return None, Diagnostic(
+            "E_SIZE_UNKNOWN",
+            f"model source {uri} of template {template.display()} has no size; the operator would run "
+            "a check-size Job, which aimctl cannot do offline",
+            file=where.file, doc=where.doc, field=("spec", "modelSources", index, "size"),
+            resource=where.key, hint="set modelSources[].size (e.g. 16Gi)",
+        )
+    env = merge_env_vars(cache.env, list(source.get("env") or []))
+    dedicated = cache.name if cache.mode == "Dedicated" else None
+    name = artifact_name(uri, env, cache.storage_class, dedicated)
+    uid = stand_in_uid(AIM_API_VERSION, "AIMArtifact", ns, name)
+    size_bytes = int(parse_quantity(str(size)))
+    labels = _propagate(
+        cache.labels,
+        {
+            "template-created": "true",
+            "aim.eai.amd.com/template.name": template.name,
+            "aim.eai.amd.com/template.scope": template.scope,
+            "aim.eai.amd.com/template.index": str(index),
+            "aim.eai.amd.com/template-cache.name": label_value(cache.name),
+        },
+        config,
+    )
+    labels = _with_controller(labels, "aim-template-cache-controller", "aim.eai.amd.com/template-cache.name", cache.name)
+    pvc_labels = {
+        "aim.eai.amd.com/cache.name": name,
+        "aim.eai.amd.com/cache.type": "template-cache",
+        "aim.eai.amd.com/source-model": label_value(uri.split("://", 1)[-1]),
+    }
+    pvc_labels = _with_controller(
+        _propagate(labels, pvc_labels, config), "aim-artifact-controller", "aim.eai.amd.com/artifact.name", name
+    )
+    job_builder = {
+        "aim.eai.amd.com/cache.name": name,
+        "aim.eai.amd.com/cache.type": "artifact",
+        "aim.eai.amd.com/component": "download",
+    }
+    job_pod = _propagate(labels, job_builder, config)
+    job_pod.setdefault("aim.eai.amd.com/artifact.name", name)
+    job_labels = _with_controller(
+        _propagate(labels, job_builder, config), "aim-artifact-controller", "aim.eai.amd.com/artifact.name", name
+    )
+    storage_class = cache.storage_class or str(config.value("storage.defaultStorageClassName") or "")
+    defaults = [
+        {"name": "AIM_DOWNLOADER_PROTOCOL", "value": "XET,HF_TRANSFER"},
+        {"name": "TMPDIR", "value": "/tmp/"},
+        {"name": "HF_HOME", "value": "/tmp/.hf"},
+        {"name": "EXPECTED_SIZE_BYTES", "value": str(size_bytes)},
+        {"name": "MOUNT_PATH", "value": "/cache"},
+        {"name": "ARTIFACT_NAME", "value": name},
+        {"name": "ARTIFACT_NAMESPACE", "value": ns},
+        {"name": "STALL_TIMEOUT", "value": "120"},
+        {"name": "TARGET_DIR", "value": "/cache"},
+    ]
+    return ArtifactPlan(
+        name=name, namespace=ns, uid=uid, index=index, source_uri=uri,
+        model_id=source["modelId"], size=str(size), size_bytes=size_bytes, env=env,
+        storage_class=cache.storage_class, runtime_config_name=cache.runtime_config_name,
+        labels=labels, pvc_name=pvc_name(name, uid),
+        pvc_size=pvc_size(size_bytes, _headroom(config)),
+        pvc_storage_class=storage_class or None, pvc_labels=pvc_labels,
+        job_name=download_job_name(name, uid),
+        job_env=merge_env_vars(merge_env_vars(defaults, config.env), env),
+        job_labels=job_labels, job_pod_labels=job_pod,
+    ), None

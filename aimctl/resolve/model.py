@@ -1,0 +1,210 @@
+"""Model resolution for one AIMService: by name, by image, or inline custom (§3.2, §4.3, §4.4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aimctl.catalog import Catalog, Entry
+from aimctl.errors import Diagnostic
+from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.provenance import FieldPath
+from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
+from aimctl.resolve.runtime_config import env_dicts
+
+__all__ = ["ResolvedModel", "resolve_model"]
+
+
+@dataclass(slots=True)
+class ResolvedModel:
+    """The model a service uses, found in the input or synthesised as the operator would create it."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    obj: Any
+    how: str
+    field: FieldPath
+    entry: Entry[Any] | None = None
+    manifest: dict[str, Any] | None = None
+
+    @property
+    def image(self) -> str:
+        return str(self.obj.spec.image)
+
+    @property
+    def state(self) -> str:
+        status = self.obj.status
+        return str(status.status) if status is not None and status.status else "Ready"
+
+    @property
+    def scope(self) -> str:
+        return "Cluster" if self.kind == "AIMClusterModel" else "Namespace"
+
+    def display(self) -> str:
+        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
+
+
+def _error(code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(
+        code, message, file=service.file, doc=service.doc, field=path, resource=service.key, hint=hint
+    )
+
+
+def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
+    return ResolvedModel(
+        entry.key.kind, entry.key.name, entry.key.namespace, entry.obj, how, path, entry=entry
+    )
+
+
+def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
+    """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready."""
+    status = service.obj.status
+    ref = status.resolved_model if status is not None else None
+    if ref is None or not ref.name:
+        return None
+    if ref.scope == "Cluster":
+        entry = catalog.get("AIMClusterModel", None, ref.name)
+    else:
+        entry = catalog.get("AIMModel", ref.namespace or service.key.namespace, ref.name)
+    if entry is None:
+        return None
+    model = _from_entry(entry, "sticky status.resolvedModel", ("status", "resolvedModel"))
+    return model if model.state == "Ready" else None
+
+
+def resolve_model(
+    catalog: Catalog, service: Entry[Any]
+) -> tuple[ResolvedModel | None, list[Diagnostic]]:
+    """Find or synthesise the service's model; errors carry the operator's reasons."""
+    sticky = _sticky(catalog, service)
+    if sticky is not None:
+        return sticky, []
+    spec = service.obj.spec
+    ns = service.key.namespace
+    ref = spec.model
+    if ref.name is not None:
+        name = ref.name.strip()
+        entry = catalog.get("AIMModel", ns, name)
+        if entry is not None:
+            return _from_entry(entry, "by name, namespace scope", ("spec", "model", "name")), []
+        entry = catalog.get("AIMClusterModel", None, name)
+        if entry is not None:
+            return _from_entry(entry, "by name, cluster scope", ("spec", "model", "name")), []
+        return None, [
+            _error(
+                "E_MODEL_NOT_FOUND", service, ("spec", "model", "name"),
+                f'model "{name}" not found in namespace {ns} or cluster scope (reason ModelNotFound)',
+            )
+        ]
+    if ref.image is not None:
+        return _by_image(catalog, service, ref.image.strip())
+    if ref.custom is not None:
+        return _by_custom(catalog, service, ref.custom)
+    return None, [
+        _error("E_MODEL_NOT_FOUND", service, ("spec", "model"), "no model name, image or custom given")
+    ]
+
+
+def _by_image(
+    catalog: Catalog, service: Entry[Any], image: str
+) -> tuple[ResolvedModel | None, list[Diagnostic]]:
+    path: FieldPath = ("spec", "model", "image")
+    ns = service.key.namespace
+    matches = [
+        e for e in catalog.models_with_image(image)
+        if e.key.kind == "AIMClusterModel" or e.key.namespace == ns
+    ]
+    if len(matches) == 1:
+        return _from_entry(matches[0], "by image, existing model", path), []
+    if len(matches) > 1:
+        listed = ", ".join(
+            f"{e.key.namespace}/{e.key.name} (namespace)" if e.key.namespace else f"{e.key.name} (cluster)"
+            for e in matches
+        )
+        return None, [
+            _error(
+                "E_MODEL_AMBIGUOUS_IMAGE", service, path,
+                f"multiple models found with the same image {image!r}: {listed}",
+            )
+        ]
+    try:
+        name = model_name_for_image(image)
+    except InvalidImageReference as exc:
+        return None, [
+            _error("E_INVALID_IMAGE", service, path, f"invalid image reference {image!r}: {exc} (reason InvalidImageReference)")
+        ]
+    spec: dict[str, Any] = {"image": image}
+    _copy_service_fields(service, spec)
+    spec["resources"] = {}
+    labels = {"aim.eai.amd.com/origin": "auto-generated"}
+    return _synthesised(service, name, spec, labels, "by image, auto-created AIMModel", path), []
+
+
+def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
+    src = service.obj.spec
+    if src.runtime_config_name:
+        spec["runtimeConfigName"] = src.runtime_config_name
+    if src.image_pull_secrets:
+        spec["imagePullSecrets"] = [s.model_dump(by_alias=True, exclude_none=True) for s in src.image_pull_secrets]
+    if src.service_account_name:
+        spec["serviceAccountName"] = src.service_account_name
+
+
+def _synthesised(
+    service: Entry[Any], name: str, spec: dict[str, Any], labels: dict[str, str], how: str,
+    path: FieldPath,
+) -> ResolvedModel:
+    ns = service.key.namespace
+    manifest = {
+        "apiVersion": AIM_API_VERSION,
+        "kind": "AIMModel",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": spec,
+    }
+    obj = AIM_KINDS["AIMModel"].model_validate(manifest)
+    return ResolvedModel("AIMModel", name, ns, obj, how, path, manifest=manifest)
+
+
+def _endpoint(env: Any) -> str:
+    for item in env or []:
+        if item.name == "AWS_ENDPOINT_URL":
+            return str(item.value or "")
+    return ""
+
+
+def _source_key(source: Any) -> tuple[str, str, str]:
+    return (source.model_id, source.source_uri, _endpoint(source.env))
+
+
+def _by_custom(
+    catalog: Catalog, service: Entry[Any], custom: Any
+) -> tuple[ResolvedModel | None, list[Diagnostic]]:
+    path: FieldPath = ("spec", "model", "custom")
+    wanted = [_source_key(s) for s in custom.model_sources]
+    for entry in catalog.of_kind("AIMModel"):
+        mspec = entry.obj.spec
+        if entry.key.namespace != service.key.namespace or mspec is None:
+            continue
+        if mspec.image == custom.base_image and [
+            _source_key(s) for s in (mspec.model_sources or [])
+        ] == wanted:
+            return _from_entry(entry, "inline custom model, matching AIMModel", path), []
+    sources = [s.model_dump(by_alias=True, exclude_none=True) for s in custom.model_sources]
+    name = model_name_for_custom(custom.base_image, sources)
+    spec: dict[str, Any] = {
+        "image": custom.base_image,
+        "modelSources": sources,
+        "custom": {"hardware": custom.hardware.model_dump(by_alias=True, exclude_none=True)},
+    }
+    _copy_service_fields(service, spec)
+    env = env_dicts(service.obj.spec.env)
+    if env:
+        spec["env"] = env
+    spec["resources"] = {}
+    labels = {
+        "aim.eai.amd.com/origin": "auto-generated",
+        "aim.eai.amd.com/custom-model": "true",
+        "aim.eai.amd.com/service": service.key.name,
+    }
+    return _synthesised(service, name, spec, labels, "inline custom model, auto-created AIMModel", path), []

@@ -1,0 +1,224 @@
+"""Runtime config lookup and the cluster ⊕ namespace merge (operator-behaviour.md §2.5, §3.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aimctl.catalog import Catalog, Entry
+from aimctl.errors import Diagnostic
+from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
+from aimctl.resolve.envmerge import merge_env_vars
+
+__all__ = [
+    "ENGINE_ARGS",
+    "RuntimeConfig",
+    "env_dicts",
+    "origin_of",
+    "read_path",
+    "resolve_runtime_config",
+]
+
+ENGINE_ARGS = "AIM_ENGINE_ARGS"
+_GATEWAY_FIELDS = ("group", "kind", "name", "namespace", "sectionName", "port")
+
+
+def read_path(obj: Any, path: FieldPath) -> Any:
+    """Follow a camelCase field path through a pydantic object (by alias) or plain data."""
+    current = obj
+    for part in path:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            current = current[part] if 0 <= part < len(current) else None
+        elif isinstance(current, dict):
+            current = current.get(part)
+        else:
+            current = getattr(current, _attr(type(current), part), None)
+    return current
+
+
+_ATTR_CACHE: dict[tuple[type, str], str] = {}
+
+
+def _attr(cls: type, alias: str) -> str:
+    key = (cls, alias)
+    found = _ATTR_CACHE.get(key)
+    if found is None:
+        found = alias
+        for name, info in getattr(cls, "model_fields", {}).items():
+            if info.alias == alias or name == alias:
+                found = name
+                break
+        _ATTR_CACHE[key] = found
+    return found
+
+
+def origin_of(entry: Entry[Any], scope: Scope, path: FieldPath, rule: str = "") -> Origin:
+    """Where ``path`` of ``entry`` was written; a value absent from the file is its CRD default."""
+    written = read_path(entry.raw, path) is not None
+    return Origin(
+        scope=scope,
+        resource=entry.key,
+        field=path,
+        file=entry.file,
+        doc=entry.doc,
+        rule=rule if written else (rule or "CRD default"),
+    )
+
+
+def env_dicts(env: Any) -> list[dict[str, Any]]:
+    """EnvVar models -> plain JSON-like dicts (camelCase, unset fields omitted)."""
+    if not env:
+        return []
+    return [e.model_dump(by_alias=True, exclude_none=True) for e in env]
+
+
+def _is_zero(value: Any) -> bool:
+    return value is None or value == "" or value == 0 or value is False or value == {} or value == []
+
+
+@dataclass(slots=True)
+class RuntimeConfig:
+    """The merged runtime config one object uses, each field with its provenance."""
+
+    name: str
+    namespace_entry: Entry[Any] | None
+    cluster_entry: Entry[Any] | None
+    settings: dict[str, Decision] = field(default_factory=dict)
+    annotations: dict[str, Decision] = field(default_factory=dict)
+    env: list[dict[str, Any]] = field(default_factory=list)
+    env_sources: dict[str, list[Candidate]] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        decision = self.settings.get(name)
+        return None if decision is None else decision.value
+
+    def gateway_ref(self) -> dict[str, Any] | None:
+        ref = {f: self.value(f"routing.gatewayRef.{f}") for f in _GATEWAY_FIELDS}
+        if all(v is None for v in ref.values()):
+            return None
+        return {k: v for k, v in ref.items() if v is not None}
+
+    @property
+    def exists(self) -> bool:
+        return self.namespace_entry is not None or self.cluster_entry is not None
+
+
+# (logical name, field path in the spec, "deprecated top-level fallback" path)
+_SCALARS: tuple[tuple[str, FieldPath, FieldPath | None], ...] = (
+    ("storage.defaultStorageClassName", ("storage", "defaultStorageClassName"), ("defaultStorageClassName",)),
+    ("storage.pvcHeadroomPercent", ("storage", "pvcHeadroomPercent"), ("pvcHeadroomPercent",)),
+    ("routing.enabled", ("routing", "enabled"), None),
+    ("routing.pathTemplate", ("routing", "pathTemplate"), None),
+    ("routing.requestTimeout", ("routing", "requestTimeout"), None),
+    ("labelPropagation.enabled", ("labelPropagation", "enabled"), None),
+    ("labelPropagation.match", ("labelPropagation", "match"), None),
+    *(
+        (f"routing.gatewayRef.{f}", ("routing", "gatewayRef", f), None)
+        for f in _GATEWAY_FIELDS
+    ),
+)
+
+
+def _layer_value(
+    entry: Entry[Any] | None, scope: Scope, path: FieldPath, deprecated: FieldPath | None
+) -> Candidate | None:
+    """One config's value for a field, after migrating its deprecated top-level twin (§3.1 step 1)."""
+    if entry is None:
+        return None
+    spec = entry.obj.spec
+    value = read_path(spec, path)
+    if value is not None:
+        return Candidate(origin_of(entry, scope, ("spec", *path)), value)
+    if deprecated is not None:
+        old = read_path(spec, deprecated)
+        if old is not None:
+            return Candidate(
+                origin_of(entry, scope, ("spec", *deprecated), "deprecated field migrated"), old
+            )
+    return None
+
+
+def _merge_field(name: str, ns: Candidate | None, cl: Candidate | None) -> Decision | None:
+    """mergo override: the namespace value wins only when non-zero (§3.1 table)."""
+    if ns is not None and not _is_zero(ns.value):
+        overridden = (cl,) if cl is not None else ()
+        rule = "namespace runtime config over cluster" if cl is not None else ""
+        return Decision(name, ns.value, ns.origin, overridden, rule)
+    if cl is not None:
+        overridden = (ns,) if ns is not None else ()
+        rule = "a zero/false/empty namespace value never overrides the cluster value" if ns else ""
+        return Decision(name, cl.value, cl.origin, overridden, rule)
+    if ns is not None:
+        return Decision(name, ns.value, ns.origin, (), "")
+    return None
+
+
+def resolve_runtime_config(
+    catalog: Catalog, namespace: str | None, name: str | None, requester: Entry[Any]
+) -> tuple[RuntimeConfig, list[Diagnostic]]:
+    """Find ``name`` (or ``default``) in the namespace and at cluster scope and merge them."""
+    wanted = (name or "").strip() or "default"
+    ns_entry = catalog.get("AIMRuntimeConfig", namespace, wanted) if namespace else None
+    cl_entry = catalog.get("AIMClusterRuntimeConfig", None, wanted)
+    config = RuntimeConfig(wanted, ns_entry, cl_entry)
+    if ns_entry is None and cl_entry is None:
+        if wanted == "default":
+            return config, []
+        return config, [
+            Diagnostic(
+                "E_RUNTIME_CONFIG_NOT_FOUND",
+                f"RuntimeConfig {wanted} not found (no AIMRuntimeConfig in namespace {namespace}, "
+                "no AIMClusterRuntimeConfig)",
+                file=requester.file, doc=requester.doc, field=("spec", "runtimeConfigName"),
+                resource=requester.key,
+            )
+        ]
+    for logical, path, deprecated in _SCALARS:
+        ns = _layer_value(ns_entry, Scope.NAMESPACE_RUNTIME_CONFIG, path, deprecated)
+        cl = _layer_value(cl_entry, Scope.CLUSTER_RUNTIME_CONFIG, path, deprecated)
+        decision = _merge_field(logical, ns, cl)
+        if decision is not None:
+            config.settings[logical] = decision
+    _merge_annotations(config, ns_entry, cl_entry)
+    _merge_env(config, ns_entry, cl_entry)
+    return config, []
+
+
+def _merge_annotations(
+    config: RuntimeConfig, ns_entry: Entry[Any] | None, cl_entry: Entry[Any] | None
+) -> None:
+    """Maps merge key-wise; the namespace value wins per key, even an empty string (§3.1)."""
+    for entry, scope in (
+        (cl_entry, Scope.CLUSTER_RUNTIME_CONFIG),
+        (ns_entry, Scope.NAMESPACE_RUNTIME_CONFIG),
+    ):
+        if entry is None:
+            continue
+        for key, value in sorted((read_path(entry.obj.spec, ("routing", "annotations")) or {}).items()):
+            origin = origin_of(entry, scope, ("spec", "routing", "annotations", key))
+            before = config.annotations.get(key)
+            overridden = (Candidate(before.winner, before.value),) if before else ()
+            config.annotations[key] = Decision(f"routing.annotations.{key}", value, origin, overridden)
+
+
+def _merge_env(
+    config: RuntimeConfig, ns_entry: Entry[Any] | None, cl_entry: Entry[Any] | None
+) -> None:
+    """Env merged by name, cluster as defaults and namespace as overrides (§3.1, §3.4.1)."""
+    cl_env = env_dicts(cl_entry.obj.spec.env) if cl_entry and cl_entry.obj.spec else []
+    ns_env = env_dicts(ns_entry.obj.spec.env) if ns_entry and ns_entry.obj.spec else []
+    if cl_entry is not None and ns_entry is not None:
+        config.env = merge_env_vars(cl_env, ns_env, frozenset({ENGINE_ARGS}))
+    else:
+        config.env = cl_env or ns_env
+    for entry, scope, env in (
+        (ns_entry, Scope.NAMESPACE_RUNTIME_CONFIG, ns_env),
+        (cl_entry, Scope.CLUSTER_RUNTIME_CONFIG, cl_env),
+    ):
+        if entry is None:
+            continue
+        for i, item in enumerate(env):
+            origin = origin_of(entry, scope, ("spec", "env", i))
+            config.env_sources.setdefault(item["name"], []).append(Candidate(origin, item))

@@ -1,0 +1,228 @@
+"""Resolve one AIMService completely, in the operator's order (§12.2), keeping the trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aimctl.catalog import Catalog, Entry
+from aimctl.errors import Diagnostic
+from aimctl.model import AIM_API_VERSION
+from aimctl.provenance import Decision, Origin, Scope
+from aimctl.resolve.caching import CachePlan, label_value, plan_cache
+from aimctl.resolve.env import build_isvc_env
+from aimctl.resolve.inventory import GpuInventory
+from aimctl.resolve.labels import propagate_labels
+from aimctl.resolve.model import ResolvedModel, resolve_model
+from aimctl.resolve.naming import (
+    NamespaceTooLongError,
+    httproute_name,
+    isvc_name,
+    stand_in_uid,
+)
+from aimctl.resolve.resources import build_resources
+from aimctl.resolve.routing import RouteSettings, resolve_routing
+from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runtime_config
+from aimctl.resolve.selection import Selection, select_template
+from aimctl.resolve.templates import TemplateIndex, TemplateView
+
+__all__ = ["ResolvedService", "Scaling", "resolve_service"]
+
+
+@dataclass(slots=True)
+class Scaling:
+    autoscaling: bool
+    min_replicas: int
+    max_replicas: int
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ResolvedService:
+    """Everything the operator would compute for one service, with provenance."""
+
+    entry: Entry[Any]
+    uid: str
+    uid_is_stand_in: bool
+    config: RuntimeConfig | None = None
+    model: ResolvedModel | None = None
+    selection: Selection | None = None
+    route: RouteSettings | None = None
+    isvc_name: str = ""
+    route_name: str = ""
+    env: list[dict[str, Any]] = field(default_factory=list)
+    resources: dict[str, dict[str, str]] = field(default_factory=dict)
+    cache: CachePlan | None = None
+    scaling: Scaling | None = None
+    isvc_labels: dict[str, str] = field(default_factory=dict)
+    route_labels: dict[str, str] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def template(self) -> TemplateView | None:
+        return self.selection.template if self.selection else None
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def namespace(self) -> str:
+        return self.entry.key.namespace or ""
+
+    @property
+    def name(self) -> str:
+        return self.entry.key.name
+
+
+def _labels(service: Entry[Any]) -> dict[str, str]:
+    return dict(service.obj.metadata.labels or {})
+
+
+def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
+    enabled = bool(config.value("labelPropagation.enabled"))
+    patterns = list(config.value("labelPropagation.match") or [])
+    return dict(propagate_labels(_labels(service), child, enabled, patterns))
+
+
+def _scaling(service: Entry[Any]) -> Scaling:
+    """Fixed replicas, or KEDA autoscaling when any of autoScaling/min/max is set (§4.1)."""
+    spec = service.obj.spec
+    if spec.auto_scaling is not None or spec.min_replicas is not None or spec.max_replicas is not None:
+        low = spec.min_replicas or 1
+        high = spec.max_replicas or spec.min_replicas or 1
+        metrics = []
+        for metric in (spec.auto_scaling.metrics if spec.auto_scaling else None) or []:
+            metrics.append(metric.model_dump(by_alias=True, exclude_none=True))
+        return Scaling(True, low, high, metrics)
+    replicas = spec.replicas if spec.replicas is not None else 1
+    return Scaling(False, replicas, replicas)
+
+
+def resolve_service(
+    catalog: Catalog, index: TemplateIndex, inventory: GpuInventory, service: Entry[Any]
+) -> ResolvedService:
+    """Runtime config, routing pre-check, model, template, then every child's values."""
+    meta_uid = service.obj.metadata.uid
+    uid = meta_uid or stand_in_uid(AIM_API_VERSION, "AIMService", service.key.namespace or "", service.key.name)
+    result = ResolvedService(service, uid, meta_uid is None)
+    spec = service.obj.spec
+    if spec is None:
+        result.diagnostics.append(
+            Diagnostic("E_SCHEMA", "spec is required to render a service", file=service.file,
+                       doc=service.doc, field=("spec",), resource=service.key)
+        )
+        return result
+    config, problems = resolve_runtime_config(catalog, service.key.namespace, spec.runtime_config_name, service)
+    result.config = config
+    result.diagnostics += problems
+    if problems:
+        return result
+    try:
+        result.isvc_name = isvc_name(service.key.name, result.namespace)
+    except NamespaceTooLongError as exc:
+        result.diagnostics.append(
+            Diagnostic("E_NAMESPACE_TOO_LONG", str(exc), file=service.file, doc=service.doc,
+                       field=("metadata", "namespace"), resource=service.key)
+        )
+        return result
+    result.route_name = httproute_name(service.key.name, result.namespace)
+    model, problems = resolve_model(catalog, service)
+    result.model = model
+    result.diagnostics += problems
+    if model is None:
+        return result
+    _record_model(result, model)
+    if model.manifest is not None:
+        index.add_generated("AIMModel", model.name, model.namespace, model.obj.spec)
+    if model.state != "Ready":
+        result.diagnostics.append(
+            Diagnostic(
+                "E_MODEL_NOT_READY",
+                f"{model.display()} is {model.state} (status.status); the operator creates no "
+                "InferenceService until the model is Ready (reason ModelNotReady)",
+                file=service.file, doc=service.doc, field=model.field, resource=service.key,
+            )
+        )
+    selection, problems = select_template(index, service, model, inventory)
+    result.selection = selection
+    result.diagnostics += problems
+    template = selection.template
+    route, problems = resolve_routing(service, config, model.name, template.name if template else "", uid)
+    result.route = route
+    result.diagnostics += problems
+    result.decisions.update(route.decisions)
+    if template is None or not result.ok:
+        return result
+    _resolve_children(result, template, config)
+    return result
+
+
+def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
+    origin = origin_of(result.entry, Scope.SERVICE, model.field)
+    result.decisions["model"] = Decision("model", model.display(), origin, (), model.how)
+    result.decisions["image"] = Decision(
+        "image", model.image,
+        origin_of(model.entry, Scope.MODEL, ("spec", "image")) if model.entry else
+        Origin(Scope.MODEL, rule=f"auto-created {model.display()}"),
+        (), "the InferenceService image is always the resolved model's spec.image",
+    )
+
+
+def _resolve_children(result: ResolvedService, template: TemplateView, config: RuntimeConfig) -> None:
+    service = result.entry
+    result.decisions["template"] = Decision(
+        "template", template.display(),
+        origin_of(service, Scope.SERVICE, result.selection.field) if result.selection else Origin(Scope.SERVICE),
+        (), result.selection.how if result.selection else "",
+    )
+    if not template.status.get("modelSources"):
+        result.diagnostics.append(
+            Diagnostic(
+                "E_TEMPLATE_NO_MODEL_SOURCES",
+                f"template {template.display()} has no model sources in its status: the operator "
+                "creates no template cache and therefore no InferenceService for it",
+                file=service.file, doc=service.doc, field=("spec", "model"), resource=service.key,
+                hint="add status.modelSources (with size) to the frozen template, or spec.modelSources",
+            )
+        )
+        return
+    env, env_decisions, problems = build_isvc_env(service, template, config)
+    result.env = env
+    result.decisions.update(env_decisions)
+    result.diagnostics += problems
+    result.resources, res_decisions = build_resources(service, template)
+    result.decisions.update(res_decisions)
+    cache, problems = plan_cache(service, template, config, result.uid, _labels(service))
+    result.cache = cache
+    result.diagnostics += problems
+    if cache is not None:
+        result.decisions.update(cache.decisions)
+    result.scaling = _scaling(service)
+    tspec = template.spec
+    meta = template.profile_meta()
+    isvc = {
+        "app.kubernetes.io/component": "inference",
+        "app.kubernetes.io/managed-by": "aim-engine",
+        "aim.eai.amd.com/template": label_value(template.name),
+        "aim.eai.amd.com/service": label_value(service.key.name),
+    }
+    for key, value in (
+        ("aim.eai.amd.com/model", tspec.model_name),
+        ("aim.eai.amd.com/metric", meta.get("metric")),
+        ("aim.eai.amd.com/precision", meta.get("precision")),
+    ):
+        if value:
+            isvc[key] = label_value(str(value))
+    isvc = _propagate(service, isvc, config)
+    isvc.setdefault("aim.eai.amd.com/service.name", service.key.name)
+    result.isvc_labels = isvc
+    route = {
+        "app.kubernetes.io/component": "routing",
+        "app.kubernetes.io/managed-by": "aim-engine",
+        "aim.eai.amd.com/service": label_value(service.key.name),
+    }
+    route = _propagate(service, route, config)
+    route.setdefault("aim.eai.amd.com/service.name", service.key.name)
+    result.route_labels = route
