@@ -72,9 +72,7 @@ class Catalog:
     _templates_by_model: dict[tuple[str | None, str], list[Entry[Any]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    _models_by_image: dict[str, list[Entry[Any]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    _models_by_image: dict[str, list[Entry[Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, entry: Entry[Any]) -> None:
         self.by_key[entry.key] = entry
@@ -90,7 +88,9 @@ class Catalog:
 
     def of_kind(self, kind: str) -> list[Entry[Any]]:
         """Objects of one kind in (namespace, name) order."""
-        return sorted(self._by_kind.get(kind, []), key=lambda e: (e.key.namespace or "", e.key.name))
+        return sorted(
+            self._by_kind.get(kind, []), key=lambda e: (e.key.namespace or "", e.key.name)
+        )
 
     def templates_for_model(self, namespace: str | None, model_name: str) -> list[Entry[Any]]:
         """Namespace templates (namespace given) or cluster templates (None) naming ``model_name``."""
@@ -194,14 +194,19 @@ def _identity(doc: LoadedDocument) -> tuple[str, str, Any, Any, list[Diagnostic]
     if not isinstance(meta, dict):
         problems.append(_doc_diag(doc, ("metadata",), "required field is missing or not a mapping"))
     elif not isinstance(name, str) or not name:
-        problems.append(_doc_diag(doc, ("metadata", "name"), "required field is missing or not a string"))
+        problems.append(
+            _doc_diag(doc, ("metadata", "name"), "required field is missing or not a string")
+        )
     if namespace is not None and not isinstance(namespace, str):
         problems.append(_doc_diag(doc, ("metadata", "namespace"), "must be a string"))
     return str(api_version), str(kind), name, namespace, problems
 
 
 def _doc_diag(
-    doc: LoadedDocument, path: FieldPath, message: str, code: str = "E_SCHEMA",
+    doc: LoadedDocument,
+    path: FieldPath,
+    message: str,
+    code: str = "E_SCHEMA",
     key: ResourceKey | None = None,
 ) -> Diagnostic:
     return Diagnostic(code, message, file=doc.file, doc=doc.index, field=path, resource=key)
@@ -231,7 +236,10 @@ def build_catalog(
                 Diagnostic(
                     "E_SECRET_REFUSED",
                     "Secret objects are refused: secret values must never reach rendered output",
-                    file=doc.file, doc=doc.index, resource=key, hint=_SECRET_HINT,
+                    file=doc.file,
+                    doc=doc.index,
+                    resource=key,
+                    hint=_SECRET_HINT,
                 )
             )
             continue
@@ -249,7 +257,10 @@ def build_catalog(
                     "E_DUPLICATE",
                     f"duplicate object: {entry.key} is also defined in {previous.file} "
                     f"(document {previous.doc + 1})",
-                    file=doc.file, doc=doc.index, field=("metadata", "name"), resource=entry.key,
+                    file=doc.file,
+                    doc=doc.index,
+                    field=("metadata", "name"),
+                    resource=entry.key,
                 )
             )
             continue
@@ -262,19 +273,28 @@ def build_catalog(
 
 
 def _validate_aim(
-    doc: LoadedDocument, api_version: str, kind: str, name: str, namespace: str | None,
+    doc: LoadedDocument,
+    api_version: str,
+    kind: str,
+    name: str,
+    namespace: str | None,
     default_namespace: str,
 ) -> tuple[Entry[Any] | None, list[Diagnostic]]:
     model_cls: type[BaseModel] | None = AIM_KINDS.get(kind)
     cluster = kind in CLUSTER_SCOPED_KINDS
     key = ResourceKey(kind, None if cluster else (namespace or default_namespace), name)
     if model_cls is None:
-        return None, [_doc_diag(doc, ("kind",), f"unknown AIM kind {kind!r}", "E_UNKNOWN_KIND", key)]
+        return None, [
+            _doc_diag(doc, ("kind",), f"unknown AIM kind {kind!r}", "E_UNKNOWN_KIND", key)
+        ]
     if cluster and namespace is not None:
         return None, [
             _doc_diag(
-                doc, ("metadata", "namespace"),
-                f"{kind} is cluster-scoped and must not have a namespace", "E_SCOPE", key,
+                doc,
+                ("metadata", "namespace"),
+                f"{kind} is cluster-scoped and must not have a namespace",
+                "E_SCOPE",
+                key,
             )
         ]
     data = doc.data if cluster or namespace else _with_namespace(doc.data, default_namespace)
@@ -286,7 +306,11 @@ def _validate_aim(
 
 
 def _passthrough(
-    doc: LoadedDocument, api_version: str, kind: str, name: str, namespace: str | None,
+    doc: LoadedDocument,
+    api_version: str,
+    kind: str,
+    name: str,
+    namespace: str | None,
     default_namespace: str,
 ) -> tuple[Entry[Any] | None, list[Diagnostic]]:
     cluster = kind in _CLUSTER_SCOPED_CORE
@@ -294,8 +318,11 @@ def _passthrough(
         key = ResourceKey(kind, None, name)
         return None, [
             _doc_diag(
-                doc, ("metadata", "namespace"),
-                f"{kind} is cluster-scoped and must not have a namespace", "E_SCOPE", key,
+                doc,
+                ("metadata", "namespace"),
+                f"{kind} is cluster-scoped and must not have a namespace",
+                "E_SCOPE",
+                key,
             )
         ]
     ns = None if cluster else (namespace or default_namespace)
@@ -307,8 +334,13 @@ def _passthrough(
 
 def _ref_warning(entry: Entry[Any], path: FieldPath, message: str) -> Diagnostic:
     return Diagnostic(
-        "W_UNRESOLVED_REFERENCE", message, severity=Severity.WARNING, file=entry.file,
-        doc=entry.doc, field=path, resource=entry.key,
+        "W_UNRESOLVED_REFERENCE",
+        message,
+        severity=Severity.WARNING,
+        file=entry.file,
+        doc=entry.doc,
+        field=path,
+        resource=entry.key,
         hint="it may live in another repository; `aimctl render` needs it",
     )
 
@@ -322,10 +354,13 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
             continue
         ns = entry.key.namespace
         name = (spec.model.name or "").strip() if spec.model else ""
-        if name and not (catalog.get("AIMModel", ns, name) or catalog.get("AIMClusterModel", None, name)):
+        if name and not (
+            catalog.get("AIMModel", ns, name) or catalog.get("AIMClusterModel", None, name)
+        ):
             out.append(
                 _ref_warning(
-                    entry, ("spec", "model", "name"),
+                    entry,
+                    ("spec", "model", "name"),
                     f'model "{name}" not found in namespace {ns} or at cluster scope',
                 )
             )
@@ -336,7 +371,8 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
         ):
             out.append(
                 _ref_warning(
-                    entry, ("spec", "template", "name"),
+                    entry,
+                    ("spec", "template", "name"),
                     f'template "{tpl}" not found in namespace {ns} or at cluster scope',
                 )
             )
@@ -348,10 +384,13 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
             if spec is None:
                 continue
             if not catalog.get(model_kind, entry.key.namespace, spec.model_name):
-                where = f"namespace {entry.key.namespace}" if entry.key.namespace else "cluster scope"
+                where = (
+                    f"namespace {entry.key.namespace}" if entry.key.namespace else "cluster scope"
+                )
                 out.append(
                     _ref_warning(
-                        entry, ("spec", "modelName"),
+                        entry,
+                        ("spec", "modelName"),
                         f'{model_kind} "{spec.model_name}" not found at {where}',
                     )
                 )
@@ -368,7 +407,8 @@ def _runtime_config_ref(
         return []
     return [
         _ref_warning(
-            entry, ("spec", "runtimeConfigName"),
+            entry,
+            ("spec", "runtimeConfigName"),
             f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope",
         )
     ]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from aimctl import __version__
-from aimctl.errors import EXIT_INVALID, EXIT_OK, AimctlError, Diagnostic
+from aimctl.errors import EXIT_DRIFT, EXIT_INVALID, EXIT_OK, AimctlError, Diagnostic
 
 __all__ = ["app", "main"]
 
@@ -124,6 +124,145 @@ def validate(
         )
         _say(("invalid: " if errors else "valid: ") + summary, "red" if errors else "green")
     raise typer.Exit(EXIT_INVALID if errors else EXIT_OK)
+
+
+class StreamFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: object) -> int:
+    """Print the diagnostics (stderr, or a JSON report on stdout); return the exit code."""
+    from aimctl.pipeline import locate
+
+    located = locate(diagnostics)
+    errors = sum(1 for d in located if d.is_error)
+    if report is OutputFormat.json:
+        from aimctl.report import report_json
+
+        sys.stdout.write(report_json(located, **summary))
+    else:
+        _print_diagnostics(located)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+@app.command()
+def render(
+    paths: PathsArg,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", "-o", help="Write one file per object here (atomic swap)."),
+    ] = None,
+    fmt: Annotated[
+        StreamFormat, typer.Option("--format", help="Stream format when printing to stdout.")
+    ] = StreamFormat.yaml,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Compare with --output-dir instead of writing; exit 3 on drift."
+        ),
+    ] = False,
+    report: Annotated[
+        OutputFormat, typer.Option("--report", help="Format of the error or --check report.")
+    ] = OutputFormat.text,
+    config: ConfigOpt = None,
+    namespace: NamespaceOpt = "default",
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Directory of manifest templates to use.")
+    ] = None,
+    include_intermediates: Annotated[
+        bool,
+        typer.Option(
+            "--include-intermediates",
+            help="Also emit the AIM objects the operator creates in between (for review).",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Succeed even when nothing is rendered.")
+    ] = False,
+) -> None:
+    """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
+    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+
+    if check and output_dir is None:
+        raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
+    skip = (output_dir,) if output_dir is not None else ()
+    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, skip))
+    if inputs.has_errors:
+        raise typer.Exit(_finish(inputs.diagnostics, report))
+    result = render_inputs(inputs, RenderOptions(templates, include_intermediates))
+    diagnostics = inputs.diagnostics + result.diagnostics
+    if result.ok and not result.objects and not allow_empty:
+        diagnostics.append(
+            Diagnostic(
+                "E_EMPTY",
+                "nothing to render (no AIMService or other object found); pass --allow-empty to accept",
+                file=" ".join(map(str, paths)),
+            )
+        )
+    if any(d.is_error for d in diagnostics):
+        raise typer.Exit(_finish(diagnostics, report))
+    if output_dir is None:
+        _finish(diagnostics, OutputFormat.text)
+        sys.stdout.write(_stream(result.objects, fmt))
+        raise typer.Exit(EXIT_OK)
+    raise typer.Exit(_write_or_check(result.objects, output_dir, check, report, diagnostics))
+
+
+def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:
+    if fmt is StreamFormat.json:
+        import json
+
+        return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
+    from aimctl.serialize import dump_yaml_stream
+
+    return dump_yaml_stream(objects)
+
+
+def _write_or_check(
+    objects: list[dict[str, object]],
+    output_dir: Path,
+    check: bool,
+    report: OutputFormat,
+    diagnostics: list[Diagnostic],
+) -> int:
+    from aimctl.emit import build_files, compare_dir, output_lock, write_dir
+
+    files = build_files(objects)
+    if check:
+        drift = compare_dir(files, output_dir)
+        code = _finish(diagnostics, OutputFormat.text)
+        if report is OutputFormat.json:
+            import json
+
+            body = {
+                "upToDate": drift.clean,
+                "added": drift.added,
+                "changed": drift.changed,
+                "removed": drift.removed,
+            }
+            sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        else:
+            for label, items in (
+                ("added", drift.added),
+                ("changed", drift.changed),
+                ("removed", drift.removed),
+            ):
+                for item in items:
+                    _say(f"{label}: {output_dir / item}", "yellow")
+            _say(
+                f"{output_dir}: up to date"
+                if drift.clean
+                else f"{output_dir}: out of date "
+                f"({len(drift.added)} added, {len(drift.changed)} changed, {len(drift.removed)} removed)",
+                "green" if drift.clean else "red",
+            )
+        return code if code else (EXIT_OK if drift.clean else EXIT_DRIFT)
+    with output_lock(output_dir):
+        write_dir(files, output_dir)
+    code = _finish(diagnostics, OutputFormat.text)
+    _say(f"wrote {len(files) - 1} objects to {output_dir}", "green")
+    return code
 
 
 @app.command()

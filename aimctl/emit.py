@@ -60,7 +60,9 @@ KIND_RANK: Final = {
 MARKER: Final = ".aimctl-output"
 KUSTOMIZATION: Final = "kustomization.yaml"
 CLUSTER_DIR: Final = "_cluster"
-_MARKER_TEXT: Final = "This directory is written by aimctl render; edit the inputs, not these files.\n"
+_MARKER_TEXT: Final = (
+    "This directory is written by aimctl render; edit the inputs, not these files.\n"
+)
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
@@ -183,7 +185,10 @@ def output_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise _refuse(root, f"another aimctl render is writing this directory ({lock_path.name} is locked)") from None
+                raise _refuse(
+                    root,
+                    f"another aimctl render is writing this directory ({lock_path.name} is locked)",
+                ) from None
             raise
         try:
             yield

@@ -113,7 +113,7 @@ class _Loader(yaml.CSafeLoader):
                         key_node.start_mark,
                     )
                 seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)
 
 
 def display_path(path: Path) -> str:
@@ -162,7 +162,10 @@ def collect_files(
                     continue
                 if sub.is_symlink():
                     target = sub.resolve()
-                    if not inside_roots(target) or target in (here.resolve(), *here.resolve().parents):
+                    if not inside_roots(target) or target in (
+                        here.resolve(),
+                        *here.resolve().parents,
+                    ):
                         continue
                     found.update(_walk_linked(sub, skipped))
                     continue
@@ -182,7 +185,9 @@ def _walk_linked(link: Path, skipped: set[Path]) -> Iterator[Path]:
     """Files below a symlinked directory that points inside the roots (no further links followed)."""
     for dirpath, dirnames, filenames in os.walk(link, followlinks=False):
         dirnames[:] = sorted(
-            d for d in dirnames if not _is_hidden(d) and (Path(dirpath) / d).resolve() not in skipped
+            d
+            for d in dirnames
+            if not _is_hidden(d) and (Path(dirpath) / d).resolve() not in skipped
         )
         for name in filenames:
             if name.endswith(_YAML_SUFFIXES) and not _is_hidden(name) and name != PROJECT_FILE:
@@ -208,9 +213,8 @@ def _check_depth_by_events(text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
-                raise _InputError(
-                    f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-                )
+                line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+                raise _InputError(f"nesting deeper than {MAX_DEPTH} levels", line, column)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -244,6 +248,7 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
         index = 0
         while loader.check_node():
             node = loader.get_node()
+            assert node is not None
             if index >= MAX_DOCUMENTS_PER_FILE:
                 raise _InputError(f"more than {MAX_DOCUMENTS_PER_FILE} documents in one file")
             loader.alias_hits = 0
@@ -270,9 +275,7 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
 
 
 def _yaml_error(file: str, err: _InputError) -> Diagnostic:
-    return Diagnostic(
-        "E_YAML", f"yaml: {err.message}", file=file, line=err.line, column=err.column
-    )
+    return Diagnostic("E_YAML", f"yaml: {err.message}", file=file, line=err.line, column=err.column)
 
 
 def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
@@ -383,8 +386,11 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | No
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
                 return key_node.start_mark, value_node
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
         item = node.value[part]
         return item.start_mark, item
     return None
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,7 +17,16 @@ from aimctl.errors import Diagnostic
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
 
-__all__ = ["Inputs", "LoadOptions", "find_project_file", "load_inputs", "locate"]
+__all__ = [
+    "Inputs",
+    "LoadOptions",
+    "RenderOptions",
+    "RenderResult",
+    "find_project_file",
+    "load_inputs",
+    "locate",
+    "render_inputs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +67,24 @@ def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnost
         return default_project(), None, []
     shown = display_path(path)
     if not path.is_file():
-        return default_project(), shown, [
-            Diagnostic("E_CONFIG", "project file not found", file=shown)
-        ]
+        return (
+            default_project(),
+            shown,
+            [Diagnostic("E_CONFIG", "project file not found", file=shown)],
+        )
     docs, problems = load_file(path, shown)
     if problems:
         return default_project(), shown, problems
     if len(docs) != 1:
-        return default_project(), shown, [
-            Diagnostic("E_CONFIG", "the project file must hold exactly one YAML document", file=shown)
-        ]
+        return (
+            default_project(),
+            shown,
+            [
+                Diagnostic(
+                    "E_CONFIG", "the project file must hold exactly one YAML document", file=shown
+                )
+            ],
+        )
     try:
         return Project.model_validate(docs[0].data), shown, []
     except ValidationError as exc:
@@ -101,3 +119,40 @@ def locate(diagnostics: list[Diagnostic], spans: SpanIndex | None = None) -> lis
     index = spans or SpanIndex()
     return [index.resolve(d) for d in diagnostics]
 
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    templates: Path | None = None
+    include_intermediates: bool = False
+
+
+@dataclass(slots=True)
+class RenderResult:
+    objects: list[dict[str, Any]]
+    diagnostics: list[Diagnostic]
+    services: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def render_inputs(inputs: Inputs, options: RenderOptions) -> RenderResult:
+    """Resolve and render every service; pass other objects through. Nothing is written here."""
+    from aimctl.emit import sort_objects
+    from aimctl.render.children import default_templates_dir, render_services
+    from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.run import resolve_all
+
+    resolution = resolve_all(inputs.catalog, inputs.project)
+    diagnostics = list(resolution.diagnostics)
+    if not resolution.ok:
+        return RenderResult([], diagnostics, len(resolution.services))
+    templates = TemplateSet.load(options.templates or default_templates_dir())
+    manifests, problems = render_services(
+        resolution.services, templates, options.include_intermediates
+    )
+    diagnostics.extend(problems)
+    objects = [m.body for m in manifests]
+    objects.extend(entry.raw for entry in inputs.catalog.passthrough)
+    return RenderResult(sort_objects(objects), diagnostics, len(resolution.services))

@@ -29,9 +29,7 @@ DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=True, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
 class GpuSpec(_Strict):
@@ -109,9 +107,7 @@ class TenantQuota(_Strict):
     cpu: Quantity | None = None
     memory: Quantity | None = None
     storage: Quantity | None = None
-    persistent_volume_claims: int | None = Field(
-        default=None, ge=0, alias="persistentVolumeClaims"
-    )
+    persistent_volume_claims: int | None = Field(default=None, ge=0, alias="persistentVolumeClaims")
 
 
 class TenantIngress(_Strict):

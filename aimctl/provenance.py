@@ -5,7 +5,8 @@ Nothing here imports from the rest of aimctl, so every stage can use these types
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from enum import StrEnum
 
 __all__ = [
@@ -77,7 +78,7 @@ class Scope(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """"This value came from this field of this resource": the fact errors and explain share.
+    """ "This value came from this field of this resource": the fact errors and explain share.
 
     ``doc`` locates the document inside ``file`` (0-based index) so a span can be recovered lazily;
     built-in defaults have no file and name their ``rule`` instead.
@@ -107,5 +108,5 @@ class Decision:
     field: str
     value: object
     winner: Origin
-    overridden: tuple[Candidate, ...] = field(default=())
+    overridden: tuple[Candidate, ...] = dc_field(default=())
     rule: str = ""

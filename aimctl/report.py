@@ -25,7 +25,9 @@ def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def format_location(file: str | None, line: int = 0, column: int = 0, with_column: bool = False) -> str:
+def format_location(
+    file: str | None, line: int = 0, column: int = 0, with_column: bool = False
+) -> str:
     if not file:
         return ""
     if line and with_column and column:

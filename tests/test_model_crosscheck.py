@@ -42,8 +42,8 @@ pytestmark = [
 
 Path_ = tuple[str | int, ...]
 Json = Any
-BASES_PER_KIND = 40
-MUTANTS_PER_KIND = 260
+BASES_PER_KIND = 80
+MUTANTS_PER_KIND = 240
 INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 _SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -386,7 +386,43 @@ def _break_cel(doc: Json, schema: dict[str, Any], rng: random.Random) -> bool:
     return True
 
 
+def _drop_optional(doc: Json, schema: dict[str, Any], rng: random.Random) -> bool:
+    def optional(p: Path_, s: dict[str, Any], v: Json) -> bool:
+        parent = _get_schema(schema, p[:-1])
+        props = parent.get("properties") or {}
+        return isinstance(p[-1], str) and p[-1] in props and p[-1] not in parent.get("required", [])
+
+    node = _pick(doc, schema, rng, optional)
+    if node is None or node[0][0] == "metadata" and node[0][-1] == "name":
+        return False
+    del _get(doc, node[0][:-1])[node[0][-1]]
+    return True
+
+
+def _add_map_entry(doc: Json, schema: dict[str, Any], rng: random.Random) -> bool:
+    node = _pick(
+        doc,
+        schema,
+        rng,
+        lambda p, s, v: isinstance(v, dict) and not s.get("properties") and isinstance(s.get("additionalProperties"), dict),
+    )
+    if node is None:
+        return False
+    names = node[1].get("propertyNames", {}).get("pattern")
+    key = rng.choice(PATTERN_SAMPLES[names] if names else [*MAP_KEYS, "", "Bad Key!"])
+    node[2][key] = Generator(rng).value(node[1]["additionalProperties"], 3, False)
+    return True
+
+
+def _boundary(s: dict[str, Any], rng: random.Random) -> Json:
+    low, high = INT_BOUNDS.get(s.get("format", ""), (-(2**62), 2**62))
+    return rng.choice([s.get("minimum", low), s.get("maximum", high)])
+
+
 MUTATIONS: dict[str, Mutation] = {
+    "drop-optional": _drop_optional,
+    "map-entry": _add_map_entry,
+    "boundary": _set_bad(lambda s: _type(s) == "integer", _boundary),
     "wrong-type": _wrong_type,
     "unknown-field": _unknown_field,
     "snake-case-field": _snake_case_field,
@@ -417,19 +453,45 @@ class Oracle:
     def __init__(self) -> None:
         self.vm = _load_validator()
         self.cel = self.vm.Cel("on")
+        self.cel_results: dict[tuple[str, str], bool] = {}
         self.schemas: dict[str, tuple[dict[str, Any], Any]] = {}
         for kind in AIM_KINDS:
-            schema = json.loads((SCHEMAS / f"{kind.lower()}-aim.eai.amd.com-v1alpha1.json").read_text())
+            name = f"{kind.lower()}-aim.eai.amd.com-v1alpha1.json"
+            schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
             self.schemas[kind] = (schema, self.vm.jsonschema.Draft7Validator(schema))
 
     def errors(self, kind: str, doc: Json) -> list[Path_]:
         schema, validator = self.schemas[kind]
         obj = self.vm.prune_nulls(copy.deepcopy(doc))
         self.vm.apply_defaults(schema, obj)
-        found: list[tuple[Path_, str]] = [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(obj)]
-        self.cel.check(schema, obj, (), found)
-        found += _server_only_errors(schema, obj)
-        return [path for path, _ in found]
+        found = [tuple(e.absolute_path) for e in validator.iter_errors(obj)]
+        found += self._cel_errors(schema, obj)
+        found += [path for path, _ in _server_only_errors(schema, obj)]
+        return found
+
+    def _cel_errors(self, schema: dict[str, Any], obj: Json) -> list[Path_]:
+        """What ``validate_manifests.Cel.check`` reports, memoised per (rule, value)."""
+        found: list[Path_] = []
+        for path, sub, value in _walk(schema, obj):
+            for rule in sub.get("x-kubernetes-validations") or []:
+                expr = rule["rule"]
+                if "oldSelf" in expr or value is None:
+                    continue  # transition rules need the previous object
+                key = (expr, json.dumps(value, sort_keys=True))
+                if key not in self.cel_results:
+                    self.cel_results[key] = self._cel_passes(expr, value)
+                if not self.cel_results[key]:
+                    found.append(path)
+        return found
+
+    def _cel_passes(self, expr: str, value: Json) -> bool:
+        program = self.cel._program(expr)
+        assert program is not None, expr
+        try:
+            result = program.evaluate({"self": self.cel.celpy.json_to_cel(value)})
+        except Exception:  # an evaluation error means "cannot check", as in validate_manifests
+            return True
+        return isinstance(result, Exception) or bool(result)
 
 
 def _server_only_errors(schema: dict[str, Any], obj: Json) -> list[tuple[Path_, str]]:
@@ -470,7 +532,7 @@ def oracle() -> Oracle:
 
 def _documents(kind: str, schema: dict[str, Any], rng: random.Random) -> Iterator[tuple[str, Json]]:
     gen = Generator(rng)
-    bases = [gen.document(kind, schema, full=i < 4) for i in range(BASES_PER_KIND)]
+    bases = [gen.document(kind, schema, full=i < 6) for i in range(BASES_PER_KIND)]
     for i, base in enumerate(bases):
         yield f"base-{i}", base
     names = sorted(MUTATIONS)
@@ -499,7 +561,7 @@ def test_models_agree_with_crd_schema_and_cel(kind: str, oracle: Oracle) -> None
         verdicts["rejected" if expected else "accepted"] += 1
     total = verdicts["accepted"] + verdicts["rejected"]
     assert total >= 250
-    assert verdicts["accepted"] >= 0.2 * total and verdicts["rejected"] >= 0.2 * total, verdicts
+    assert verdicts["accepted"] >= 0.25 * total and verdicts["rejected"] >= 0.25 * total, verdicts
 
 
 def test_every_schema_pattern_has_samples(oracle: Oracle) -> None:
@@ -523,8 +585,9 @@ def _walk_schema(schema: dict[str, Any], path: Path_ = ()) -> Iterator[tuple[Pat
             yield from _walk_schema(schema[key], (*path, key))
 
 
-def test_every_crd_field_name_is_a_model_field(oracle: Oracle) -> None:
-    """Walk each CRD schema beside the model's own JSON schema: same property names everywhere."""
+def test_model_fields_and_defaults_mirror_the_crd(oracle: Oracle) -> None:
+    """Walk each CRD schema beside the model's JSON schema: same property names and required
+    fields everywhere, the CRD's defaults under spec, and no default at all under status."""
     for kind, (crd, _) in oracle.schemas.items():
         mine = AIM_KINDS[kind].model_json_schema(by_alias=True, mode="validation")
         _compare_properties(kind, crd, mine, mine.get("$defs", {}), ())
@@ -557,4 +620,10 @@ def _compare_properties(kind: str, crd: dict[str, Any], mine: dict[str, Any], de
     assert set(crd_props) == set(my_props), (kind, path, set(crd_props) ^ set(my_props))
     assert set(crd.get("required", [])) == set(mine.get("required", [])), (kind, path)
     for name, sub in crd_props.items():
-        _compare_properties(kind, sub, my_props[name], defs, (*path, name))
+        where = (*path, name)
+        mine_default = my_props[name].get("default")
+        if where[0] == "status":  # aimctl never defaults a status
+            assert mine_default is None, (kind, where, mine_default)
+        else:
+            assert mine_default == sub.get("default"), (kind, where, mine_default)
+        _compare_properties(kind, sub, my_props[name], defs, where)

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Final, cast
+from typing import Any, Final, cast
 
 import jinja2
 import yaml
@@ -92,13 +92,19 @@ class _Failure(Exception):
         self.message = message
 
 
+def _without_timestamps(
+    resolvers: dict[Any, list[tuple[str, Any]]],
+) -> dict[Any, list[tuple[str, Any]]]:
+    return {
+        first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
+        for first, entries in resolvers.items()
+    }
+
+
 class _Loader(yaml.CSafeLoader):
     """C-parsed YAML 1.1 that keeps unquoted timestamps as strings (as ``aimctl.loader`` does)."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
-        first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
-        for first, entries in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-    }
+    yaml_implicit_resolvers = _without_timestamps(yaml.CSafeLoader.yaml_implicit_resolvers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +291,8 @@ class _Compiler:
         except jinja2.TemplateSyntaxError as exc:
             inner = line + exc.lineno if node.style == "|" else line
             raise _Failure(inner, f"{_shorten(node.value)!r}: jinja: {exc.message}") from exc
-        deep = native and any(True for _ in expr.find_all((nodes.List, nodes.Dict, nodes.Tuple)))
+        literals = (nodes.List, nodes.Dict, nodes.Tuple)
+        deep = native and (isinstance(expr, literals) or any(True for _ in expr.find_all(literals)))
         self.slots.append(_Slot(node.value, line, native, deep))
         self.exprs.append(expr)
         return len(self.slots) - 1
@@ -346,6 +353,8 @@ def _line(node: yaml.Node) -> int:
 
 def _results_getter(count: int) -> Callable[[dict[str, Any]], _Results]:
     names = [f"{_SLOT_PREFIX}{i}" for i in range(count)]
+    if count == 0:
+        return lambda found: ()
     if count == 1:
         only = names[0]
         return lambda found: (found[only],)
@@ -379,13 +388,25 @@ def _check_nested(slot: _Slot, value: Any) -> None:
 class _Template:
     """One compiled template file."""
 
-    __slots__ = ("_build", "_checked", "_deep", "_getter", "_jinja", "_slots", "path")
+    __slots__ = (
+        "_build",
+        "_checked",
+        "_context_class",
+        "_deep",
+        "_env",
+        "_getter",
+        "_jinja",
+        "_slots",
+        "path",
+    )
 
     def __init__(
         self, path: Path, env: jinja2.Environment, compiler: _Compiler, build: _Build
     ) -> None:
         self.path = path
         self._build = build
+        self._env = env
+        self._context_class = env.context_class
         self._slots = tuple(compiler.slots)
         self._checked = tuple(i for i, s in enumerate(self._slots) if s.native)
         self._deep = tuple(i for i, s in enumerate(self._slots) if s.deep)
@@ -409,10 +430,11 @@ class _Template:
     def render(self, context: Mapping[str, object]) -> dict[str, Any]:
         results: _Results = ()
         if self._jinja is not None:
-            # new_context only reads ``vars`` (dict(globals, **vars)), so any Mapping works.
-            ctx = self._jinja.new_context(cast("dict[str, Any]", context))
+            # What Template.new_context builds, without copying: the environment has no globals
+            # and a Context only reads its parent (``in`` and ``[]``), so any Mapping serves.
+            ctx = self._context_class(self._env, cast("dict[str, Any]", context), None, {})
             try:
-                next(iter(self._jinja.root_render_func(ctx)), None)
+                next(self._jinja.root_render_func(ctx), None)
             except Exception as exc:
                 raise self._runtime_error(exc) from exc
             results = self._getter(ctx.vars)
@@ -444,13 +466,34 @@ class _Template:
         return TemplateError(self.path, 0, _describe(exc))
 
 
+_DICT_ATTRIBUTES: Final = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """jinja2's environment with a fast path for ``mapping.key`` on plain dicts.
+
+    Same result as ``Environment.getattr`` (attribute first, then item, else undefined): a plain
+    dict has no attributes beyond ``dir(dict)``, so for any other name the attribute lookup would
+    fail. Skipping that failed lookup (an exception per access) keeps ``isvc.name`` cheap.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def _build_environment(filters: Mapping[str, Callable[..., Any]] | None) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,  # a block scalar's final newline is part of the value
         auto_reload=False,
     )
+    env.globals.clear()  # no `namespace`, `range`, ... to stand in for a missing variable
     if filters:
         env.filters.update(filters)
     return env
@@ -472,7 +515,8 @@ def _load_file(path: Path, env: jinja2.Environment) -> _Template:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else 0
-        raise TemplateError(path, line, f"yaml: {exc.problem or exc}") from exc
+        text = ", ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise TemplateError(path, line, f"yaml: {text}") from exc
     except yaml.YAMLError as exc:
         raise TemplateError(path, 0, f"yaml: {exc}") from exc
     except _Failure as failure:

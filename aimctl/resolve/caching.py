@@ -65,6 +65,7 @@ class ArtifactPlan:
     job_env: list[dict[str, Any]]
     job_labels: dict[str, str]
     job_pod_labels: dict[str, str]
+    binding_labels: dict[str, str]
     download_image: str = DOWNLOAD_IMAGE
 
 
@@ -83,7 +84,9 @@ class CachePlan:
     decisions: dict[str, Decision] = field(default_factory=dict)
 
 
-def _with_controller(labels: dict[str, str], managed_by: str, name_key: str, name: str) -> dict[str, str]:
+def _with_controller(
+    labels: dict[str, str], managed_by: str, name_key: str, name: str
+) -> dict[str, str]:
     """Controller labels are added only where the key is not already present (§2.4)."""
     out = dict(labels)
     out.setdefault("app.kubernetes.io/managed-by", managed_by)
@@ -91,7 +94,9 @@ def _with_controller(labels: dict[str, str], managed_by: str, name_key: str, nam
     return out
 
 
-def _propagate(parent: dict[str, str], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
+def _propagate(
+    parent: dict[str, str], child: dict[str, str], config: RuntimeConfig
+) -> dict[str, str]:
     enabled = bool(config.value("labelPropagation.enabled"))
     patterns = list(config.value("labelPropagation.match") or [])
     return dict(propagate_labels(parent, child, enabled, patterns))
@@ -106,13 +111,18 @@ def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Dec
         return value, Decision("cache.storageClassName", value, origin, (), "service storage wins")
     rc = config.settings.get("storage.defaultStorageClassName")
     if rc is not None:
-        return str(rc.value or ""), Decision("cache.storageClassName", rc.value, rc.winner, rc.overridden, rc.rule)
+        return str(rc.value or ""), Decision(
+            "cache.storageClassName", rc.value, rc.winner, rc.overridden, rc.rule
+        )
     origin = Origin(Scope.OPERATOR_DEFAULT, rule="no storage class: the cluster default applies")
     return "", Decision("cache.storageClassName", "", origin)
 
 
 def plan_cache(
-    service: Entry[Any], template: TemplateView, config: RuntimeConfig, service_uid: str,
+    service: Entry[Any],
+    template: TemplateView,
+    config: RuntimeConfig,
+    service_uid: str,
     service_labels: dict[str, str],
 ) -> tuple[CachePlan | None, list[Diagnostic]]:
     """The AIMTemplateCache the service creates and what hangs below it (artifacts, PVCs, Jobs)."""
@@ -124,16 +134,26 @@ def plan_cache(
     else:
         name = dedicated_cache_name(template.name, svc_name, service_uid)
     storage_class, sc_decision = _storage_class(service, config)
-    caching_env = env_dicts(template.spec.caching.env) if getattr(template.spec, "caching", None) else []
+    caching_env = (
+        env_dicts(template.spec.caching.env) if getattr(template.spec, "caching", None) else []
+    )
     env = merge_env_vars(
         merge_env_vars(env_dicts(template.spec.env), caching_env), env_dicts(service.obj.spec.env)
     )
     labels = _propagate(service_labels, {"aim.eai.amd.com/service": label_value(svc_name)}, config)
-    labels = _with_controller(labels, "aim-service-controller", "aim.eai.amd.com/service.name", svc_name)
+    labels = _with_controller(
+        labels, "aim-service-controller", "aim.eai.amd.com/service.name", svc_name
+    )
     plan = CachePlan(
-        name=name, namespace=ns, mode=mode, template_name=template.name,
-        template_scope=template.scope, storage_class=storage_class,
-        runtime_config_name=(service.obj.spec.runtime_config_name or ""), env=env, labels=labels,
+        name=name,
+        namespace=ns,
+        mode=mode,
+        template_name=template.name,
+        template_scope=template.scope,
+        storage_class=storage_class,
+        runtime_config_name=(service.obj.spec.runtime_config_name or ""),
+        env=env,
+        labels=labels,
     )
     plan.decisions["cache.storageClassName"] = sc_decision
     problems: list[Diagnostic] = []
@@ -152,8 +172,12 @@ def _headroom(config: RuntimeConfig) -> int:
 
 
 def _plan_artifact(
-    service: Entry[Any], template: TemplateView, cache: CachePlan, config: RuntimeConfig,
-    index: int, source: dict[str, Any],
+    service: Entry[Any],
+    template: TemplateView,
+    cache: CachePlan,
+    config: RuntimeConfig,
+    index: int,
+    source: dict[str, Any],
 ) -> tuple[ArtifactPlan | None, Diagnostic | None]:
     ns = cache.namespace
     uri = source["sourceUri"]
@@ -164,8 +188,11 @@ def _plan_artifact(
             "E_SIZE_UNKNOWN",
             f"model source {uri} of template {template.display()} has no size; the operator would run "
             "a check-size Job, which aimctl cannot do offline",
-            file=where.file, doc=where.doc, field=("spec", "modelSources", index, "size"),
-            resource=where.key, hint="set modelSources[].size (e.g. 16Gi)",
+            file=where.file,
+            doc=where.doc,
+            field=("spec", "modelSources", index, "size"),
+            resource=where.key,
+            hint="set modelSources[].size (e.g. 16Gi)",
         )
     env = merge_env_vars(cache.env, list(source.get("env") or []))
     dedicated = cache.name if cache.mode == "Dedicated" else None
@@ -183,14 +210,19 @@ def _plan_artifact(
         },
         config,
     )
-    labels = _with_controller(labels, "aim-template-cache-controller", "aim.eai.amd.com/template-cache.name", cache.name)
+    labels = _with_controller(
+        labels, "aim-template-cache-controller", "aim.eai.amd.com/template-cache.name", cache.name
+    )
     pvc_labels = {
         "aim.eai.amd.com/cache.name": name,
         "aim.eai.amd.com/cache.type": "template-cache",
         "aim.eai.amd.com/source-model": label_value(uri.split("://", 1)[-1]),
     }
     pvc_labels = _with_controller(
-        _propagate(labels, pvc_labels, config), "aim-artifact-controller", "aim.eai.amd.com/artifact.name", name
+        _propagate(labels, pvc_labels, config),
+        "aim-artifact-controller",
+        "aim.eai.amd.com/artifact.name",
+        name,
     )
     job_builder = {
         "aim.eai.amd.com/cache.name": name,
@@ -200,9 +232,14 @@ def _plan_artifact(
     job_pod = _propagate(labels, job_builder, config)
     job_pod.setdefault("aim.eai.amd.com/artifact.name", name)
     job_labels = _with_controller(
-        _propagate(labels, job_builder, config), "aim-artifact-controller", "aim.eai.amd.com/artifact.name", name
+        _propagate(labels, job_builder, config),
+        "aim-artifact-controller",
+        "aim.eai.amd.com/artifact.name",
+        name,
     )
-    storage_class = cache.storage_class or str(config.value("storage.defaultStorageClassName") or "")
+    storage_class = cache.storage_class or str(
+        config.value("storage.defaultStorageClassName") or ""
+    )
     defaults = [
         {"name": "AIM_DOWNLOADER_PROTOCOL", "value": "XET,HF_TRANSFER"},
         {"name": "TMPDIR", "value": "/tmp/"},
@@ -215,13 +252,30 @@ def _plan_artifact(
         {"name": "TARGET_DIR", "value": "/cache"},
     ]
     return ArtifactPlan(
-        name=name, namespace=ns, uid=uid, index=index, source_uri=uri,
-        model_id=source["modelId"], size=str(size), size_bytes=size_bytes, env=env,
-        storage_class=cache.storage_class, runtime_config_name=cache.runtime_config_name,
-        labels=labels, pvc_name=pvc_name(name, uid),
+        name=name,
+        namespace=ns,
+        uid=uid,
+        index=index,
+        source_uri=uri,
+        model_id=source["modelId"],
+        size=str(size),
+        size_bytes=size_bytes,
+        env=env,
+        storage_class=cache.storage_class,
+        runtime_config_name=cache.runtime_config_name,
+        labels=labels,
+        pvc_name=pvc_name(name, uid),
         pvc_size=pvc_size(size_bytes, _headroom(config)),
-        pvc_storage_class=storage_class or None, pvc_labels=pvc_labels,
+        pvc_storage_class=storage_class or None,
+        pvc_labels=pvc_labels,
         job_name=download_job_name(name, uid),
         job_env=merge_env_vars(merge_env_vars(defaults, config.env), env),
-        job_labels=job_labels, job_pod_labels=job_pod,
+        job_labels=job_labels,
+        job_pod_labels=job_pod,
+        binding_labels=_with_controller(
+            _propagate(labels, {}, config),
+            "aim-artifact-controller",
+            "aim.eai.amd.com/artifact.name",
+            name,
+        ),
     ), None

@@ -14,7 +14,10 @@ from aimctl.resolve.templates import TemplateView
 
 __all__ = ["SYSTEM_ENV", "build_isvc_env"]
 
-SYSTEM_ENV = ({"name": "AIM_CACHE_PATH", "value": "/workspace/cache"}, {"name": "VLLM_ENABLE_METRICS", "value": "true"})
+SYSTEM_ENV = (
+    {"name": "AIM_CACHE_PATH", "value": "/workspace/cache"},
+    {"name": "VLLM_ENABLE_METRICS", "value": "true"},
+)
 _JSON_KEYS = frozenset({ENGINE_ARGS})
 
 
@@ -39,7 +42,11 @@ def build_isvc_env(
         env = merge_env_vars(env, config.env, _JSON_KEYS)
         for cands in config.env_sources.values():
             for cand in cands:
-                layer = Layer.RUNTIME_NAMESPACE if cand.origin.scope is Scope.NAMESPACE_RUNTIME_CONFIG else Layer.RUNTIME_CLUSTER
+                layer = (
+                    Layer.RUNTIME_NAMESPACE
+                    if cand.origin.scope is Scope.NAMESPACE_RUNTIME_CONFIG
+                    else Layer.RUNTIME_CLUSTER
+                )
                 sources[layer].append(cand)
     derived = (
         ("AIM_PROFILE_ID", spec.profile_id, ("spec", "profileId")),
@@ -50,12 +57,16 @@ def build_isvc_env(
         if value:
             item = {"name": name, "value": str(value)}
             env.append(item)
-            sources[Layer.TEMPLATE_DERIVED].append(Candidate(_template_origin(template, path), item))
+            sources[Layer.TEMPLATE_DERIVED].append(
+                Candidate(_template_origin(template, path), item)
+            )
     template_env = env_dicts(spec.env)
     if template_env:
         env = merge_env_vars(env, template_env, _JSON_KEYS)
         for i, item in enumerate(template_env):
-            sources[Layer.TEMPLATE].append(Candidate(_template_origin(template, ("spec", "env", i)), item))
+            sources[Layer.TEMPLATE].append(
+                Candidate(_template_origin(template, ("spec", "env", i)), item)
+            )
     if spec.model_sources:
         item = {"name": "AIM_MODEL_ID", "value": spec.model_sources[0].model_id}
         env.append(item)
@@ -65,12 +76,16 @@ def build_isvc_env(
     if service_env:
         env = merge_env_vars(env, service_env, _JSON_KEYS)
         for i, item in enumerate(service_env):
-            sources[Layer.SERVICE].append(Candidate(origin_of(service, Scope.SERVICE, ("spec", "env", i)), item))
+            sources[Layer.SERVICE].append(
+                Candidate(origin_of(service, Scope.SERVICE, ("spec", "env", i)), item)
+            )
     env.sort(key=lambda e: e["name"])
     return env, _decisions(env, sources), _duplicates(env, service, sources)
 
 
-def _decisions(env: list[dict[str, Any]], sources: dict[Layer, list[Candidate]]) -> dict[str, Decision]:
+def _decisions(
+    env: list[dict[str, Any]], sources: dict[Layer, list[Candidate]]
+) -> dict[str, Decision]:
     """For each final name: the highest layer that set it wins; lower layers are what it overrode."""
     out: dict[str, Decision] = {}
     for item in env:
@@ -83,7 +98,9 @@ def _decisions(env: list[dict[str, Any]], sources: dict[Layer, list[Candidate]])
         winner, *rest = found
         rule = "ENV_LAYERS: " + " > ".join(scope_of(layer).value for layer in ENV_LAYERS[:4])
         if name == ENGINE_ARGS and rest:
-            rule = "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
+            rule = (
+                "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
+            )
         value = item.get("value") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
         out[name] = Decision(f"env.{name}", value, winner.origin, tuple(rest), rule)
     return out
@@ -101,7 +118,10 @@ def _duplicates(
             "E_DUPLICATE_ENV",
             f"the InferenceService env would list {name} twice: the runtime config sets it and the "
             "template also adds it (the operator appends without de-duplicating)",
-            file=service.file, doc=service.doc, field=("spec", "env"), resource=service.key,
+            file=service.file,
+            doc=service.doc,
+            field=("spec", "env"),
+            resource=service.key,
             hint=f"remove {name} from the runtime config env (the template sets it already)",
         )
         for name in dups

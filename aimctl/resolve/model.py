@@ -45,9 +45,17 @@ class ResolvedModel:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
-def _error(code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = "") -> Diagnostic:
+def _error(
+    code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = ""
+) -> Diagnostic:
     return Diagnostic(
-        code, message, file=service.file, doc=service.doc, field=path, resource=service.key, hint=hint
+        code,
+        message,
+        file=service.file,
+        doc=service.doc,
+        field=path,
+        resource=service.key,
+        hint=hint,
     )
 
 
@@ -93,7 +101,9 @@ def resolve_model(
             return _from_entry(entry, "by name, cluster scope", ("spec", "model", "name")), []
         return None, [
             _error(
-                "E_MODEL_NOT_FOUND", service, ("spec", "model", "name"),
+                "E_MODEL_NOT_FOUND",
+                service,
+                ("spec", "model", "name"),
                 f'model "{name}" not found in namespace {ns} or cluster scope (reason ModelNotFound)',
             )
         ]
@@ -102,7 +112,9 @@ def resolve_model(
     if ref.custom is not None:
         return _by_custom(catalog, service, ref.custom)
     return None, [
-        _error("E_MODEL_NOT_FOUND", service, ("spec", "model"), "no model name, image or custom given")
+        _error(
+            "E_MODEL_NOT_FOUND", service, ("spec", "model"), "no model name, image or custom given"
+        )
     ]
 
 
@@ -112,19 +124,24 @@ def _by_image(
     path: FieldPath = ("spec", "model", "image")
     ns = service.key.namespace
     matches = [
-        e for e in catalog.models_with_image(image)
+        e
+        for e in catalog.models_with_image(image)
         if e.key.kind == "AIMClusterModel" or e.key.namespace == ns
     ]
     if len(matches) == 1:
         return _from_entry(matches[0], "by image, existing model", path), []
     if len(matches) > 1:
         listed = ", ".join(
-            f"{e.key.namespace}/{e.key.name} (namespace)" if e.key.namespace else f"{e.key.name} (cluster)"
+            f"{e.key.namespace}/{e.key.name} (namespace)"
+            if e.key.namespace
+            else f"{e.key.name} (cluster)"
             for e in matches
         )
         return None, [
             _error(
-                "E_MODEL_AMBIGUOUS_IMAGE", service, path,
+                "E_MODEL_AMBIGUOUS_IMAGE",
+                service,
+                path,
                 f"multiple models found with the same image {image!r}: {listed}",
             )
         ]
@@ -132,7 +149,12 @@ def _by_image(
         name = model_name_for_image(image)
     except InvalidImageReference as exc:
         return None, [
-            _error("E_INVALID_IMAGE", service, path, f"invalid image reference {image!r}: {exc} (reason InvalidImageReference)")
+            _error(
+                "E_INVALID_IMAGE",
+                service,
+                path,
+                f"invalid image reference {image!r}: {exc} (reason InvalidImageReference)",
+            )
         ]
     spec: dict[str, Any] = {"image": image}
     _copy_service_fields(service, spec)
@@ -146,13 +168,19 @@ def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
     if src.runtime_config_name:
         spec["runtimeConfigName"] = src.runtime_config_name
     if src.image_pull_secrets:
-        spec["imagePullSecrets"] = [s.model_dump(by_alias=True, exclude_none=True) for s in src.image_pull_secrets]
+        spec["imagePullSecrets"] = [
+            s.model_dump(by_alias=True, exclude_none=True) for s in src.image_pull_secrets
+        ]
     if src.service_account_name:
         spec["serviceAccountName"] = src.service_account_name
 
 
 def _synthesised(
-    service: Entry[Any], name: str, spec: dict[str, Any], labels: dict[str, str], how: str,
+    service: Entry[Any],
+    name: str,
+    spec: dict[str, Any],
+    labels: dict[str, str],
+    how: str,
     path: FieldPath,
 ) -> ResolvedModel:
     ns = service.key.namespace
@@ -186,9 +214,10 @@ def _by_custom(
         mspec = entry.obj.spec
         if entry.key.namespace != service.key.namespace or mspec is None:
             continue
-        if mspec.image == custom.base_image and [
-            _source_key(s) for s in (mspec.model_sources or [])
-        ] == wanted:
+        if (
+            mspec.image == custom.base_image
+            and [_source_key(s) for s in (mspec.model_sources or [])] == wanted
+        ):
             return _from_entry(entry, "inline custom model, matching AIMModel", path), []
     sources = [s.model_dump(by_alias=True, exclude_none=True) for s in custom.model_sources]
     name = model_name_for_custom(custom.base_image, sources)
@@ -207,4 +236,6 @@ def _by_custom(
         "aim.eai.amd.com/custom-model": "true",
         "aim.eai.amd.com/service": service.key.name,
     }
-    return _synthesised(service, name, spec, labels, "inline custom model, auto-created AIMModel", path), []
+    return _synthesised(
+        service, name, spec, labels, "inline custom model, auto-created AIMModel", path
+    ), []

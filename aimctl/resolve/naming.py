@@ -16,9 +16,9 @@ from typing import Any, Final, NamedTuple
 from aimctl.resolve.quantity import canonical_quantity
 
 __all__ = [
+    "ImageParts",
     "InvalidImageReference",
     "NamespaceTooLongError",
-    "ImageParts",
     "artifact_name",
     "cache_mount_path",
     "cache_volume_name",
@@ -52,11 +52,19 @@ __all__ = [
 
 MAX_NAME: Final = 63
 _GO_SPACE: Final = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # noqa: E501
-_JSON_SHORT: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}  # noqa: E501
+_JSON_SHORT: Final = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}  # noqa: E501
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
 
 
-class InvalidImageReference(ValueError):  # noqa: N818 - the operator's reason name
+class InvalidImageReference(ValueError):
     """An image string the operator cannot split into registry, name and tag (§5.2)."""
 
 
@@ -467,7 +475,9 @@ def recommended_template_name(
         suffix.append({"latency": "lat", "throughput": "thr"}.get(metric, metric))
     if precision:
         suffix.append(precision)
-    digest = f"{model_name}-{image}" + (f"-{gpu}" if gpu else "") + (f"-x{count}" if count > 0 else "")
+    digest = (
+        f"{model_name}-{image}" + (f"-{gpu}" if gpu else "") + (f"-x{count}" if count > 0 else "")
+    )
     digest += (f"-{metric}" if metric else "") + (f"-{precision}" if precision else "")
     return derived_name([image, "-".join(suffix)], [digest], hash_len=4)
 
@@ -504,7 +514,9 @@ def discovery_job_name(
     """
     text = model_name + image + service_account
     text += "".join(str(e.get("name") or "") + str(e.get("value") or "") for e in env)
-    text += "".join(_secret_name(s) for s in image_pull_secrets) + (metric or "") + (precision or "")
+    text += (
+        "".join(_secret_name(s) for s in image_pull_secrets) + (metric or "") + (precision or "")
+    )
     if has_gpu if has_gpu is not None else (gpu_model, gpu_requests) != (None, None):
         text += (gpu_model or "") + str(gpu_requests or 0)
     text += profile_id

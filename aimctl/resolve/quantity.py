@@ -27,7 +27,18 @@ __all__ = [
 ]
 
 _BINARY: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_DECIMAL: Final = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_DECIMAL: Final = {
+    "n": -9,
+    "u": -6,
+    "m": -3,
+    "": 0,
+    "k": 3,
+    "M": 6,
+    "G": 9,
+    "T": 12,
+    "P": 15,
+    "E": 18,
+}
 _DEC_SUFFIX: Final = {exp: suffix for suffix, exp in _DECIMAL.items()}
 _BIN_SUFFIX: Final = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
 _QUANTITY_RE: Final = re.compile(
@@ -278,7 +289,9 @@ def _duration_term(s: bytes, orig: str) -> tuple[int, bytes]:
         raise ValueError(f"time: missing unit in duration {orig!r}")
     unit = _NS_PER_UNIT.get(s[:i])
     if unit is None:
-        raise ValueError(f"time: unknown unit {s[:i].decode(errors='replace')!r} in duration {orig!r}")
+        raise ValueError(
+            f"time: unknown unit {s[:i].decode(errors='replace')!r} in duration {orig!r}"
+        )
     if whole > _I64_LIMIT // unit:
         raise ValueError(f"time: invalid duration {orig!r}")
     whole *= unit

@@ -53,7 +53,9 @@ def build_resources(
     if svc_res is not None:
         layers[Layer.SERVICE] = (
             _sections(svc_res),
-            lambda section, name: origin_of(service, Scope.SERVICE, ("spec", "resources", section, name)),
+            lambda section, name: origin_of(
+                service, Scope.SERVICE, ("spec", "resources", section, name)
+            ),
         )
     result: dict[str, dict[str, str]] = {}
     history: dict[str, list[Candidate]] = {}
@@ -64,11 +66,16 @@ def build_resources(
         for section in ("requests", "limits"):
             for name, value in sections.get(section, {}).items():
                 result.setdefault(section, {})[name] = value
-                history.setdefault(f"{section}.{name}", []).append(Candidate(where(section, name), value))
+                history.setdefault(f"{section}.{name}", []).append(
+                    Candidate(where(section, name), value)
+                )
     ordered = {s: dict(sorted(result[s].items())) for s in ("limits", "requests") if result.get(s)}
     decisions = {
         f"resources.{path}": Decision(
-            f"resources.{path}", cands[-1].value, cands[-1].origin, tuple(reversed(cands[:-1])),
+            f"resources.{path}",
+            cands[-1].value,
+            cands[-1].origin,
+            tuple(reversed(cands[:-1])),
             "RESOURCE_LAYERS: service > template > per-GPU defaults",
         )
         for path, cands in sorted(history.items())

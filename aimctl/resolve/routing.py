@@ -26,15 +26,22 @@ class RouteSettings:
 
 
 def _service_or_config(
-    field_name: str, service: Entry[Any], svc_value: Any, svc_path: tuple[str, ...],
-    config: RuntimeConfig, config_key: str,
+    field_name: str,
+    service: Entry[Any],
+    svc_value: Any,
+    svc_path: tuple[str, ...],
+    config: RuntimeConfig,
+    config_key: str,
 ) -> Decision | None:
     """The service's value if written (even false/empty), else the merged runtime config's."""
     rc = config.settings.get(config_key)
     if svc_value is not None:
         over = (Candidate(rc.winner, rc.value),) if rc is not None else ()
         return Decision(
-            field_name, svc_value, origin_of(service, Scope.SERVICE, svc_path), over,
+            field_name,
+            svc_value,
+            origin_of(service, Scope.SERVICE, svc_path),
+            over,
             "the service's own value wins over the runtime config (even false)",
         )
     if rc is not None:
@@ -50,7 +57,12 @@ def resolve_routing(
     get = (lambda attr: getattr(routing, attr)) if routing is not None else (lambda attr: None)
     decisions: dict[str, Decision] = {}
     enabled = _service_or_config(
-        "route.enabled", service, get("enabled"), ("spec", "routing", "enabled"), config, "routing.enabled"
+        "route.enabled",
+        service,
+        get("enabled"),
+        ("spec", "routing", "enabled"),
+        config,
+        "routing.enabled",
     )
     if enabled is not None:
         decisions["route.enabled"] = enabled
@@ -61,8 +73,11 @@ def resolve_routing(
     if ref is not None:
         gateway = ref.model_dump(by_alias=True, exclude_none=True)
         decisions["route.gatewayRef"] = Decision(
-            "route.gatewayRef", gateway, origin_of(service, Scope.SERVICE, ("spec", "routing", "gatewayRef")),
-            (), "the service's gatewayRef replaces the runtime config's as a whole",
+            "route.gatewayRef",
+            gateway,
+            origin_of(service, Scope.SERVICE, ("spec", "routing", "gatewayRef")),
+            (),
+            "the service's gatewayRef replaces the runtime config's as a whole",
         )
     else:
         gateway = config.gateway_ref()
@@ -70,7 +85,11 @@ def resolve_routing(
             name_decision = config.settings.get("routing.gatewayRef.name")
             winner = name_decision.winner if name_decision else Origin(Scope.CLUSTER_RUNTIME_CONFIG)
             decisions["route.gatewayRef"] = Decision(
-                "route.gatewayRef", gateway, winner, (), "runtime-config gatewayRef merged field by field"
+                "route.gatewayRef",
+                gateway,
+                winner,
+                (),
+                "runtime-config gatewayRef merged field by field",
             )
     if gateway is None:
         return settings, [
@@ -78,20 +97,40 @@ def resolve_routing(
                 "E_GATEWAY_NOT_CONFIGURED",
                 "routing is enabled but no gatewayRef is set on the service or in its runtime config "
                 "(reason GatewayNotConfigured; the operator applies nothing for this service)",
-                file=service.file, doc=service.doc, field=("spec", "routing"), resource=service.key,
+                file=service.file,
+                doc=service.doc,
+                field=("spec", "routing"),
+                resource=service.key,
             )
         ]
     settings.gateway_ref = _gateway_order(gateway)
     template = _service_or_config(
-        "route.pathTemplate", service, get("path_template"), ("spec", "routing", "pathTemplate"),
-        config, "routing.pathTemplate",
+        "route.pathTemplate",
+        service,
+        get("path_template"),
+        ("spec", "routing", "pathTemplate"),
+        config,
+        "routing.pathTemplate",
     )
     view = _service_view(service, uid, model_name, template_name)
-    path, fallback = render_route_path(template.value if template else None, view, service.key.namespace or "", uid)
+    path, fallback = render_route_path(
+        str(template.value) if template and template.value else None,
+        view,
+        service.key.namespace or "",
+        uid,
+    )
     settings.path = path
     problems: list[Diagnostic] = []
-    path_origin = template.winner if template else Origin(Scope.OPERATOR_DEFAULT, rule="default path /<namespace>/<uid>")
-    rule = "rendered path template" if template and template.value and not fallback else "default path /<namespace>/<service UID> (UID stand-in unless metadata.uid is given)"
+    path_origin = (
+        template.winner
+        if template
+        else Origin(Scope.OPERATOR_DEFAULT, rule="default path /<namespace>/<uid>")
+    )
+    rule = (
+        "rendered path template"
+        if template and template.value and not fallback
+        else "default path /<namespace>/<service UID> (UID stand-in unless metadata.uid is given)"
+    )
     decisions["route.path"] = Decision("route.path", path, path_origin, (), rule)
     if fallback and template is not None and template.value:
         problems.append(
@@ -99,13 +138,20 @@ def resolve_routing(
                 "W_PATH_TEMPLATE_FALLBACK",
                 f"path template {template.value!r} failed ({fallback}); the operator silently uses the "
                 f"default path {path}",
-                severity=Severity.WARNING, file=service.file, doc=service.doc,
-                field=("spec", "routing", "pathTemplate"), resource=service.key,
+                severity=Severity.WARNING,
+                file=service.file,
+                doc=service.doc,
+                field=("spec", "routing", "pathTemplate"),
+                resource=service.key,
             )
         )
     timeout = _service_or_config(
-        "route.requestTimeout", service, get("request_timeout"), ("spec", "routing", "requestTimeout"),
-        config, "routing.requestTimeout",
+        "route.requestTimeout",
+        service,
+        get("request_timeout"),
+        ("spec", "routing", "requestTimeout"),
+        config,
+        "routing.requestTimeout",
     )
     if timeout is not None and timeout.value:
         settings.timeout = format_go_duration(str(timeout.value))
@@ -123,7 +169,9 @@ def _gateway_order(ref: dict[str, Any]) -> dict[str, Any]:
     return {k: ref[k] for k in _GATEWAY_ORDER if ref.get(k) is not None}
 
 
-def _service_view(service: Entry[Any], uid: str, model_name: str, template_name: str) -> dict[str, Any]:
+def _service_view(
+    service: Entry[Any], uid: str, model_name: str, template_name: str
+) -> dict[str, Any]:
     """The AIMService as the path template sees it in steady state (uid and status filled in)."""
     raw = service.raw
     meta = dict(raw.get("metadata") or {})

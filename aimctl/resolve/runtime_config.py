@@ -75,7 +75,9 @@ def env_dicts(env: Any) -> list[dict[str, Any]]:
 
 
 def _is_zero(value: Any) -> bool:
-    return value is None or value == "" or value == 0 or value is False or value == {} or value == []
+    return (
+        value is None or value == "" or value == 0 or value is False or value == {} or value == []
+    )
 
 
 @dataclass(slots=True)
@@ -107,17 +109,18 @@ class RuntimeConfig:
 
 # (logical name, field path in the spec, "deprecated top-level fallback" path)
 _SCALARS: tuple[tuple[str, FieldPath, FieldPath | None], ...] = (
-    ("storage.defaultStorageClassName", ("storage", "defaultStorageClassName"), ("defaultStorageClassName",)),
+    (
+        "storage.defaultStorageClassName",
+        ("storage", "defaultStorageClassName"),
+        ("defaultStorageClassName",),
+    ),
     ("storage.pvcHeadroomPercent", ("storage", "pvcHeadroomPercent"), ("pvcHeadroomPercent",)),
     ("routing.enabled", ("routing", "enabled"), None),
     ("routing.pathTemplate", ("routing", "pathTemplate"), None),
     ("routing.requestTimeout", ("routing", "requestTimeout"), None),
     ("labelPropagation.enabled", ("labelPropagation", "enabled"), None),
     ("labelPropagation.match", ("labelPropagation", "match"), None),
-    *(
-        (f"routing.gatewayRef.{f}", ("routing", "gatewayRef", f), None)
-        for f in _GATEWAY_FIELDS
-    ),
+    *((f"routing.gatewayRef.{f}", ("routing", "gatewayRef", f), None) for f in _GATEWAY_FIELDS),
 )
 
 
@@ -171,7 +174,9 @@ def resolve_runtime_config(
                 "E_RUNTIME_CONFIG_NOT_FOUND",
                 f"RuntimeConfig {wanted} not found (no AIMRuntimeConfig in namespace {namespace}, "
                 "no AIMClusterRuntimeConfig)",
-                file=requester.file, doc=requester.doc, field=("spec", "runtimeConfigName"),
+                file=requester.file,
+                doc=requester.doc,
+                field=("spec", "runtimeConfigName"),
                 resource=requester.key,
             )
         ]
@@ -196,11 +201,15 @@ def _merge_annotations(
     ):
         if entry is None:
             continue
-        for key, value in sorted((read_path(entry.obj.spec, ("routing", "annotations")) or {}).items()):
+        for key, value in sorted(
+            (read_path(entry.obj.spec, ("routing", "annotations")) or {}).items()
+        ):
             origin = origin_of(entry, scope, ("spec", "routing", "annotations", key))
             before = config.annotations.get(key)
             overridden = (Candidate(before.winner, before.value),) if before else ()
-            config.annotations[key] = Decision(f"routing.annotations.{key}", value, origin, overridden)
+            config.annotations[key] = Decision(
+                f"routing.annotations.{key}", value, origin, overridden
+            )
 
 
 def _merge_env(

@@ -6,7 +6,9 @@ the survivors, so ``explain`` can show the whole table and errors can say why no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Final
 
 from aimctl.catalog import Entry
@@ -59,12 +61,20 @@ class Selection:
     how: str
     template: TemplateView | None = None
     field: FieldPath = ()
-    rows: list[CandidateRow] = field(default_factory=list)
+    rows: list[CandidateRow] = dc_field(default_factory=list)
 
 
-def _error(code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = "") -> Diagnostic:
+def _error(
+    code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = ""
+) -> Diagnostic:
     return Diagnostic(
-        code, message, file=service.file, doc=service.doc, field=path, resource=service.key, hint=hint
+        code,
+        message,
+        file=service.file,
+        doc=service.doc,
+        field=path,
+        resource=service.key,
+        hint=hint,
     )
 
 
@@ -74,7 +84,9 @@ def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -
         return None
     if state == NEEDS_DISCOVERY:
         return _error(
-            "E_TEMPLATE_NEEDS_DISCOVERY", service, path,
+            "E_TEMPLATE_NEEDS_DISCOVERY",
+            service,
+            path,
             f"template {view.display()} has no inline spec.modelSources and no frozen status: the "
             "operator would run a discovery Job, which aimctl cannot do offline",
             "add spec.modelSources (with size) to the template, or a status block with the discovery result",
@@ -82,9 +94,12 @@ def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -
     reason = _STATE_REASON.get(state, "TemplateNotReady")
     hint = "declare the GPU in aimctl.yaml cluster.gpus" if state == "NotAvailable" else ""
     return _error(
-        "E_TEMPLATE_NOT_READY", service, path,
+        "E_TEMPLATE_NOT_READY",
+        service,
+        path,
         f"template {view.display()} is {state} (reason {reason}); the operator creates no "
-        "InferenceService for it", hint,
+        "InferenceService for it",
+        hint,
     )
 
 
@@ -103,7 +118,9 @@ def select_template(
 ) -> tuple[Selection, list[Diagnostic]]:
     sticky = _sticky(index, service)
     if sticky is not None:
-        return Selection("sticky status.resolvedTemplate", sticky, ("status", "resolvedTemplate")), []
+        return Selection(
+            "sticky status.resolvedTemplate", sticky, ("status", "resolvedTemplate")
+        ), []
     spec = service.obj.spec
     name = (spec.template.name or "").strip() if spec.template else ""
     if name:
@@ -123,7 +140,9 @@ def _override_parts(overrides: Any) -> tuple[str | None, int | None, str | None,
     )
 
 
-def _explicit(index: TemplateIndex, service: Entry[Any], name: str) -> tuple[Selection, list[Diagnostic]]:
+def _explicit(
+    index: TemplateIndex, service: Entry[Any], name: str
+) -> tuple[Selection, list[Diagnostic]]:
     """Namespace template by the derived name, else cluster template by the base name (§3.3.1)."""
     path: FieldPath = ("spec", "template", "name")
     candidate = derived_template_name(name, *_override_parts(service.obj.spec.overrides))
@@ -140,7 +159,13 @@ def _explicit(index: TemplateIndex, service: Entry[Any], name: str) -> tuple[Sel
                 f"{candidate!r} in the namespace (and {name!r} only at cluster scope)"
             )
         return Selection(how, None, path), [
-            _error("E_TEMPLATE_NOT_FOUND", service, path, f'template "{candidate}" not found (reason TemplateNotFound)', hint)
+            _error(
+                "E_TEMPLATE_NOT_FOUND",
+                service,
+                path,
+                f'template "{candidate}" not found (reason TemplateNotFound)',
+                hint,
+            )
         ]
     problem = _readiness_error(view, service, path)
     return Selection(how, view, path), [problem] if problem else []
@@ -157,7 +182,12 @@ def _overrides_mismatch(view: TemplateView, overrides: Any) -> str:
     if gpu is not None and gpu.model and view.gpu_model:
         if normalize_gpu_model(gpu.model).lower() != normalize_gpu_model(view.gpu_model).lower():
             return f"GPU {view.gpu_model} != override {gpu.model}"
-    if gpu is not None and (gpu.requests or 0) > 0 and view.gpu_count > 0 and gpu.requests != view.gpu_count:
+    if (
+        gpu is not None
+        and (gpu.requests or 0) > 0
+        and view.gpu_count > 0
+        and gpu.requests != view.gpu_count
+    ):
         return f"GPU count {view.gpu_count} != override {gpu.requests}"
     return ""
 
@@ -174,7 +204,9 @@ def _automatic(
     if not rows:
         return selection, [
             _error(
-                "E_NO_TEMPLATE", service, path,
+                "E_NO_TEMPLATE",
+                service,
+                path,
                 f"no template found for service: no AIMServiceTemplate in namespace "
                 f"{service.key.namespace} and no AIMClusterServiceTemplate has modelName "
                 f'"{model.name}" (reason TemplateNotFound)',
@@ -182,11 +214,40 @@ def _automatic(
             )
         ]
     allow = bool(spec.template and spec.template.allow_unoptimized)
-    stages = (
-        ("1 availability", lambda r: "" if r.template.state == "Ready" else _STATE_REASON.get(r.template.state, "TemplateNotReady")),
-        ("2 optimisation", lambda r: "" if allow or r.template.profile_type == "optimized" else "UnoptimizedTemplateFiltered"),
-        ("3 overrides", lambda r: "ServiceOverridesNotMatched" if _overrides_mismatch(r.template, spec.overrides) else ""),
-        ("4 GPU availability", lambda r: "" if not r.template.gpu_model or inventory.has_model(normalize_gpu_model(r.template.gpu_model)) else "RequiredGPUNotInCluster"),
+    stages: tuple[tuple[str, Callable[[CandidateRow], str]], ...] = (
+        (
+            "1 availability",
+            lambda r: (
+                ""
+                if r.template.state == "Ready"
+                else _STATE_REASON.get(r.template.state, "TemplateNotReady")
+            ),
+        ),
+        (
+            "2 optimisation",
+            lambda r: (
+                ""
+                if allow or r.template.profile_type == "optimized"
+                else "UnoptimizedTemplateFiltered"
+            ),
+        ),
+        (
+            "3 overrides",
+            lambda r: (
+                "ServiceOverridesNotMatched"
+                if _overrides_mismatch(r.template, spec.overrides)
+                else ""
+            ),
+        ),
+        (
+            "4 GPU availability",
+            lambda r: (
+                ""
+                if not r.template.gpu_model
+                or inventory.has_model(normalize_gpu_model(r.template.gpu_model))
+                else "RequiredGPUNotInCluster"
+            ),
+        ),
     )
     alive = list(rows)
     for stage, reject in stages:
@@ -219,7 +280,9 @@ def _automatic(
         tied = ", ".join(r.template.display() for r in winners)
         return selection, [
             _error(
-                "E_TEMPLATE_AMBIGUOUS", service, path,
+                "E_TEMPLATE_AMBIGUOUS",
+                service,
+                path,
                 f"template selection is ambiguous: {tied} rank equally (type, GPU, metric, "
                 "precision); the operator selects none (reason TemplateNotFound)",
                 "set spec.template.name, or spec.overrides to narrow the choice",
@@ -243,7 +306,9 @@ def _detail(row: CandidateRow, overrides: Any) -> str:
     return f"status {view.state}"
 
 
-def _empty_error(stage: str, service: Entry[Any], path: FieldPath, rows: list[CandidateRow]) -> Diagnostic:
+def _empty_error(
+    stage: str, service: Entry[Any], path: FieldPath, rows: list[CandidateRow]
+) -> Diagnostic:
     listed = "; ".join(f"{r.template.display()}: {r.reason} ({r.detail})" for r in rows)
     code, hint = "E_NO_TEMPLATE", "run `aimctl explain` for the selection table"
     if stage.startswith("1"):

@@ -26,7 +26,7 @@ from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runt
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import TemplateIndex, TemplateView
 
-__all__ = ["ResolvedService", "Scaling", "resolve_service"]
+__all__ = ["ResolvedService", "Scaling", "propagated_labels", "resolve_service"]
 
 
 @dataclass(slots=True)
@@ -80,6 +80,13 @@ def _labels(service: Entry[Any]) -> dict[str, str]:
     return dict(service.obj.metadata.labels or {})
 
 
+def propagated_labels(svc: ResolvedService, child: dict[str, str]) -> dict[str, str]:
+    """``child`` plus the service labels that propagate under its runtime config (§6)."""
+    if svc.config is None:
+        return dict(child)
+    return _propagate(svc.entry, child, svc.config)
+
+
 def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
     enabled = bool(config.value("labelPropagation.enabled"))
     patterns = list(config.value("labelPropagation.match") or [])
@@ -89,7 +96,11 @@ def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig
 def _scaling(service: Entry[Any]) -> Scaling:
     """Fixed replicas, or KEDA autoscaling when any of autoScaling/min/max is set (§4.1)."""
     spec = service.obj.spec
-    if spec.auto_scaling is not None or spec.min_replicas is not None or spec.max_replicas is not None:
+    if (
+        spec.auto_scaling is not None
+        or spec.min_replicas is not None
+        or spec.max_replicas is not None
+    ):
         low = spec.min_replicas or 1
         high = spec.max_replicas or spec.min_replicas or 1
         metrics = []
@@ -105,16 +116,26 @@ def resolve_service(
 ) -> ResolvedService:
     """Runtime config, routing pre-check, model, template, then every child's values."""
     meta_uid = service.obj.metadata.uid
-    uid = meta_uid or stand_in_uid(AIM_API_VERSION, "AIMService", service.key.namespace or "", service.key.name)
+    uid = meta_uid or stand_in_uid(
+        AIM_API_VERSION, "AIMService", service.key.namespace or "", service.key.name
+    )
     result = ResolvedService(service, uid, meta_uid is None)
     spec = service.obj.spec
     if spec is None:
         result.diagnostics.append(
-            Diagnostic("E_SCHEMA", "spec is required to render a service", file=service.file,
-                       doc=service.doc, field=("spec",), resource=service.key)
+            Diagnostic(
+                "E_SCHEMA",
+                "spec is required to render a service",
+                file=service.file,
+                doc=service.doc,
+                field=("spec",),
+                resource=service.key,
+            )
         )
         return result
-    config, problems = resolve_runtime_config(catalog, service.key.namespace, spec.runtime_config_name, service)
+    config, problems = resolve_runtime_config(
+        catalog, service.key.namespace, spec.runtime_config_name, service
+    )
     result.config = config
     result.diagnostics += problems
     if problems:
@@ -123,8 +144,14 @@ def resolve_service(
         result.isvc_name = isvc_name(service.key.name, result.namespace)
     except NamespaceTooLongError as exc:
         result.diagnostics.append(
-            Diagnostic("E_NAMESPACE_TOO_LONG", str(exc), file=service.file, doc=service.doc,
-                       field=("metadata", "namespace"), resource=service.key)
+            Diagnostic(
+                "E_NAMESPACE_TOO_LONG",
+                str(exc),
+                file=service.file,
+                doc=service.doc,
+                field=("metadata", "namespace"),
+                resource=service.key,
+            )
         )
         return result
     result.route_name = httproute_name(service.key.name, result.namespace)
@@ -142,14 +169,19 @@ def resolve_service(
                 "E_MODEL_NOT_READY",
                 f"{model.display()} is {model.state} (status.status); the operator creates no "
                 "InferenceService until the model is Ready (reason ModelNotReady)",
-                file=service.file, doc=service.doc, field=model.field, resource=service.key,
+                file=service.file,
+                doc=service.doc,
+                field=model.field,
+                resource=service.key,
             )
         )
     selection, problems = select_template(index, service, model, inventory)
     result.selection = selection
     result.diagnostics += problems
     template = selection.template
-    route, problems = resolve_routing(service, config, model.name, template.name if template else "", uid)
+    route, problems = resolve_routing(
+        service, config, model.name, template.name if template else "", uid
+    )
     result.route = route
     result.diagnostics += problems
     result.decisions.update(route.decisions)
@@ -163,19 +195,28 @@ def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
     origin = origin_of(result.entry, Scope.SERVICE, model.field)
     result.decisions["model"] = Decision("model", model.display(), origin, (), model.how)
     result.decisions["image"] = Decision(
-        "image", model.image,
-        origin_of(model.entry, Scope.MODEL, ("spec", "image")) if model.entry else
-        Origin(Scope.MODEL, rule=f"auto-created {model.display()}"),
-        (), "the InferenceService image is always the resolved model's spec.image",
+        "image",
+        model.image,
+        origin_of(model.entry, Scope.MODEL, ("spec", "image"))
+        if model.entry
+        else Origin(Scope.MODEL, rule=f"auto-created {model.display()}"),
+        (),
+        "the InferenceService image is always the resolved model's spec.image",
     )
 
 
-def _resolve_children(result: ResolvedService, template: TemplateView, config: RuntimeConfig) -> None:
+def _resolve_children(
+    result: ResolvedService, template: TemplateView, config: RuntimeConfig
+) -> None:
     service = result.entry
     result.decisions["template"] = Decision(
-        "template", template.display(),
-        origin_of(service, Scope.SERVICE, result.selection.field) if result.selection else Origin(Scope.SERVICE),
-        (), result.selection.how if result.selection else "",
+        "template",
+        template.display(),
+        origin_of(service, Scope.SERVICE, result.selection.field)
+        if result.selection
+        else Origin(Scope.SERVICE),
+        (),
+        result.selection.how if result.selection else "",
     )
     if not template.status.get("modelSources"):
         result.diagnostics.append(
@@ -183,7 +224,10 @@ def _resolve_children(result: ResolvedService, template: TemplateView, config: R
                 "E_TEMPLATE_NO_MODEL_SOURCES",
                 f"template {template.display()} has no model sources in its status: the operator "
                 "creates no template cache and therefore no InferenceService for it",
-                file=service.file, doc=service.doc, field=("spec", "model"), resource=service.key,
+                file=service.file,
+                doc=service.doc,
+                field=("spec", "model"),
+                resource=service.key,
                 hint="add status.modelSources (with size) to the frozen template, or spec.modelSources",
             )
         )

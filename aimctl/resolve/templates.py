@@ -14,6 +14,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.gpu import node_affinity_for, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.naming import (
@@ -21,8 +22,8 @@ from aimctl.resolve.naming import (
     custom_template_name_auto,
     recommended_template_name,
 )
+from aimctl.resolve.quantity import parse_quantity
 from aimctl.resolve.runtime_config import env_dicts
-from aimctl.resolve.envmerge import merge_env_vars
 
 __all__ = ["NEEDS_DISCOVERY", "TemplateIndex", "TemplateView", "derive_status", "model_templates"]
 
@@ -121,7 +122,9 @@ def derive_status(spec: Any, inventory: GpuInventory) -> dict[str, Any]:
     cpu = spec.hardware.cpu if spec.hardware else None
     status: dict[str, Any] = {
         "status": "Ready" if _gpu_available(gpu, inventory) else "NotAvailable",
-        "modelSources": [s.model_dump(by_alias=True, exclude_none=True) for s in spec.model_sources],
+        "modelSources": [
+            s.model_dump(by_alias=True, exclude_none=True) for s in spec.model_sources
+        ],
     }
     meta = {
         "gpuCount": (gpu.requests or 0) if gpu else 0,
@@ -161,11 +164,13 @@ def derive_status(spec: Any, inventory: GpuInventory) -> dict[str, Any]:
 def spec_node_affinity(spec: Any, inventory: GpuInventory) -> dict[str, Any] | None:
     """Node affinity from spec hardware only (§4.10.1)."""
     gpu = spec.hardware.gpu if spec.hardware else None
-    if not _gpu_required(gpu) or not ((gpu.model or "").strip() or gpu.min_vram):
+    if gpu is None or not _gpu_required(gpu) or not ((gpu.model or "").strip() or gpu.min_vram):
         return None
     model = (gpu.model or "").strip() or None
-    present = None if model else inventory.models_with_vram(gpu.min_vram)
-    return node_affinity_for(model, None, present)
+    if model:
+        return node_affinity_for(model, None, None)
+    need = int(parse_quantity(gpu.min_vram))
+    return node_affinity_for(None, need, None if inventory.assumed else dict(inventory.vram))
 
 
 def _view_from_entry(entry: Entry[Any], inventory: GpuInventory) -> TemplateView:
@@ -192,7 +197,9 @@ def _template_manifest(
     return {"apiVersion": AIM_API_VERSION, "kind": kind, "metadata": meta, "spec": spec}
 
 
-def _merge_hardware(base: dict[str, Any] | None, entry: dict[str, Any] | None) -> dict[str, Any] | None:
+def _merge_hardware(
+    base: dict[str, Any] | None, entry: dict[str, Any] | None
+) -> dict[str, Any] | None:
     """custom.hardware overlaid by a template's (GPU field by field, minVram not merged; §4.11)."""
     if not entry:
         return base
@@ -256,7 +263,7 @@ def model_templates(
             env = merge_env_vars(model_env, env_dicts(tpl.env))
             if env:
                 body["env"] = env
-        gpu = (tpl.hardware.gpu if tpl.hardware else None)
+        gpu = tpl.hardware.gpu if tpl.hardware else None
         name = custom_template_name(
             model_name,
             index,
@@ -265,6 +272,8 @@ def model_templates(
             tpl.profile.metric if tpl.profile else None,
             gpu.requests if gpu else None,
             gpu.model if gpu else None,
+            has_profile=tpl.profile is not None,
+            has_gpu=gpu is not None,
         )
         labels = dict(base_labels)
         if tpl.name:
@@ -276,14 +285,22 @@ def model_templates(
 
 
 def _recommended_templates(
-    kind: str, model_name: str, namespace: str | None, spec: Any,
-    common: dict[str, Any], labels: dict[str, str],
+    kind: str,
+    model_name: str,
+    namespace: str | None,
+    spec: Any,
+    common: dict[str, Any],
+    labels: dict[str, str],
 ) -> list[dict[str, Any]]:
     meta = spec.image_metadata.model if spec.image_metadata else None
     out = []
     for dep in (meta.recommended_deployments if meta else None) or []:
         body = dict(common)
-        for key, value in (("metric", dep.metric), ("precision", dep.precision), ("profileId", dep.profile_id)):
+        for key, value in (
+            ("metric", dep.metric),
+            ("precision", dep.precision),
+            ("profileId", dep.profile_id),
+        ):
             if value:
                 body[key] = value
         if dep.gpu_model and dep.gpu_count:
@@ -341,10 +358,12 @@ class TemplateIndex:
         self.by_name[key] = view
         self.by_model[(view.namespace, view.spec.model_name)].append(view)
 
-    def add_generated(self, model_kind: str, model_name: str, namespace: str | None, spec: Any) -> None:
+    def add_generated(
+        self, model_kind: str, model_name: str, namespace: str | None, spec: Any
+    ) -> None:
         origin = f"{model_kind} {namespace + '/' if namespace else ''}{model_name}"
         for manifest in model_templates(model_kind, model_name, namespace, spec):
-            obj = AIM_KINDS[manifest["kind"]].model_validate(manifest)
+            obj: Any = AIM_KINDS[manifest["kind"]].model_validate(manifest)
             status = (
                 derive_status(obj.spec, self.inventory)
                 if obj.spec.model_sources
@@ -352,8 +371,13 @@ class TemplateIndex:
             )
             self.add(
                 TemplateView(
-                    manifest["kind"], manifest["metadata"]["name"], namespace, obj, status,
-                    generated_by=origin, manifest=manifest,
+                    manifest["kind"],
+                    manifest["metadata"]["name"],
+                    namespace,
+                    obj,
+                    status,
+                    generated_by=origin,
+                    manifest=manifest,
                 )
             )
 

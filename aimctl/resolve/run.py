@@ -1,0 +1,48 @@
+"""Resolve every AIMService in the catalog (one pass, indexed lookups)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aimctl.catalog import Catalog
+from aimctl.errors import Diagnostic, Severity
+from aimctl.project import Project
+from aimctl.resolve.inventory import GpuInventory
+from aimctl.resolve.service import ResolvedService, resolve_service
+from aimctl.resolve.templates import TemplateIndex
+
+__all__ = ["Resolution", "resolve_all"]
+
+
+@dataclass(slots=True)
+class Resolution:
+    services: list[ResolvedService]
+    inventory: GpuInventory
+    index: TemplateIndex
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def resolve_all(catalog: Catalog, project: Project, only: str | None = None) -> Resolution:
+    """Resolve all services (or the one ``namespace/name`` in ``only``); collect every problem."""
+    inventory = GpuInventory.from_project(project)
+    index = TemplateIndex.build(catalog, inventory)
+    result = Resolution([], inventory, index)
+    for entry in catalog.of_kind("AIMService"):
+        if only is not None and f"{entry.key.namespace}/{entry.key.name}" != only:
+            continue
+        resolved = resolve_service(catalog, index, inventory, entry)
+        result.services.append(resolved)
+        result.diagnostics.extend(resolved.diagnostics)
+    if inventory.assumed and result.services:
+        result.diagnostics.append(
+            Diagnostic(
+                "W_GPU_ASSUMED",
+                "no cluster.gpus in aimctl.yaml: every GPU model is assumed present on the nodes",
+                severity=Severity.WARNING,
+            )
+        )
+    return result
