@@ -266,6 +266,67 @@ def _write_or_check(
 
 
 @app.command()
+def explain(
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            help="PATH... NAMESPACE/SERVICE [FIELD]: input paths, then the service, then an "
+            "optional field prefix such as env.AIM_ENGINE_ARGS or resources.limits.",
+            metavar="PATH... NAMESPACE/SERVICE [FIELD]",
+        ),
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="Trace format.")
+    ] = OutputFormat.text,
+    config: ConfigOpt = None,
+    namespace: NamespaceOpt = "default",
+) -> None:
+    """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
+    from aimctl.pipeline import LoadOptions, load_inputs
+
+    paths: list[Path] = []
+    rest: list[str] = []
+    for arg in args:
+        if not rest and Path(arg).exists():
+            paths.append(Path(arg))
+        else:
+            rest.append(arg)
+    if not paths or not rest or len(rest) > 2 or "/" not in rest[0]:
+        raise typer.BadParameter(
+            "expected PATH... NAMESPACE/SERVICE [FIELD] (the service as namespace/name)",
+            param_hint="ARGS",
+        )
+    target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
+    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace))
+    if inputs.has_errors:
+        raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
+    names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]
+    if target not in names:
+        import difflib
+
+        close = difflib.get_close_matches(target, names, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        _say(f"AIMService {target} not found in the given files{hint}", "red")
+        raise typer.Exit(EXIT_INVALID)
+    from aimctl.explain import build_trace, render_text
+    from aimctl.pipeline import locate
+    from aimctl.resolve.run import resolve_all
+
+    resolution = resolve_all(inputs.catalog, inputs.project, only=target)
+    svc = resolution.services[0]
+    diagnostics = locate(svc.diagnostics)
+    trace = build_trace(svc, resolution, prefix, diagnostics)
+    if output is OutputFormat.json:
+        import json
+
+        sys.stdout.write(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
+    else:
+        render_text(trace)
+        _print_diagnostics(diagnostics)
+    raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
+
+
+@app.command()
 def version() -> None:
     """Print the aimctl version."""
     sys.stdout.write(f"aimctl {__version__}\n")

@@ -7,6 +7,7 @@ re-reads just that file and walks its node tree to the field path (aimctl.md §7
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -239,10 +240,9 @@ def _expanded_size(value: Any, memo: dict[int, int], depth: int = 0) -> int:
 def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
     """Yield ``(index, first_line, data)`` for every document; raise ``_InputError`` on bad YAML."""
     if len(text) >= _DEEP_SCAN_BYTES:
-        try:
+        # A syntax error here is reported, with its position, by the real parse below.
+        with contextlib.suppress(yaml.YAMLError):
             _check_depth_by_events(text)
-        except yaml.YAMLError:
-            pass  # the real parse below reports the syntax error with its position
     loader = _Loader(text)
     try:
         index = 0

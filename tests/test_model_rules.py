@@ -72,12 +72,12 @@ def _set(doc: Doc, path: str, value: Any) -> Doc:
 
 def test_registry_has_the_ten_kinds_with_scope_and_plural() -> None:
     assert len(AIM_KINDS) == 10
-    assert CLUSTER_SCOPED_KINDS == {
+    assert {
         "AIMClusterModel",
         "AIMClusterServiceTemplate",
         "AIMClusterRuntimeConfig",
         "AIMClusterModelSource",
-    }
+    } == CLUSTER_SCOPED_KINDS
     assert PLURALS["AIMService"] == "aimservices"
     assert PLURALS["AIMTemplateCache"] == "aimtemplatecaches"
     assert all(p == p.lower() and p.endswith("s") for p in PLURALS.values())
@@ -466,7 +466,13 @@ HARDWARE_PLACES = [
 ]
 BASE_SPECS: dict[str, Doc] = {
     "AIMService": {
-        "model": {"custom": {"baseImage": "i", "modelSources": [SOURCE], "hardware": {"cpu": {"requests": "1"}}}}
+        "model": {
+            "custom": {
+                "baseImage": "i",
+                "modelSources": [SOURCE],
+                "hardware": {"cpu": {"requests": "1"}},
+            }
+        }
     },
     "AIMModel": {"image": "img"},
     "AIMServiceTemplate": {"modelName": "m"},
@@ -499,7 +505,9 @@ def test_gpu_model_and_min_vram_are_mutually_exclusive(kind: str, where: str) ->
 
 
 def test_empty_gpu_model_with_min_vram_is_allowed() -> None:
-    doc = _doc("AIMServiceTemplate", {"modelName": "m", "hardware": {"gpu": {"model": "", "minVram": 64}}})
+    doc = _doc(
+        "AIMServiceTemplate", {"modelName": "m", "hardware": {"gpu": {"model": "", "minVram": 64}}}
+    )
     spec = AIMServiceTemplate.model_validate(doc).spec
     assert spec is not None and spec.hardware is not None and spec.hardware.gpu is not None
     assert spec.hardware.gpu.min_vram == "64"
@@ -507,7 +515,9 @@ def test_empty_gpu_model_with_min_vram_is_allowed() -> None:
 
 def test_model_sources_with_custom_templates_need_hardware() -> None:
     spec = {"image": "img", "modelSources": [SOURCE], "customTemplates": [{"name": "a"}]}
-    assert _errors("AIMModel", spec) == [("spec", f"Value error, {MSG_MODEL_SOURCES_NEED_HARDWARE}")]
+    assert _errors("AIMModel", spec) == [
+        ("spec", f"Value error, {MSG_MODEL_SOURCES_NEED_HARDWARE}")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -26,18 +26,9 @@ pytestmark = [
 ]
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, with timestamps left as the strings written."""
-
-
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
-)
-
-
 def _aim_documents(path: Path) -> list[dict[str, Any]]:
-    docs = yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    # Unquoted timestamps become datetimes here; the models keep them as RFC 3339 strings.
+    docs = yaml.safe_load_all(path.read_text(encoding="utf-8"))
     return [
         d
         for d in docs
@@ -100,7 +91,9 @@ def _path_tuple(text: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-def _expected_paths(failures: list[str]) -> tuple[set[tuple[str | int, ...]], set[tuple[str | int, ...]]]:
+def _expected_paths(
+    failures: list[str],
+) -> tuple[set[tuple[str | int, ...]], set[tuple[str | int, ...]]]:
     """(paths a schema check must report, paths only a CEL rule reports)."""
     schema_paths: set[tuple[str | int, ...]] = set()
     cel_paths: set[tuple[str | int, ...]] = set()

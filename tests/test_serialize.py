@@ -588,12 +588,15 @@ ADVERSARIAL = [
     "[]",
     ",",
 ]
+# Starts and ends of lines that literal blocks must get right.
+LINE_PARTS = ["", " ", "  x", "\t", "\tx", "x", "x ", "#", "- a", "---", "...", "a: b", "\u2028", "\r"]
 fragments = st.sampled_from(ADVERSARIAL)
 strings = st.one_of(
     fragments,
     st.text(max_size=12),
     st.lists(fragments, min_size=2, max_size=4).map("".join),
     st.lists(st.one_of(fragments, st.text(max_size=3)), min_size=2, max_size=4).map("".join),
+    st.lists(st.sampled_from(LINE_PARTS), min_size=1, max_size=4).map("\n".join),
 )
 scalars = st.one_of(
     st.none(),
@@ -642,8 +645,8 @@ def test_no_plain_string_would_be_read_as_another_type_by_go_yaml_v2(obj: object
     assert_plain_scalars_are_strings_for_go_yaml_v2(dump_yaml(obj))
 
 
-@round_trip_settings
-@given(st.lists(documents, max_size=4))
+@settings(round_trip_settings, max_examples=150)
+@given(st.lists(documents, max_size=3))
 def test_stream_round_trips_through_safe_load_all(objs: list[object]) -> None:
     text = dump_yaml_stream(objs)
     assert_identical(list(yaml.load_all(text, Loader=yaml.SafeLoader)), objs)

@@ -256,10 +256,9 @@ def render_services(
             _render(templates, "download-job", {"job": ctx["job"]}, svc, out, problems)
             if include_intermediates:
                 _render(templates, "aimartifact", {"artifact": ctx["artifact"]}, svc, out, problems)
-        if include_intermediates and cache is not None:
-            if cache.artifacts:
-                cache_ctx = _artifact_contexts(cache, cache.artifacts[0])["cache"]
-                _render(templates, "aimtemplatecache", {"cache": cache_ctx}, svc, out, problems)
+        if include_intermediates and cache is not None and cache.artifacts:
+            cache_ctx = _artifact_contexts(cache, cache.artifacts[0])["cache"]
+            _render(templates, "aimtemplatecache", {"cache": cache_ctx}, svc, out, problems)
         _render(templates, "inferenceservice", {"isvc": _isvc_context(svc)}, svc, out, problems)
         if svc.route is not None and svc.route.enabled:
             _render(templates, "httproute", {"route": _route_context(svc)}, svc, out, problems)

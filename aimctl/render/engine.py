@@ -167,18 +167,24 @@ def _const_list(const: list[Any]) -> _Build:
     return build
 
 
-def _simple_mapping(prefix: dict[str, Any], ops: tuple[tuple[int, str, Any], ...]) -> _Build:
-    """Static keys only: copy the leading constants, then apply each op (None leaves a key out)."""
+def _simple_mapping(
+    base: dict[str, Any],
+    slots: tuple[tuple[str, int], ...],
+    builds: tuple[tuple[str, _Build], ...],
+) -> _Build:
+    """Static keys only. ``base`` holds every key in template order (constants filled in), so
+    assigning the computed values keeps that order; a ``None`` result deletes its key."""
 
     def build(r: _Results) -> dict[str, Any]:
-        out = prefix.copy()
-        for op, key, arg in ops:
-            if op == _CONST:
-                out[key] = arg
+        out = base.copy()
+        for key, index in slots:
+            value = r[index]
+            if value is None:
+                del out[key]
             else:
-                value = r[arg] if op == _SLOT else arg(r)
-                if value is not None:
-                    out[key] = value
+                out[key] = value
+        for key, child in builds:
+            out[key] = child(r)
         return out
 
     return build
@@ -329,9 +335,10 @@ class _Compiler:
             return _BUILD, _general_mapping(tuple(ops), frozenset(static))
         if all(op == _CONST for op, _, _ in ops):
             return _BUILD, _const_mapping({key: arg for _, key, arg in ops})
-        lead = next(i for i, (op, _, _) in enumerate(ops) if op != _CONST)
-        prefix = {key: arg for _, key, arg in ops[:lead]}
-        return _BUILD, _simple_mapping(prefix, tuple((op, key, arg) for op, key, arg in ops[lead:]))
+        base = {key: arg if op == _CONST else None for op, key, arg in ops}
+        slots = tuple((key, arg) for op, key, arg in ops if op == _SLOT)
+        builds = tuple((key, arg) for op, key, arg in ops if op == _BUILD)
+        return _BUILD, _simple_mapping(base, slots, builds)
 
     def merge_value(self, node: yaml.Node) -> _Value:
         value = self.value(node)

@@ -8,7 +8,7 @@ from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
-from aimctl.resolve.layers import ENV_LAYERS, Layer, scope_of
+from aimctl.resolve.layers import ENV_LAYERS, Layer
 from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig, env_dicts, origin_of
 from aimctl.resolve.templates import TemplateView
 
@@ -96,7 +96,7 @@ def _decisions(
         if not found:
             continue
         winner, *rest = found
-        rule = "ENV_LAYERS: " + " > ".join(scope_of(layer).value for layer in ENV_LAYERS[:4])
+        rule = "ENV_LAYERS: " + " > ".join(layer.value for layer in ENV_LAYERS)
         if name == ENGINE_ARGS and rest:
             rule = (
                 "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 MAX_NAME: Final = 63
-_GO_SPACE: Final = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # noqa: E501
+_GO_SPACE: Final = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _JSON_SHORT: Final = {
     '"': '\\"',
     "\\": "\\\\",
@@ -60,7 +60,7 @@ _JSON_SHORT: Final = {
     "\t": "\\t",
     "\b": "\\b",
     "\f": "\\f",
-}  # noqa: E501
+}
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
 
 
@@ -365,7 +365,8 @@ def derived_template_name(
     precision?, metric?]``, hash pairs ``"gpu", gpu, "count", n, …`` for present values, length 4.
     No name-relevant override -> ``base`` unchanged.
     """
-    parts, inputs = [base, "ovr"], []
+    parts = [base, "ovr"]
+    inputs: list[object] = []
     if gpu_model:
         parts.append(go_lower(gpu_model))
         inputs += ["gpu", gpu_model]

@@ -160,9 +160,9 @@ def _field(values: _Values, name: str) -> _Values:
     """Map key / struct field; ``null`` is skipped; nothing found is an error."""
     out: _Values = []
     for path, value in values:
-        if isinstance(value, Mapping) and name in value:
-            if name not in _UNRESOLVABLE.get(path, frozenset()):
-                out.append(((*path, name), value[name]))
+        hidden = _UNRESOLVABLE.get(path, frozenset())
+        if isinstance(value, Mapping) and name in value and name not in hidden:
+            out.append(((*path, name), value[name]))
     if values and not out:
         raise RoutePathError(f"{name} is not found")
     return out

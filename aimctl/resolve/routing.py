@@ -154,8 +154,26 @@ def resolve_routing(
         "routing.requestTimeout",
     )
     if timeout is not None and timeout.value:
-        settings.timeout = format_go_duration(str(timeout.value))
-        decisions["route.requestTimeout"] = timeout
+        try:
+            settings.timeout = format_go_duration(str(timeout.value))
+        except ValueError as exc:
+            return settings, [
+                Diagnostic(
+                    "E_INVALID_DURATION",
+                    f"requestTimeout {timeout.value!r} is not a duration: {exc}",
+                    file=timeout.winner.file or service.file,
+                    doc=timeout.winner.doc,
+                    field=timeout.winner.field,
+                    resource=timeout.winner.resource,
+                )
+            ]
+        decisions["route.requestTimeout"] = Decision(
+            timeout.field,
+            settings.timeout,
+            timeout.winner,
+            timeout.overridden,
+            f"written {timeout.value!r}; rendered in Go duration format",
+        )
     settings.annotations = {k: str(d.value) for k, d in sorted(config.annotations.items())}
     for key, decision in config.annotations.items():
         decisions[f"route.annotations.{key}"] = decision

@@ -179,9 +179,13 @@ def _overrides_mismatch(view: TemplateView, overrides: Any) -> str:
     if overrides.precision and overrides.precision.lower() != view.precision.lower():
         return f"precision {view.precision or '(unknown)'} != override {overrides.precision}"
     gpu = overrides.hardware.gpu if overrides.hardware else None
-    if gpu is not None and gpu.model and view.gpu_model:
-        if normalize_gpu_model(gpu.model).lower() != normalize_gpu_model(view.gpu_model).lower():
-            return f"GPU {view.gpu_model} != override {gpu.model}"
+    if (
+        gpu is not None
+        and gpu.model
+        and view.gpu_model
+        and normalize_gpu_model(gpu.model).lower() != normalize_gpu_model(view.gpu_model).lower()
+    ):
+        return f"GPU {view.gpu_model} != override {gpu.model}"
     if (
         gpu is not None
         and (gpu.requests or 0) > 0

@@ -1,0 +1,282 @@
+"""A resolved service's trace -> a JSON document or rich tables (``aimctl explain``).
+
+The trace is built from the decisions resolution recorded; nothing here decides a value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aimctl.errors import Diagnostic
+from aimctl.loader import SpanIndex
+from aimctl.provenance import Candidate, Decision, Origin, format_path
+from aimctl.report import diagnostic_json
+from aimctl.resolve.run import Resolution
+from aimctl.resolve.service import ResolvedService
+
+__all__ = ["build_trace", "render_text"]
+
+_CREDENTIAL = re.compile(r"TOKEN|PASSWORD|SECRET|KEY", re.IGNORECASE)
+
+
+def _origin_json(origin: Origin, spans: SpanIndex) -> dict[str, Any]:
+    line = None
+    if origin.file is not None:
+        span = spans.locate(origin.file, origin.doc, origin.field)
+        line = span.line or None
+    resource = origin.resource
+    return {
+        "scope": origin.scope.value,
+        "resource": None
+        if resource is None
+        else {"kind": resource.kind, "namespace": resource.namespace, "name": resource.name},
+        "file": origin.file,
+        "line": line,
+        "field": format_path(origin.field) or None,
+        "rule": origin.rule or None,
+    }
+
+
+def _safe_value(field: str, value: Any) -> Any:
+    """Secrets appear as references; literal values of credential-like env names are hidden."""
+    if isinstance(value, dict):
+        if "valueFrom" in value:
+            return {"valueFrom": value["valueFrom"]}
+        if "name" in value and "value" in value:
+            return _safe_value(f"env.{value['name']}", value.get("value"))
+    if field.startswith("env.") and _CREDENTIAL.search(field[4:]) and isinstance(value, str):
+        return "(literal value hidden)"
+    return value
+
+
+def _candidate_json(field: str, cand: Candidate, spans: SpanIndex) -> dict[str, Any]:
+    return {"value": _safe_value(field, cand.value), "origin": _origin_json(cand.origin, spans)}
+
+
+def _decision_json(decision: Decision, spans: SpanIndex) -> dict[str, Any]:
+    return {
+        "field": decision.field,
+        "value": _safe_value(decision.field, decision.value),
+        "origin": _origin_json(decision.winner, spans),
+        "overridden": [_candidate_json(decision.field, c, spans) for c in decision.overridden],
+        "rule": decision.rule or None,
+    }
+
+
+def _config_json(svc: ResolvedService, spans: SpanIndex) -> dict[str, Any] | None:
+    config = svc.config
+    if config is None:
+        return None
+
+    def layer(entry: Any) -> dict[str, Any] | None:
+        if entry is None:
+            return None
+        span = spans.locate(entry.file, entry.doc, ())
+        return {
+            "kind": entry.key.kind,
+            "namespace": entry.key.namespace,
+            "name": entry.key.name,
+            "file": entry.file,
+            "line": span.line or None,
+        }
+
+    return {
+        "name": config.name,
+        "namespace": layer(config.namespace_entry),
+        "cluster": layer(config.cluster_entry),
+    }
+
+
+def _selection_json(svc: ResolvedService) -> dict[str, Any] | None:
+    selection = svc.selection
+    if selection is None:
+        return None
+    rows = [
+        {
+            "template": row.template.name,
+            "namespace": row.template.namespace,
+            "scope": row.template.scope,
+            "status": row.template.state,
+            "type": row.template.profile_type or None,
+            "gpu": row.template.gpu_model or None,
+            "gpuCount": row.template.gpu_count,
+            "metric": row.template.metric or None,
+            "precision": row.template.precision or None,
+            "droppedAt": row.stage or None,
+            "reason": row.reason or None,
+            "detail": row.detail or None,
+            "rank": list(row.rank) if row.rank is not None else None,
+        }
+        for row in selection.rows
+    ]
+    chosen = selection.template
+    return {
+        "how": selection.how,
+        "selected": None
+        if chosen is None
+        else {"kind": chosen.kind, "namespace": chosen.namespace, "name": chosen.name},
+        "candidates": rows,
+    }
+
+
+def build_trace(
+    svc: ResolvedService,
+    resolution: Resolution,
+    prefix: str | None = None,
+    diagnostics: list[Diagnostic] | None = None,
+) -> dict[str, Any]:
+    """The stable JSON form of one service's resolution (keys documented in README)."""
+    spans = SpanIndex()
+    entry = svc.entry
+    values = [
+        _decision_json(d, spans)
+        for name, d in sorted(svc.decisions.items())
+        if prefix is None or name.startswith(prefix)
+    ]
+    model = svc.model
+    return {
+        "service": {
+            "namespace": svc.namespace,
+            "name": svc.name,
+            "file": entry.file,
+            "line": spans.locate(entry.file, entry.doc, ()).line or None,
+            "uid": svc.uid,
+            "uidIsStandIn": svc.uid_is_stand_in,
+        },
+        "gpuInventory": {
+            "assumed": resolution.inventory.assumed,
+            "models": sorted(resolution.inventory.vram)
+            if not resolution.inventory.assumed
+            else None,
+        },
+        "runtimeConfig": _config_json(svc, spans),
+        "model": None
+        if model is None
+        else {
+            "kind": model.kind,
+            "namespace": model.namespace,
+            "name": model.name,
+            "how": model.how,
+            "image": model.image,
+            "autoCreated": model.manifest is not None,
+        },
+        "template": _selection_json(svc),
+        "children": {
+            "inferenceService": svc.isvc_name or None,
+            "httpRoute": svc.route_name if svc.route and svc.route.enabled else None,
+            "templateCache": svc.cache.name if svc.cache else None,
+            "pvcs": [a.pvc_name for a in svc.cache.artifacts] if svc.cache else [],
+        },
+        "values": values,
+        "ok": svc.ok,
+        "diagnostics": [diagnostic_json(d) for d in (diagnostics or [])],
+    }
+
+
+def _fmt_origin(origin: dict[str, Any]) -> str:
+    parts = [origin["scope"]]
+    res = origin.get("resource")
+    if res:
+        ident = f"{res['namespace']}/{res['name']}" if res["namespace"] else res["name"]
+        parts.append(f"{res['kind']} {ident}")
+    if origin.get("file"):
+        parts.append(f"{origin['file']}:{origin['line']}" if origin.get("line") else origin["file"])
+    if origin.get("rule") and not origin.get("file"):
+        parts.append(origin["rule"])
+    return "  ".join(parts)
+
+
+def _fmt_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=False, ensure_ascii=False)
+
+
+def render_text(trace: dict[str, Any]) -> None:
+    """Human form with rich tables; plain and readable when piped (no colour)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 200
+    svc = trace["service"]
+    console.print(
+        Text(
+            f"AIMService {svc['namespace']}/{svc['name']}  ({svc['file']}:{svc['line']})",
+            style="bold",
+        )
+    )
+    if svc["uidIsStandIn"]:
+        console.print(
+            f"  uid {svc['uid']} (aimctl stand-in; names and the default route path depend on it)"
+        )
+    inv = trace["gpuInventory"]
+    console.print(
+        "  GPUs: every model assumed present (no cluster.gpus in aimctl.yaml)"
+        if inv["assumed"]
+        else f"  GPUs: {', '.join(inv['models'])} (aimctl.yaml cluster.gpus)"
+    )
+    rc = trace["runtimeConfig"]
+    if rc is not None:
+        console.print(Text("\nRuntime config", style="bold"))
+        for label in ("namespace", "cluster"):
+            layer = rc[label]
+            where = (
+                f"{layer['kind']} {layer['namespace'] + '/' if layer['namespace'] else ''}{layer['name']}  {layer['file']}:{layer['line']}"
+                if layer
+                else "(none)"
+            )
+            console.print(f"  {label:<9} {where}")
+    model = trace["model"]
+    if model is not None:
+        console.print(Text("\nModel", style="bold"))
+        ident = f"{model['namespace']}/{model['name']}" if model["namespace"] else model["name"]
+        console.print(f"  {model['kind']} {ident}  ({model['how']})  image {model['image']}")
+    tpl = trace["template"]
+    if tpl is not None:
+        console.print(Text(f"\nTemplate ({tpl['how']})", style="bold"))
+        if tpl["candidates"]:
+            table = Table(
+                "candidate",
+                "scope",
+                "status",
+                "type",
+                "gpu",
+                "metric",
+                "precision",
+                "dropped at",
+                "reason",
+                "rank",
+            )
+            for row in tpl["candidates"]:
+                table.add_row(
+                    row["template"],
+                    row["scope"],
+                    row["status"],
+                    row["type"] or "-",
+                    row["gpu"] or "-",
+                    row["metric"] or "-",
+                    row["precision"] or "-",
+                    row["droppedAt"] or "-",
+                    (row["reason"] or "") + (f": {row['detail']}" if row["detail"] else ""),
+                    ",".join(map(str, row["rank"])) if row["rank"] else "-",
+                )
+            console.print(table)
+        sel = tpl["selected"]
+        console.print(f"  selected: {sel['kind'] + ' ' + sel['name'] if sel else '(none)'}")
+    if trace["values"]:
+        console.print(Text("\nEffective values", style="bold"))
+        for value in trace["values"]:
+            console.print(Text(f"{value['field']} = {_fmt_value(value['value'])}", style="cyan"))
+            if value["rule"]:
+                console.print(f"    rule: {value['rule']}")
+            console.print(f"    from  {_fmt_origin(value['origin'])}")
+            for over in value["overridden"]:
+                console.print(
+                    f"    over  {_fmt_origin(over['origin'])}  = {_fmt_value(over['value'])}"
+                )
