@@ -103,7 +103,7 @@ def test_schema_export_gives_one_deterministic_schema_per_kind() -> None:
 
 def test_null_spec_loads_without_defaults() -> None:
     for kind, cls in AIM_KINDS.items():
-        assert cls.model_validate(_doc(kind, None)).spec is None
+        assert cls.model_validate(_doc(kind, None)).model_dump()["spec"] is None
 
 
 def test_service_replicas_defaults_to_one_and_is_not_marked_written() -> None:

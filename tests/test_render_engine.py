@@ -196,6 +196,12 @@ def test_unquoted_merge_key_works_the_same(tmp_path: Path) -> None:
     assert out == {"labels": {"a": "1"}}
 
 
+def test_yaml_anchor_merge_is_rendered_like_any_mapping(tmp_path: Path) -> None:
+    text = 'base: &b\n  a: "{{ x }}"\nderived:\n  <<: *b\n  d: 2\n'
+    out = _one(tmp_path, text).render("t", {"x": 5})
+    assert out == {"base": {"a": 5}, "derived": {"a": 5, "d": 2}}
+
+
 def test_merge_of_none_adds_nothing(tmp_path: Path) -> None:
     out = _one(tmp_path, 'm:\n  k: v\n  "<<": "{{ extra }}"\n').render("t", {"extra": None})
     assert out == {"m": {"k": "v"}}

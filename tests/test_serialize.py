@@ -301,7 +301,7 @@ def test_key_longer_than_the_implicit_key_limit_is_written_as_explicit_entry() -
     }
     text = assert_round_trips(obj)
     assert f"? {long_key}\n:\n  x:\n  - 1\n  - two\n" in text
-    assert f"? {long_key}-scalar\n: \"on\"\n" in text
+    assert f'? {long_key}-scalar\n: "on"\n' in text
     assert_round_trips([obj])
 
 
@@ -322,16 +322,7 @@ def test_literal_block_gets_an_indentation_indicator_when_it_starts_with_whitesp
 
 def test_literal_block_in_a_list_item_is_indented_under_the_dash() -> None:
     text = assert_round_trips({"args": ["--x", " a\nb\n", {"script": "set -e\n  echo hi\n"}]})
-    assert text == (
-        "args:\n"
-        '- "--x"\n'
-        "- |2\n"
-        "   a\n"
-        "  b\n"
-        "- script: |\n"
-        "    set -e\n"
-        "      echo hi\n"
-    )
+    assert text == ('args:\n- "--x"\n- |2\n   a\n  b\n- script: |\n    set -e\n      echo hi\n')
 
 
 @pytest.mark.parametrize(
@@ -413,7 +404,8 @@ def test_subclasses_of_json_types_are_written_as_their_base_types() -> None:
     text = dump_yaml(obj)
     assert text == '"on": "on"\nlevel: 3\nordered:\n  b: 1\n  a: 2\ntuple:\n- x\n- - z\n'
     assert_identical(
-        load_yaml11(text), {"on": "on", "level": 3, "ordered": {"b": 1, "a": 2}, "tuple": ["x", ["z"]]}
+        load_yaml11(text),
+        {"on": "on", "level": 3, "ordered": {"b": 1, "a": 2}, "tuple": ["x", ["z"]]},
     )
 
 
@@ -589,7 +581,22 @@ ADVERSARIAL = [
     ",",
 ]
 # Starts and ends of lines that literal blocks must get right.
-LINE_PARTS = ["", " ", "  x", "\t", "\tx", "x", "x ", "#", "- a", "---", "...", "a: b", "\u2028", "\r"]
+LINE_PARTS = [
+    "",
+    " ",
+    "  x",
+    "\t",
+    "\tx",
+    "x",
+    "x ",
+    "#",
+    "- a",
+    "---",
+    "...",
+    "a: b",
+    "\u2028",
+    "\r",
+]
 fragments = st.sampled_from(ADVERSARIAL)
 strings = st.one_of(
     fragments,

@@ -39,7 +39,9 @@ def test_valid_tree_exits_zero_with_one_line_summary(write_tree: WriteTree, run_
     root = write_tree({"svc.yaml": SERVICE, "model.yaml": MODEL})
     result = run_cli("validate", str(root))
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.strip().splitlines() == ["valid: 2 documents in 2 files: 0 errors, 0 warnings"]
+    assert result.stderr.strip().splitlines() == [
+        "valid: 2 documents in 2 files: 0 errors, 0 warnings"
+    ]
     assert result.stdout == ""
 
 
@@ -68,14 +70,36 @@ def test_broken_yaml_is_reported_with_file_and_line(
 @pytest.mark.parametrize(
     ("mutation", "expected"),
     [
-        (("    name: llama\n", "    name: 42\n"), "svc.yaml:8: AIMService team-a/chat: spec.model.name: Input should be a valid string, got a number"),
-        (("    name: llama\n", "    name: llama\n  replicaz: 2\n"), "svc.yaml:9: AIMService team-a/chat: spec.replicaz: unknown field"),
-        (("  model:\n    name: llama\n", "  caching:\n    mode: Sometimes\n"), "AIMService team-a/chat: spec"),
-        (("    name: llama\n", "    name: llama\n  caching:\n    mode: Sometimes\n"), "svc.yaml:10: AIMService team-a/chat: spec.caching.mode: Input should be"),
-        (("    name: llama\n", "    name: llama\n    image: x:1\n"), "exactly one of name, image, or custom must be specified"),
+        (
+            ("    name: llama\n", "    name: 42\n"),
+            "svc.yaml:8: AIMService team-a/chat: spec.model.name: Input should be a valid string, got a number",
+        ),
+        (
+            ("    name: llama\n", "    name: llama\n  replicaz: 2\n"),
+            "svc.yaml:9: AIMService team-a/chat: spec.replicaz: unknown field",
+        ),
+        (
+            ("  model:\n    name: llama\n", "  caching:\n    mode: Sometimes\n"),
+            "AIMService team-a/chat: spec",
+        ),
+        (
+            ("    name: llama\n", "    name: llama\n  caching:\n    mode: Sometimes\n"),
+            "svc.yaml:10: AIMService team-a/chat: spec.caching.mode: Input should be",
+        ),
+        (
+            ("    name: llama\n", "    name: llama\n    image: x:1\n"),
+            "exactly one of name, image, or custom must be specified",
+        ),
         (("    name: llama\n", "    name: yes\n"), "quote it"),
     ],
-    ids=["wrong-type", "unknown-field", "missing-required", "enum", "cel-exactly-one", "yaml11-boolean"],
+    ids=[
+        "wrong-type",
+        "unknown-field",
+        "missing-required",
+        "enum",
+        "cel-exactly-one",
+        "yaml11-boolean",
+    ],
 )
 def test_schema_problems_name_file_line_resource_and_field(
     write_tree: WriteTree, run_cli, mutation: tuple[str, str], expected: str
@@ -159,24 +183,35 @@ def test_duplicate_objects_name_both_locations(write_tree: WriteTree, run_cli) -
 
 
 def test_cluster_scoped_kind_with_namespace_is_an_error(write_tree: WriteTree, run_cli) -> None:
-    root = write_tree({"m.yaml": MODEL.replace("  name: llama\n", "  name: llama\n  namespace: x\n")})
+    root = write_tree(
+        {"m.yaml": MODEL.replace("  name: llama\n", "  name: llama\n  namespace: x\n")}
+    )
     result = run_cli("validate", str(root), cwd=root)
     assert result.exit_code == 1
     assert "metadata.namespace: AIMClusterModel is cluster-scoped" in result.stderr
 
 
 def test_namespace_defaults_to_default_or_the_option(write_tree: WriteTree, run_cli) -> None:
-    root = write_tree({"svc.yaml": SERVICE.replace("  namespace: team-a\n", "").replace("name: 1", "")})
-    bad = write_tree({"svc.yaml": SERVICE.replace("  namespace: team-a\n", "").replace("name: llama", "name: 1")})
+    root = write_tree(
+        {"svc.yaml": SERVICE.replace("  namespace: team-a\n", "").replace("name: 1", "")}
+    )
+    bad = write_tree(
+        {"svc.yaml": SERVICE.replace("  namespace: team-a\n", "").replace("name: llama", "name: 1")}
+    )
     assert "AIMService default/chat" in run_cli("validate", str(bad), cwd=root).stderr
-    assert "AIMService team-z/chat" in run_cli("validate", "-n", "team-z", str(bad), cwd=root).stderr
+    assert (
+        "AIMService team-z/chat" in run_cli("validate", "-n", "team-z", str(bad), cwd=root).stderr
+    )
 
 
 def test_unresolved_reference_is_a_warning_not_an_error(write_tree: WriteTree, run_cli) -> None:
     root = write_tree({"svc.yaml": SERVICE})
     result = run_cli("validate", str(root), cwd=root)
     assert result.exit_code == 0
-    assert 'svc.yaml:8: warning: AIMService team-a/chat: spec.model.name: model "llama" not found' in result.stderr
+    assert (
+        'svc.yaml:8: warning: AIMService team-a/chat: spec.model.name: model "llama" not found'
+        in result.stderr
+    )
 
 
 def test_json_report_has_stable_keys(write_tree: WriteTree, run_cli) -> None:

@@ -123,31 +123,31 @@ class ResolvedReference(AimBase):
     scope: ReferenceScope | None = None
 
 
+_GatewayGroup = Annotated[
+    str, StringConstraints(max_length=253, pattern=r"^$|" + DNS1123_SUBDOMAIN_PATTERN)
+]
+_GatewayKind = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=63, pattern=r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"
+    ),
+]
+_GatewayNamespace = Annotated[
+    str, StringConstraints(min_length=1, max_length=63, pattern=DNS1123_LABEL_PATTERN)
+]
+_SectionName = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN_PATTERN)
+]
+
+
 class GatewayRef(AimBase):
     """A Gateway API ``ParentReference``."""
 
-    group: Annotated[
-        str, StringConstraints(max_length=253, pattern=r"^$|" + DNS1123_SUBDOMAIN_PATTERN)
-    ] = "gateway.networking.k8s.io"
-    kind: Annotated[
-        str,
-        StringConstraints(
-            min_length=1, max_length=63, pattern=r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"
-        ),
-    ] = "Gateway"
-    namespace: (
-        Annotated[
-            str, StringConstraints(min_length=1, max_length=63, pattern=DNS1123_LABEL_PATTERN)
-        ]
-        | None
-    ) = None
+    group: _GatewayGroup = "gateway.networking.k8s.io"
+    kind: _GatewayKind = "Gateway"
+    namespace: _GatewayNamespace | None = None
     name: Annotated[str, StringConstraints(min_length=1, max_length=253)]
-    section_name: (
-        Annotated[
-            str, StringConstraints(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN_PATTERN)
-        ]
-        | None
-    ) = None
+    section_name: _SectionName | None = None
     port: Annotated[Int32, Interval(ge=1, le=65535)] | None = None
 
 

@@ -15,10 +15,11 @@ Template rules (what a platform team needs when it copies ``templates/`` and pas
 * Keys may be ``"{{ expr }}"`` too; they render as strings.
 * ``"<<": "{{ expr }}"`` merges the mapping the expression gives into the enclosing mapping at that
   position (``None`` merges nothing). A merged key that the mapping also writes is an error.
-* Only ``{{ … }}`` expressions with jinja2's built-in filters and tests plus the filters aimctl
-  registers; no ``{% … %}`` statements. Undefined names and attributes are errors
-  (``StrictUndefined``). Templates only shape: Python decides values, so no ``default`` fallbacks,
-  no choosing between sources, no computed names.
+* Only ``{{ … }}`` expressions over the context variables, with jinja2's built-in filters and tests
+  plus the filters aimctl registers; no ``{% … %}`` statements and no jinja2 globals (``range``,
+  ``namespace``, …). Undefined names and attributes are errors (``StrictUndefined``), and so is a
+  result YAML cannot hold (a generator wants ``| list``). Templates only shape: Python decides
+  values, so no ``default`` fallbacks, no choosing between sources, no computed names.
 * Errors name the template file and the line of the offending scalar.
 
 How it works: at load the YAML node tree is compiled into nested builder closures, and every

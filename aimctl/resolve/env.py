@@ -90,7 +90,7 @@ def _decisions(
     out: dict[str, Decision] = {}
     for item in env:
         name = item["name"]
-        if name in out:
+        if f"env.{name}" in out:
             continue
         found = [c for layer in ENV_LAYERS for c in sources[layer] if c.value["name"] == name]  # type: ignore[index]
         if not found:
@@ -102,7 +102,7 @@ def _decisions(
                 "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
             )
         value = item.get("value") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
-        out[name] = Decision(f"env.{name}", value, winner.origin, tuple(rest), rule)
+        out[f"env.{name}"] = Decision(f"env.{name}", value, winner.origin, tuple(rest), rule)
     return out
 
 

@@ -11,7 +11,7 @@ import math
 import re
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = [
     "canonical_quantity",
@@ -47,15 +47,15 @@ _QUANTITY_RE: Final = re.compile(
 _MAX_INT64: Final = 2**63 - 1
 _NANO: Final = 10**9
 _GI: Final = 1 << 30
+_MAX_EXPONENT: Final = 1000
 
 
-class _Parsed:
+class _Parsed(NamedTuple):
     """What ParseQuantity keeps: exact value, format, and the input when Go reuses it verbatim."""
 
-    __slots__ = ("cached", "fmt", "value")
-
-    def __init__(self, value: Fraction, fmt: str, cached: str | None) -> None:
-        self.value, self.fmt, self.cached = value, fmt, cached
+    value: Fraction
+    fmt: str
+    cached: str | None
 
 
 def _suffix(suffix: str) -> tuple[int, int, str]:
@@ -65,7 +65,10 @@ def _suffix(suffix: str) -> tuple[int, int, str]:
     if suffix in _DECIMAL:
         return 10, _DECIMAL[suffix], "DecimalSI"
     if len(suffix) > 1 and suffix[0] in "eE" and re.fullmatch(r"[+-]?[0-9]+", suffix[1:]):
-        return 10, int(suffix[1:]), "DecimalExponent"
+        exponent = int(suffix[1:])
+        if abs(exponent) > _MAX_EXPONENT:  # aimctl guard: Go would carry on with an int32 scale
+            raise ValueError(f"quantity exponent {exponent} is out of range")
+        return 10, exponent, "DecimalExponent"
     raise ValueError(f"unable to parse quantity's suffix {suffix!r}")
 
 

@@ -1,0 +1,117 @@
+"""The stages only depend on earlier stages (style.md §1): checked on the import graph."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "aimctl"
+
+# module (or package prefix) -> aimctl modules it may import (prefix match)
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "aimctl.provenance": (),
+    "aimctl.errors": ("aimctl.provenance",),
+    "aimctl.serialize": ("aimctl.provenance",),
+    "aimctl.loader": ("aimctl.errors", "aimctl.provenance"),
+    "aimctl.project": (),
+    "aimctl.model": ("aimctl.model",),
+    "aimctl.catalog": ("aimctl.errors", "aimctl.provenance", "aimctl.loader", "aimctl.model"),
+    "aimctl.resolve": (
+        "aimctl.resolve",
+        "aimctl.catalog",
+        "aimctl.model",
+        "aimctl.project",
+        "aimctl.errors",
+        "aimctl.provenance",
+    ),
+    "aimctl.render": (
+        "aimctl.render",
+        "aimctl.resolve",
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.loader",
+    ),
+    "aimctl.emit": ("aimctl.errors", "aimctl.serialize"),
+    "aimctl.report": ("aimctl.errors", "aimctl.provenance"),
+    "aimctl.explain": (
+        "aimctl.errors",
+        "aimctl.loader",
+        "aimctl.provenance",
+        "aimctl.report",
+        "aimctl.resolve",
+    ),
+    "aimctl.pipeline": (
+        "aimctl.catalog",
+        "aimctl.errors",
+        "aimctl.loader",
+        "aimctl.project",
+        "aimctl.resolve",
+        "aimctl.render",
+        "aimctl.emit",
+        "aimctl.tenants",
+    ),
+    "aimctl.tenants": (
+        "aimctl.tenants",
+        "aimctl.project",
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.resolve",
+        "aimctl.catalog",
+        "aimctl.render",
+    ),
+    "aimctl.cli": ("aimctl",),
+    "aimctl.__main__": ("aimctl.cli",),
+    "aimctl": (),
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _rule_for(module: str) -> tuple[str, tuple[str, ...]]:
+    best = max((k for k in ALLOWED if module == k or module.startswith(k + ".")), key=len)
+    return best, ALLOWED[best]
+
+
+def test_every_import_points_upstream() -> None:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        owner, allowed = _rule_for(module)
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if not (name == "aimctl" or name.startswith("aimctl.")):
+                    continue
+                if name == "aimctl" and owner != "aimctl.cli":
+                    problems.append(f"{module} imports the package root")
+                    continue
+                if not any(name == a or name.startswith(a + ".") for a in allowed):
+                    problems.append(f"{module} imports {name}")
+    assert problems == []
+
+
+def test_resolve_and_render_do_no_io() -> None:
+    """resolve/ and render/children are pure: no open(), print(), sys.exit or subprocess."""
+    forbidden = {"open", "print", "exit"}
+    offenders = []
+    for path in sorted((PACKAGE / "resolve").rglob("*.py")) + [PACKAGE / "render" / "children.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in forbidden
+            ):
+                offenders.append(f"{path.name}:{node.lineno} {node.func.id}()")
+    assert offenders == []

@@ -1,0 +1,164 @@
+"""Output directories: layout, atomic replacement, stale files, ownership, locking, drift checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aimctl.emit import MARKER, build_files, object_sort_key, output_lock, write_dir
+from aimctl.errors import EmitError
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "quickstart"
+
+
+def _obj(kind: str, name: str, namespace: str | None = None, api: str = "v1") -> dict[str, object]:
+    meta: dict[str, object] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": api, "kind": kind, "metadata": meta}
+
+
+def test_objects_sort_by_kind_rank_then_namespace_then_name() -> None:
+    objs = [
+        _obj("HTTPRoute", "r", "a", "gateway.networking.k8s.io/v1"),
+        _obj("ConfigMap", "c", "a"),
+        _obj("PersistentVolumeClaim", "p", "b"),
+        _obj("PersistentVolumeClaim", "p", "a"),
+        _obj("Namespace", "z"),
+        _obj("InferenceService", "i", "a", "serving.kserve.io/v1beta1"),
+        _obj("Job", "j", "a", "batch/v1"),
+    ]
+    kinds = [
+        (o["kind"], o["metadata"]["namespace"] if "namespace" in o["metadata"] else None)
+        for o in sorted(objs, key=object_sort_key)
+    ]  # type: ignore[index, operator]
+    assert kinds == [
+        ("Namespace", None),
+        ("PersistentVolumeClaim", "a"),
+        ("PersistentVolumeClaim", "b"),
+        ("Job", "a"),
+        ("InferenceService", "a"),
+        ("HTTPRoute", "a"),
+        ("ConfigMap", "a"),
+    ]
+
+
+def test_files_are_laid_out_per_namespace_with_a_kustomization() -> None:
+    files = build_files([_obj("Namespace", "team-a"), _obj("ConfigMap", "cfg", "team-a")])
+    assert list(files) == [
+        "_cluster/namespace-team-a.yaml",
+        "team-a/configmap-cfg.yaml",
+        "kustomization.yaml",
+    ]
+    assert (
+        "- _cluster/namespace-team-a.yaml\n- team-a/configmap-cfg.yaml\n"
+        in files["kustomization.yaml"]
+    )
+    assert "sortOptions:\n  order: fifo\n" in files["kustomization.yaml"]
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "UPPER", "", "x" * 300 + "/"])
+def test_unsafe_names_never_become_paths(name: str) -> None:
+    with pytest.raises(ValueError, match="not a valid Kubernetes name"):
+        build_files([_obj("ConfigMap", name, "ns")])
+
+
+def test_rewrite_removes_stale_files_and_keeps_the_marker(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_dir(build_files([_obj("ConfigMap", "old", "ns")]), out)
+    write_dir(build_files([_obj("ConfigMap", "new", "ns")]), out)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        MARKER,
+        "kustomization.yaml",
+        "ns/configmap-new.yaml",
+    ]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")], "no staging dirs left"
+
+
+def test_refuses_a_non_empty_directory_it_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    with pytest.raises(EmitError, match="did not write"):
+        write_dir(build_files([_obj("ConfigMap", "c", "ns")]), out)
+    assert (out / "precious.txt").read_text() == "keep me"
+
+
+def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with (
+        output_lock(out),
+        pytest.raises(EmitError, match="another aimctl render"),
+        output_lock(out),
+    ):
+        pass
+    assert not (out / "out.lock").exists(), "the lock lives beside DIR, never inside it"
+
+
+def test_check_reports_drift_with_exit_3_and_up_to_date_with_exit_0(
+    tmp_path: Path, run_cli
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli("render", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    clean = run_cli("render", str(EXAMPLE), "-o", str(out), "--check")
+    assert clean.exit_code == 0, clean.stderr
+    assert "up to date" in clean.stderr
+    victim = next(out.glob("ml-team/inferenceservice-*.yaml"))
+    victim.write_text(victim.read_text().replace("minReplicas: 1", "minReplicas: 2", 1))
+    (out / "ml-team" / "configmap-stale.yaml").write_text("x: 1\n")
+    drift = run_cli("render", str(EXAMPLE), "-o", str(out), "--check")
+    assert drift.exit_code == 3
+    assert f"changed: {victim}" in drift.stderr
+    assert "removed: " in drift.stderr and "configmap-stale.yaml" in drift.stderr
+    assert drift.stdout == ""
+
+
+def test_check_json_report(tmp_path: Path, run_cli) -> None:
+    import json
+
+    out = tmp_path / "out"
+    result = run_cli("render", str(EXAMPLE), "-o", str(out), "--check", "--report", "json")
+    assert result.exit_code == 3
+    body = json.loads(result.stdout)
+    assert body["upToDate"] is False and "kustomization.yaml" in body["added"]
+
+
+def test_failed_render_leaves_the_previous_output_untouched(tmp_path: Path, run_cli) -> None:
+    out = tmp_path / "out"
+    assert run_cli("render", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "svc.yaml").write_text(
+        "apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMService\nmetadata: {name: x, namespace: y}\n"
+        "spec: {model: {name: missing}}\n"
+    )
+    assert run_cli("render", str(bad), "-o", str(out)).exit_code == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_stdout_carries_only_yaml_even_with_warnings(run_cli) -> None:
+    import yaml
+
+    result = run_cli("render", str(ROOT / "tests" / "cases" / "custom-model" / "input"))
+    assert result.exit_code == 0, result.stderr
+    assert "warning" in result.stderr
+    docs = list(yaml.safe_load_all(result.stdout))
+    assert docs and all(isinstance(d, dict) and "kind" in d for d in docs)
+
+
+def test_json_format_prints_a_v1_list(run_cli) -> None:
+    import json
+
+    result = run_cli("render", str(EXAMPLE), "--format", "json")
+    assert result.exit_code == 0
+    body = json.loads(result.stdout)
+    assert body["apiVersion"] == "v1" and body["kind"] == "List" and len(body["items"]) == 9
+
+
+def test_empty_render_is_an_error_unless_allowed(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "cm.yaml").write_text("# nothing\n")
+    assert run_cli("render", str(tmp_path)).exit_code == 1
+    assert run_cli("render", str(tmp_path), "--allow-empty").exit_code == 0
