@@ -6,6 +6,7 @@ server is answered from here, through indexes built once (no scans per service).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,14 @@ from aimctl.loader import LoadedDocument
 from aimctl.model import AIM_GROUP, AIM_KINDS, CLUSTER_SCOPED_KINDS
 from aimctl.provenance import FieldPath, ResourceKey
 
-__all__ = ["Catalog", "Entry", "build_catalog", "check_references", "validation_diagnostics"]
+__all__ = [
+    "Catalog",
+    "Entry",
+    "build_catalog",
+    "check_env_literals",
+    "check_references",
+    "validation_diagnostics",
+]
 
 T = TypeVar("T")
 
@@ -412,3 +420,49 @@ def _runtime_config_ref(
             f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope",
         )
     ]
+
+
+_CREDENTIAL_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|KEY", re.IGNORECASE)
+
+
+def _env_lists(obj: Any) -> list[tuple[FieldPath, Any]]:
+    """Every env list an AIM object's spec holds, with its field path."""
+    spec = getattr(obj, "spec", None)
+    if spec is None:
+        return []
+    found: list[tuple[FieldPath, Any]] = [(("spec", "env"), getattr(spec, "env", None))]
+    for i, source in enumerate(getattr(spec, "model_sources", None) or []):
+        found.append((("spec", "modelSources", i, "env"), source.env))
+    model = getattr(spec, "model", None)
+    custom = getattr(model, "custom", None) if model is not None else None
+    for i, source in enumerate(custom.model_sources if custom is not None else []):
+        found.append((("spec", "model", "custom", "modelSources", i, "env"), source.env))
+    caching = getattr(spec, "caching", None)
+    if caching is not None and hasattr(caching, "env"):
+        found.append((("spec", "caching", "env"), caching.env))
+    return [(path, env) for path, env in found if env]
+
+
+def check_env_literals(catalog: Catalog) -> list[Diagnostic]:
+    """Warn about literal values of env vars named like credentials; never print the value."""
+    out: list[Diagnostic] = []
+    for entry in sorted(catalog.by_key.values(), key=lambda e: (e.file, e.doc)):
+        if isinstance(entry.obj, dict):
+            continue
+        for path, env in _env_lists(entry.obj):
+            for i, var in enumerate(env):
+                if var.value and _CREDENTIAL_NAME.search(var.name):
+                    out.append(
+                        Diagnostic(
+                            "W_LITERAL_CREDENTIAL",
+                            f"env {var.name} has a literal value; it will be copied into the rendered "
+                            "manifests and into git",
+                            severity=Severity.WARNING,
+                            file=entry.file,
+                            doc=entry.doc,
+                            field=(*path, i, "value"),
+                            resource=entry.key,
+                            hint="use valueFrom.secretKeyRef to reference a Secret instead",
+                        )
+                    )
+    return out

@@ -182,10 +182,31 @@ def render(
     ] = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
-    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
-
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
+    objects, diagnostics = _render_objects(
+        paths, output_dir, config, namespace, templates, include_intermediates, allow_empty, report
+    )
+    if output_dir is None:
+        _finish(diagnostics, OutputFormat.text)
+        sys.stdout.write(_stream(objects, fmt))
+        raise typer.Exit(EXIT_OK)
+    raise typer.Exit(_write_or_check(objects, output_dir, check, report, diagnostics))
+
+
+def _render_objects(
+    paths: list[Path],
+    output_dir: Path | None,
+    config: Path | None,
+    namespace: str,
+    templates: Path | None,
+    include_intermediates: bool,
+    allow_empty: bool,
+    report: OutputFormat,
+) -> tuple[list[dict[str, object]], list[Diagnostic]]:
+    """Load and render; on any error print the report and exit 1 (nothing is written)."""
+    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+
     skip = (output_dir,) if output_dir is not None else ()
     inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, skip))
     if inputs.has_errors:
@@ -202,11 +223,68 @@ def render(
         )
     if any(d.is_error for d in diagnostics):
         raise typer.Exit(_finish(diagnostics, report))
-    if output_dir is None:
-        _finish(diagnostics, OutputFormat.text)
-        sys.stdout.write(_stream(result.objects, fmt))
+    return result.objects, diagnostics
+
+
+@app.command()
+def diff(
+    paths: PathsArg,
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output-dir", "-o", help="The rendered directory to compare with."),
+    ],
+    config: ConfigOpt = None,
+    namespace: NamespaceOpt = "default",
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Directory of manifest templates to use.")
+    ] = None,
+    include_intermediates: Annotated[
+        bool, typer.Option("--include-intermediates", help="As for render.")
+    ] = False,
+) -> None:
+    """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
+    import difflib
+
+    from aimctl.emit import build_files, current_files
+
+    objects, diagnostics = _render_objects(
+        paths,
+        output_dir,
+        config,
+        namespace,
+        templates,
+        include_intermediates,
+        False,
+        OutputFormat.text,
+    )
+    _finish(diagnostics, OutputFormat.text)
+    fresh = build_files(objects)
+    old = current_files(output_dir)
+    chunks: list[str] = []
+    for rel in sorted(set(fresh) | set(old)):
+        before, after = old.get(rel), fresh.get(rel)
+        if before == after:
+            continue
+        chunks.extend(
+            difflib.unified_diff(
+                (before or "").splitlines(keepends=True),
+                (after or "").splitlines(keepends=True),
+                fromfile=f"a/{rel}" if before is not None else "/dev/null",
+                tofile=f"b/{rel}" if after is not None else "/dev/null",
+            )
+        )
+    if not chunks:
+        _say(f"{output_dir}: no differences", "green")
         raise typer.Exit(EXIT_OK)
-    raise typer.Exit(_write_or_check(result.objects, output_dir, check, report, diagnostics))
+    text = "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.syntax import Syntax
+
+        Console().print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(EXIT_DRIFT)
 
 
 def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:

@@ -12,7 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from aimctl.catalog import Catalog, build_catalog, check_references, validation_diagnostics
+from aimctl.catalog import (
+    Catalog,
+    build_catalog,
+    check_env_literals,
+    check_references,
+    validation_diagnostics,
+)
 from aimctl.errors import Diagnostic
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
@@ -100,6 +106,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
     diagnostics.extend(loaded.diagnostics)
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
+    diagnostics.extend(check_env_literals(catalog))
     return Inputs(
         project=project,
         project_file=project_file,

@@ -232,3 +232,15 @@ def test_debug_flag_shows_no_traceback_for_handled_errors(write_tree: WriteTree,
     root = write_tree({"bad.yaml": "a: [\n"})
     result = run_cli("--debug", "validate", str(root), cwd=root)
     assert result.exit_code == 1
+
+
+def test_literal_credential_env_is_a_warning_that_never_prints_the_value(
+    write_tree: WriteTree, run_cli
+) -> None:
+    svc = SERVICE + "  env:\n    - name: HF_TOKEN\n      value: hf_verysecret\n"
+    root = write_tree({"svc.yaml": svc, "model.yaml": MODEL})
+    result = run_cli("validate", str(root), cwd=root)
+    assert result.exit_code == 0
+    assert "svc.yaml:11: warning: AIMService team-a/chat: spec.env[0].value: env HF_TOKEN has a literal value" in result.stderr
+    assert "valueFrom.secretKeyRef" in result.stderr
+    assert "hf_verysecret" not in result.stderr + result.stdout

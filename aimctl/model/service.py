@@ -135,7 +135,7 @@ class AIMServiceSpec(AimBase):
     template: ServiceTemplateRef | None = None
     caching: ServiceCaching | None = None
     cache_model: bool | None = None
-    replicas: int = 1
+    replicas: Int32 = 1
     min_replicas: PositiveInt32 | None = None
     max_replicas: PositiveInt32 | None = None
     auto_scaling: AutoScaling | None = None

@@ -278,6 +278,9 @@ def _intermediates(
         model_labels = body["metadata"]["labels"]
         manifest = RenderedManifest(body, svc.entry.key, "aimmodel")
         out.setdefault(manifest.identity, manifest)
+    if svc.derived_template is not None:
+        manifest = RenderedManifest(svc.derived_template, svc.entry.key, "derived template")
+        out.setdefault(manifest.identity, manifest)
     template = svc.template
     if template is not None and template.manifest is not None and model is not None:
         meta = dict(template.manifest["metadata"])

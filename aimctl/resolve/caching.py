@@ -20,7 +20,7 @@ from aimctl.resolve.naming import (
     shared_cache_name,
     stand_in_uid,
 )
-from aimctl.resolve.quantity import parse_quantity, pvc_size
+from aimctl.resolve.quantity import parse_quantity, pvc_size, quantity_bytes
 from aimctl.resolve.runtime_config import RuntimeConfig, env_dicts, origin_of
 from aimctl.resolve.templates import TemplateView
 
@@ -198,7 +198,7 @@ def _plan_artifact(
     dedicated = cache.name if cache.mode == "Dedicated" else None
     name = artifact_name(uri, env, cache.storage_class, dedicated)
     uid = stand_in_uid(AIM_API_VERSION, "AIMArtifact", ns, name)
-    size_bytes = int(parse_quantity(str(size)))
+    size_bytes = quantity_bytes(str(size))
     labels = _propagate(
         cache.labels,
         {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aimctl.project import Project
 from aimctl.resolve.gpu import STATIC_VRAM, normalize_gpu_model, parse_vram
-from aimctl.resolve.quantity import parse_quantity
+from aimctl.resolve.quantity import quantity_bytes
 
 __all__ = ["GpuInventory"]
 
@@ -27,7 +27,7 @@ class GpuInventory:
         for spec in specs:
             model = normalize_gpu_model(spec.model)
             if spec.vram is not None:
-                vram[model] = int(parse_quantity(spec.vram))
+                vram[model] = quantity_bytes(spec.vram)
             else:
                 vram[model] = parse_vram(STATIC_VRAM.get(model, "0"))
         return cls(vram, assumed=False)
@@ -40,5 +40,5 @@ class GpuInventory:
 
     def models_with_vram(self, min_vram: str | None) -> set[str]:
         """GPU models present whose VRAM is at least ``min_vram`` (a Kubernetes quantity)."""
-        need = int(parse_quantity(min_vram)) if min_vram else 0
+        need = quantity_bytes(min_vram) if min_vram else 0
         return {model for model, size in self.vram.items() if size >= need}

@@ -9,7 +9,8 @@ from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, Origin, Scope
-from aimctl.resolve.caching import CachePlan, label_value, plan_cache
+from aimctl.resolve.caching import CachePlan, caching_mode, label_value, plan_cache
+from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.labels import propagate_labels
@@ -56,6 +57,7 @@ class ResolvedService:
     scaling: Scaling | None = None
     isvc_labels: dict[str, str] = field(default_factory=dict)
     route_labels: dict[str, str] = field(default_factory=dict)
+    derived_template: dict[str, Any] | None = None
     decisions: dict[str, Decision] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -270,3 +272,13 @@ def _resolve_children(
     route = _propagate(service, route, config)
     route.setdefault("aim.eai.amd.com/service.name", service.key.name)
     result.route_labels = route
+    derived = _propagate(
+        service,
+        {"app.kubernetes.io/managed-by": "aim-engine", "aim.eai.amd.com/origin": "derived"},
+        config,
+    )
+    derived.setdefault("aim.eai.amd.com/service.name", service.key.name)
+    model_name = result.model.name if result.model else tspec.model_name
+    result.derived_template = derived_template(
+        service, template, model_name, caching_mode(service), dict(sorted(derived.items()))
+    )
