@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -41,7 +45,11 @@ PathsArg = Annotated[
 ]
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="Project file (default: aimctl.yaml in the first PATH)."),
+    typer.Option(
+        "--config",
+        envvar="ARGOCD_ENV_AIMCTL_CONFIG",
+        help="Project file (default: aimctl.yaml in the first PATH).",
+    ),
 ]
 NamespaceOpt = Annotated[
     str,
@@ -146,6 +154,115 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     return EXIT_INVALID if errors else EXIT_OK
 
 
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates",
+        envvar="ARGOCD_ENV_AIMCTL_TEMPLATES",
+        help="Directory of manifest templates to use instead of the built-in ones.",
+    ),
+]
+IntermediatesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-intermediates",
+        envvar="ARGOCD_ENV_AIMCTL_INCLUDE_INTERMEDIATES",
+        help="Also emit the AIM objects the operator creates in between (for review).",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also print counts and stage timings.")
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What every rendering command needs, gathered from its options."""
+
+    paths: tuple[Path, ...]
+    output_dir: Path | None
+    config: Path | None
+    namespace: str
+    templates: Path | None
+    include_intermediates: bool
+    allow_empty: bool = False
+    report: OutputFormat = OutputFormat.text
+    quiet: bool = False
+    verbose: bool = False
+    progress: bool | None = None
+    sync_waves: bool = False
+
+
+def _progress_enabled(request: _Request) -> bool:
+    if request.progress is not None:
+        return request.progress
+    return sys.stderr.isatty() and not request.quiet and not os.environ.get("CI")
+
+
+def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Diagnostic]]:
+    """Load and render; on any error print the report and exit 1 (nothing is written)."""
+    import time
+
+    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+
+    started = time.perf_counter()
+    skip = (request.output_dir,) if request.output_dir is not None else ()
+    inputs = load_inputs(LoadOptions(request.paths, request.config, request.namespace, skip))
+    if inputs.has_errors:
+        raise typer.Exit(_finish(inputs.diagnostics, request.report))
+    loaded = time.perf_counter()
+    options = RenderOptions(
+        request.templates, request.include_intermediates, sync_waves=request.sync_waves
+    )
+    count = len(inputs.catalog.of_kind("AIMService"))
+    with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
+        result = render_inputs(inputs, options, on_service=tick)
+    diagnostics = inputs.diagnostics + result.diagnostics
+    if result.ok and not result.objects and not request.allow_empty:
+        diagnostics.append(
+            Diagnostic(
+                "E_EMPTY",
+                "nothing to render (no AIMService or other object found); pass --allow-empty to accept",
+                file=" ".join(map(str, request.paths)),
+            )
+        )
+    if any(d.is_error for d in diagnostics):
+        raise typer.Exit(_finish(diagnostics, request.report))
+    if request.verbose:
+        kube = os.environ.get("KUBE_VERSION")
+        _say(
+            f"{inputs.documents} documents in {len(inputs.files)} files; {result.services} services "
+            f"-> {len(result.objects)} objects; load {loaded - started:.2f}s, resolve+render "
+            f"{time.perf_counter() - loaded:.2f}s" + (f"; KUBE_VERSION {kube}" if kube else "")
+        )
+    if request.quiet:
+        diagnostics = [d for d in diagnostics if d.is_error]
+    return result.objects, diagnostics
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for large renders, only on a terminal (never on stdout)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_stderr_console(), transient=True) as bar:  # type: ignore[arg-type]
+        task = bar.add_task("resolving services", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick
+
+
+PROGRESS_THRESHOLD = 300
+
+
 @app.command()
 def render(
     paths: PathsArg,
@@ -167,63 +284,53 @@ def render(
     ] = OutputFormat.text,
     config: ConfigOpt = None,
     namespace: NamespaceOpt = "default",
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Directory of manifest templates to use.")
-    ] = None,
-    include_intermediates: Annotated[
-        bool,
-        typer.Option(
-            "--include-intermediates",
-            help="Also emit the AIM objects the operator creates in between (for review).",
-        ),
-    ] = False,
+    templates: TemplatesOpt = None,
+    include_intermediates: IntermediatesOpt = False,
     allow_empty: Annotated[
         bool, typer.Option("--allow-empty", help="Succeed even when nothing is rendered.")
     ] = False,
+    sync_waves: Annotated[
+        bool,
+        typer.Option(
+            "--sync-waves",
+            envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES",
+            help="Add Argo CD sync-wave annotations: scaffolding, then PVCs and Jobs, then "
+            "InferenceServices and routes.",
+        ),
+    ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on stderr (default: on a terminal, outside CI, for large renders).",
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
-    objects, diagnostics = _render_objects(
-        paths, output_dir, config, namespace, templates, include_intermediates, allow_empty, report
+    request = _Request(
+        tuple(paths),
+        output_dir,
+        config,
+        namespace,
+        templates,
+        include_intermediates,
+        allow_empty,
+        report,
+        quiet,
+        verbose,
+        progress,
+        sync_waves,
     )
+    objects, diagnostics = _render_objects(request)
     if output_dir is None:
         _finish(diagnostics, OutputFormat.text)
         sys.stdout.write(_stream(objects, fmt))
         raise typer.Exit(EXIT_OK)
-    raise typer.Exit(_write_or_check(objects, output_dir, check, report, diagnostics))
-
-
-def _render_objects(
-    paths: list[Path],
-    output_dir: Path | None,
-    config: Path | None,
-    namespace: str,
-    templates: Path | None,
-    include_intermediates: bool,
-    allow_empty: bool,
-    report: OutputFormat,
-) -> tuple[list[dict[str, object]], list[Diagnostic]]:
-    """Load and render; on any error print the report and exit 1 (nothing is written)."""
-    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
-
-    skip = (output_dir,) if output_dir is not None else ()
-    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, skip))
-    if inputs.has_errors:
-        raise typer.Exit(_finish(inputs.diagnostics, report))
-    result = render_inputs(inputs, RenderOptions(templates, include_intermediates))
-    diagnostics = inputs.diagnostics + result.diagnostics
-    if result.ok and not result.objects and not allow_empty:
-        diagnostics.append(
-            Diagnostic(
-                "E_EMPTY",
-                "nothing to render (no AIMService or other object found); pass --allow-empty to accept",
-                file=" ".join(map(str, paths)),
-            )
-        )
-    if any(d.is_error for d in diagnostics):
-        raise typer.Exit(_finish(diagnostics, report))
-    return result.objects, diagnostics
+    raise typer.Exit(_write_or_check(objects, request, check, diagnostics))
 
 
 @app.command()
@@ -235,28 +342,31 @@ def diff(
     ],
     config: ConfigOpt = None,
     namespace: NamespaceOpt = "default",
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Directory of manifest templates to use.")
-    ] = None,
-    include_intermediates: Annotated[
-        bool, typer.Option("--include-intermediates", help="As for render.")
+    templates: TemplatesOpt = None,
+    include_intermediates: IntermediatesOpt = False,
+    sync_waves: Annotated[
+        bool,
+        typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
     ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
     import difflib
 
     from aimctl.emit import build_files, current_files
 
-    objects, diagnostics = _render_objects(
-        paths,
+    request = _Request(
+        tuple(paths),
         output_dir,
         config,
         namespace,
         templates,
         include_intermediates,
-        False,
-        OutputFormat.text,
+        quiet=quiet,
+        progress=False,
+        sync_waves=sync_waves,
     )
+    objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)
     fresh = build_files(objects)
     old = current_files(output_dir)
@@ -274,7 +384,8 @@ def diff(
             )
         )
     if not chunks:
-        _say(f"{output_dir}: no differences", "green")
+        if not quiet:
+            _say(f"{output_dir}: no differences", "green")
         raise typer.Exit(EXIT_OK)
     text = "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
     if sys.stdout.isatty():
@@ -299,11 +410,12 @@ def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:
 
 def _write_or_check(
     objects: list[dict[str, object]],
-    output_dir: Path,
+    request: _Request,
     check: bool,
-    report: OutputFormat,
     diagnostics: list[Diagnostic],
 ) -> int:
+    output_dir, report = request.output_dir, request.report
+    assert output_dir is not None
     from aimctl.emit import build_files, compare_dir, output_lock, write_dir
 
     files = build_files(objects)
@@ -339,7 +451,8 @@ def _write_or_check(
     with output_lock(output_dir):
         write_dir(files, output_dir)
     code = _finish(diagnostics, OutputFormat.text)
-    _say(f"wrote {len(files) - 1} objects to {output_dir}", "green")
+    if not request.quiet:
+        _say(f"wrote {len(files) - 1} objects to {output_dir}", "green")
     return code
 
 

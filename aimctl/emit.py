@@ -27,7 +27,9 @@ from aimctl.serialize import dump_yaml
 __all__ = [
     "KIND_RANK",
     "MARKER",
+    "SYNC_WAVE",
     "Drift",
+    "add_sync_wave",
     "build_files",
     "compare_dir",
     "object_sort_key",
@@ -73,6 +75,32 @@ def object_sort_key(obj: dict[str, Any]) -> tuple[int, str, str, str]:
     rank = KIND_RANK.get(kind, len(KIND_RANK))
     tail = "" if kind in KIND_RANK else f"{obj.get('apiVersion', '')}/{kind}"
     return (rank, tail, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+SYNC_WAVE: Final = "argocd.argoproj.io/sync-wave"
+_WAVES: Final = {
+    "Namespace": "-3",
+    "ResourceQuota": "-2",
+    "LimitRange": "-2",
+    "NetworkPolicy": "-2",
+    "ServiceAccount": "-2",
+    "ClusterRole": "-2",
+    "ClusterRoleBinding": "-2",
+    "Role": "-2",
+    "RoleBinding": "-2",
+    "PersistentVolumeClaim": "-1",
+    "Job": "-1",
+}
+
+
+def add_sync_wave(obj: dict[str, Any]) -> dict[str, Any]:
+    """Argo CD sync wave by kind: scaffolding (-3/-2), then PVCs and download Jobs (-1), then the
+    rest (0: InferenceServices, routes). An annotation the object already has is kept."""
+    meta = dict(obj.get("metadata") or {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations.setdefault(SYNC_WAVE, _WAVES.get(str(obj.get("kind")), "0"))
+    meta["annotations"] = dict(sorted(annotations.items()))
+    return {**obj, "metadata": meta}
 
 
 def sort_objects(objects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ exits (that is the CLI's job).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from aimctl.catalog import (
     check_references,
     validation_diagnostics,
 )
+from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
@@ -131,6 +133,7 @@ def locate(diagnostics: list[Diagnostic], spans: SpanIndex | None = None) -> lis
 class RenderOptions:
     templates: Path | None = None
     include_intermediates: bool = False
+    sync_waves: bool = False
 
 
 @dataclass(slots=True)
@@ -144,14 +147,18 @@ class RenderResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def render_inputs(inputs: Inputs, options: RenderOptions) -> RenderResult:
+def render_inputs(
+    inputs: Inputs,
+    options: RenderOptions,
+    on_service: Callable[[int, int], None] | None = None,
+) -> RenderResult:
     """Resolve and render every service; pass other objects through. Nothing is written here."""
     from aimctl.emit import sort_objects
     from aimctl.render.children import default_templates_dir, render_services
     from aimctl.render.engine import TemplateSet
     from aimctl.resolve.run import resolve_all
 
-    resolution = resolve_all(inputs.catalog, inputs.project)
+    resolution = resolve_all(inputs.catalog, inputs.project, on_service=on_service)
     diagnostics = list(resolution.diagnostics)
     if not resolution.ok:
         return RenderResult([], diagnostics, len(resolution.services))
@@ -162,4 +169,6 @@ def render_inputs(inputs: Inputs, options: RenderOptions) -> RenderResult:
     diagnostics.extend(problems)
     objects = [m.body for m in manifests]
     objects.extend(entry.raw for entry in inputs.catalog.passthrough)
+    if options.sync_waves:
+        objects = [add_sync_wave(obj) for obj in objects]
     return RenderResult(sort_objects(objects), diagnostics, len(resolution.services))

