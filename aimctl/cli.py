@@ -170,12 +170,26 @@ IntermediatesOpt = Annotated[
         help="Also emit the AIM objects the operator creates in between (for review).",
     ),
 ]
+KindsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kinds",
+        envvar="ARGOCD_ENV_AIMCTL_KINDS",
+        help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
 ]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also print counts and stage timings.")
 ]
+
+
+def _kind_set(kinds: str | None) -> frozenset[str] | None:
+    if kinds is None:
+        return None
+    return frozenset(k.strip() for k in kinds.split(",") if k.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +208,7 @@ class _Request:
     verbose: bool = False
     progress: bool | None = None
     sync_waves: bool = False
+    kinds: frozenset[str] | None = None
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -240,7 +255,10 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         )
     if request.quiet:
         diagnostics = [d for d in diagnostics if d.is_error]
-    return result.objects, diagnostics
+    objects = result.objects
+    if request.kinds is not None:
+        objects = [o for o in objects if o.get("kind") in request.kinds]
+    return objects, diagnostics
 
 
 @contextlib.contextmanager
@@ -305,6 +323,7 @@ def render(
             help="Progress bar on stderr (default: on a terminal, outside CI, for large renders).",
         ),
     ] = None,
+    kinds: KindsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -324,6 +343,7 @@ def render(
         verbose,
         progress,
         sync_waves,
+        _kind_set(kinds),
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -348,6 +368,7 @@ def diff(
         bool,
         typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
     ] = False,
+    kinds: KindsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
@@ -365,6 +386,7 @@ def diff(
         quiet=quiet,
         progress=False,
         sync_waves=sync_waves,
+        kinds=_kind_set(kinds),
     )
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)

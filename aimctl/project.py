@@ -196,7 +196,8 @@ class TenantIngress(_Strict):
         description="Secret (in the tenant namespace) with the TLS certificate for host.",
     )
     annotations: dict[str, str] | None = Field(
-        default=None, description="Added to the Ingress as written (e.g. your controller's rewrite)."
+        default=None,
+        description="Added to the Ingress as written (e.g. your controller's rewrite).",
     )
     controller_namespace: DnsLabel | None = Field(
         default=None,
@@ -226,7 +227,8 @@ class Tenant(_Strict):
 
     namespace: DnsLabel
     labels: dict[str, str] | None = Field(
-        default=None, description="Namespace labels (aimctl adds its own managed-by and tenant labels)."
+        default=None,
+        description="Namespace labels (aimctl adds its own managed-by and tenant labels).",
     )
     annotations: dict[str, str] | None = Field(default=None, description="Namespace annotations.")
     admins: list[Subject] | None = Field(
@@ -320,6 +322,10 @@ class Project(_Strict):
                 raise ValueError(f"tenant namespace {tenant.namespace!r} is declared twice")
             seen.add(tenant.namespace)
         return self
+
+    def tenant(self, namespace: str) -> Tenant | None:
+        """The tenant declared for ``namespace``, if any."""
+        return next((t for t in self.tenants or [] if t.namespace == namespace), None)
 
 
 def default_project() -> Project:
