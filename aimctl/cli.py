@@ -51,6 +51,14 @@ ConfigOpt = Annotated[
         help="Project file (default: aimctl.yaml in the first PATH).",
     ),
 ]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        envvar="ARGOCD_ENV_AIMCTL_STRICT",
+        help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
+    ),
+]
 NamespaceOpt = Annotated[
     str,
     typer.Option(
@@ -102,6 +110,7 @@ def validate(
     output: Annotated[
         OutputFormat, typer.Option("--output", "-o", help="Report format.")
     ] = OutputFormat.text,
+    strict: StrictOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
     from aimctl.pipeline import LoadOptions, load_inputs, locate, validate_references
@@ -110,6 +119,12 @@ def validate(
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
         diagnostics = diagnostics + validate_references(inputs)
+        if inputs.project.tenants is not None:
+            from aimctl.pipeline import tenant_checks
+            from aimctl.resolve.run import resolve_all
+
+            services = resolve_all(inputs.catalog, inputs.project).services
+            diagnostics = diagnostics + tenant_checks(inputs, services, strict)
     if not inputs.files and not inputs.has_errors:
         diagnostics = [
             *diagnostics,
@@ -209,6 +224,8 @@ class _Request:
     progress: bool | None = None
     sync_waves: bool = False
     kinds: frozenset[str] | None = None
+    strict: bool = False
+    create_namespaces: bool = False
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -230,7 +247,11 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         raise typer.Exit(_finish(inputs.diagnostics, request.report))
     loaded = time.perf_counter()
     options = RenderOptions(
-        request.templates, request.include_intermediates, sync_waves=request.sync_waves
+        request.templates,
+        request.include_intermediates,
+        sync_waves=request.sync_waves,
+        create_namespaces=request.create_namespaces,
+        strict=request.strict,
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
@@ -324,6 +345,14 @@ def render(
         ),
     ] = None,
     kinds: KindsOpt = None,
+    strict: StrictOpt = False,
+    create_namespaces: Annotated[
+        bool,
+        typer.Option(
+            "--create-namespaces",
+            help="Render a Namespace for namespaces AIM resources use but no tenant declares.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -344,6 +373,8 @@ def render(
         progress,
         sync_waves,
         _kind_set(kinds),
+        strict,
+        create_namespaces,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -528,7 +559,10 @@ def explain(
     resolution = resolve_all(inputs.catalog, inputs.project, only=target)
     svc = resolution.services[0]
     diagnostics = locate(svc.diagnostics)
-    trace = build_trace(svc, resolution, prefix, diagnostics)
+    from aimctl.pipeline import tenant_facts_for
+
+    tenant = tenant_facts_for(inputs, svc.namespace)
+    trace = build_trace(svc, resolution, prefix, diagnostics, tenant)
     if output is OutputFormat.json:
         import json
 

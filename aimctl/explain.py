@@ -125,6 +125,7 @@ def build_trace(
     resolution: Resolution,
     prefix: str | None = None,
     diagnostics: list[Diagnostic] | None = None,
+    tenant: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The stable JSON form of one service's resolution (keys documented in README)."""
     spans = SpanIndex()
@@ -169,6 +170,7 @@ def build_trace(
             "pvcs": [a.pvc_name for a in svc.cache.artifacts] if svc.cache else [],
         },
         "values": values,
+        "tenant": tenant,
         "ok": svc.ok,
         "diagnostics": [diagnostic_json(d) for d in (diagnostics or [])],
     }
@@ -269,6 +271,11 @@ def render_text(trace: dict[str, Any]) -> None:
             console.print(table)
         sel = tpl["selected"]
         console.print(f"  selected: {sel['kind'] + ' ' + sel['name'] if sel else '(none)'}")
+    if trace.get("tenant"):
+        import json
+
+        console.print(Text("\nTenant", style="bold"))
+        console.print(json.dumps(trace["tenant"], indent=2, ensure_ascii=False))
     if trace["values"]:
         console.print(Text("\nEffective values", style="bold"))
         for value in trace["values"]:

@@ -21,7 +21,7 @@ from aimctl.catalog import (
     validation_diagnostics,
 )
 from aimctl.emit import add_sync_wave
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
 
@@ -134,6 +134,8 @@ class RenderOptions:
     templates: Path | None = None
     include_intermediates: bool = False
     sync_waves: bool = False
+    create_namespaces: bool = False
+    strict: bool = False
 
 
 @dataclass(slots=True)
@@ -157,6 +159,7 @@ def render_inputs(
     from aimctl.render.children import default_templates_dir, render_services
     from aimctl.render.engine import TemplateSet
     from aimctl.resolve.run import resolve_all
+    from aimctl.tenants import render_tenants
 
     resolution = resolve_all(inputs.catalog, inputs.project, on_service=on_service)
     diagnostics = list(resolution.diagnostics)
@@ -168,7 +171,72 @@ def render_inputs(
     )
     diagnostics.extend(problems)
     objects = [m.body for m in manifests]
-    objects.extend(entry.raw for entry in inputs.catalog.passthrough)
+    scaffold, problems = render_tenants(
+        inputs.project,
+        inputs.catalog.namespaces_used(),
+        resolution.services,
+        templates,
+        create_namespaces=options.create_namespaces,
+        project_file=inputs.project_file,
+    )
+    diagnostics.extend(problems)
+    diagnostics.extend(tenant_checks(inputs, resolution.services, options.strict))
+    objects.extend(scaffold)
+    objects.extend(_passthrough(inputs, scaffold, diagnostics))
     if options.sync_waves:
         objects = [add_sync_wave(obj) for obj in objects]
     return RenderResult(sort_objects(objects), diagnostics, len(resolution.services))
+
+
+def tenant_checks(inputs: Inputs, services: list[Any], strict: bool) -> list[Diagnostic]:
+    """The project file's tenant checks (namespaces, quotas, service accounts)."""
+    from aimctl.tenants import check_tenants
+
+    return check_tenants(
+        inputs.project,
+        inputs.catalog.namespaces_used(),
+        [s for s in services if s.ok],
+        strict,
+        project_file=inputs.project_file,
+        passthrough=[e.raw for e in inputs.catalog.passthrough],
+    )
+
+
+def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
+    meta = obj.get("metadata") or {}
+    return (str(obj.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
+
+
+def _passthrough(
+    inputs: Inputs, scaffold: list[dict[str, Any]], diagnostics: list[Diagnostic]
+) -> list[dict[str, Any]]:
+    """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders."""
+    rendered = {_identity(o) for o in scaffold}
+    kept = []
+    for entry in inputs.catalog.passthrough:
+        if _identity(entry.raw) in rendered:
+            diagnostics.append(
+                Diagnostic(
+                    "W_DECLARED_TWICE",
+                    f"{entry.key} is also rendered from the project file's tenants; the tenant's "
+                    "version is used",
+                    severity=Severity.WARNING,
+                    file=entry.file,
+                    doc=entry.doc,
+                    resource=entry.key,
+                )
+            )
+            continue
+        kept.append(entry.raw)
+    return kept
+
+
+def tenant_facts_for(inputs: Inputs, namespace: str) -> dict[str, Any] | None:
+    """What ``explain`` shows about a service's tenant: the block and quota use vs limit."""
+    from aimctl.resolve.run import resolve_all
+    from aimctl.tenants import tenant_facts
+
+    if inputs.project.tenants is None:
+        return None
+    services = resolve_all(inputs.catalog, inputs.project, namespace=namespace).services
+    return tenant_facts(inputs.project, namespace, [s for s in services if s.ok])

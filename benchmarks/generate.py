@@ -519,10 +519,12 @@ def service_doc(t: _Tenant, index: int, stats: TreeStats) -> tuple[dict[str, Any
     elif rng.random() < 0.3:
         spec["replicas"] = rng.choice((2, 3))
 
-    if t.has_batch_config and app == "batch-eval":
+    batch = t.has_batch_config and app == "batch-eval"
+    if batch:
         spec["runtimeConfigName"] = "batch"
 
-    routed = True
+    # The "batch" configs (namespace only; no cluster config of that name) leave routing off.
+    routed = not batch
     roll = rng.random()
     if roll < 0.05:  # internal only
         spec["routing"] = {"enabled": False}
@@ -540,6 +542,12 @@ def service_doc(t: _Tenant, index: int, stats: TreeStats) -> tuple[dict[str, Any
             "gatewayRef": {"name": f"{t.name}-gateway", "namespace": t.name},
             "requestTimeout": "30s",
         }
+    elif batch and roll < 0.6:  # a batch service that still wants a route
+        spec["routing"] = {
+            "enabled": True,
+            "gatewayRef": {"name": "inference-gateway", "namespace": "kgateway-system"},
+        }
+        routed = True
     if routed:
         stats.routed_services += 1
 

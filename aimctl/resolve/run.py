@@ -31,6 +31,7 @@ def resolve_all(
     catalog: Catalog,
     project: Project,
     only: str | None = None,
+    namespace: str | None = None,
     on_service: Callable[[int, int], None] | None = None,
 ) -> Resolution:
     """Resolve all services (or the one ``namespace/name`` in ``only``); collect every problem."""
@@ -42,6 +43,8 @@ def resolve_all(
         if on_service is not None:
             on_service(done, len(entries))
         if only is not None and f"{entry.key.namespace}/{entry.key.name}" != only:
+            continue
+        if namespace is not None and entry.key.namespace != namespace:
             continue
         resolved = resolve_service(catalog, index, inventory, entry)
         result.services.append(resolved)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "AppliedDocument",
     "ChainsawTest",
     "Operation",
+    "ScriptEffects",
     "Snapshot",
     "Step",
     "UnsupportedAssertionError",
@@ -41,6 +42,7 @@ __all__ = [
     "load_tests",
     "match_tree",
     "replay",
+    "script_effects",
     "split_status",
 ]
 
@@ -240,9 +242,10 @@ class Snapshot:
 
 
 def _as_applied(doc: dict[str, Any], namespace: str | None) -> dict[str, Any]:
-    body = json.loads(json.dumps(doc))  # a deep copy with JSON types only
-    if namespace and not is_cluster_scoped(str(body.get("kind", ""))):
-        body.setdefault("metadata", {})["namespace"] = namespace
+    body: dict[str, Any] = json.loads(json.dumps(doc))  # a deep copy with JSON types only
+    meta = body.setdefault("metadata", {})
+    if namespace and not meta.get("namespace") and not is_cluster_scoped(str(body.get("kind"))):
+        meta["namespace"] = namespace
     return body
 
 
@@ -255,7 +258,7 @@ class _State:
     def snapshot(self) -> Snapshot:
         return Snapshot(tuple(self.docs.values()), tuple(self.deletions), tuple(self.unmodelled))
 
-    def apply(self, doc: dict[str, Any], source: str, namespace: str | None = None) -> None:
+    def apply(self, doc: dict[str, Any], source: str, namespace: str = TEST_NAMESPACE) -> None:
         # The API server ignores ``status`` on a plain apply (status is a subresource) and keeps
         # whatever status the object already had.
         body = _as_applied(doc, namespace)
@@ -268,7 +271,7 @@ class _State:
             return
         self.docs[key] = AppliedDocument(body, source)
 
-    def set_status(self, doc: dict[str, Any], source: str, namespace: str | None) -> None:
+    def set_status(self, doc: dict[str, Any], source: str, namespace: str) -> None:
         body = _as_applied(doc, namespace)
         key = identity(body)
         previous = self.docs.get(key)
@@ -279,15 +282,20 @@ class _State:
         self.docs[key] = AppliedDocument(base, source, "status" in body)
 
     def delete(self, ref: Mapping[str, Any], source: str) -> None:
-        key = identity({**ref, "metadata": {"name": ref.get("name"), **(ref.get("metadata") or {})}})
+        key = identity(
+            {**ref, "metadata": {"name": ref.get("name"), **(ref.get("metadata") or {})}}
+        )
         self.docs.pop(key, None)
         self.deletions.append(f"{ref.get('kind')} {ref.get('name')} deleted ({source})")
 
 
 # ``apply-with-status.sh FILE --status-only``: the e2e helper that writes a file's status block.
 _STATUS_SCRIPT = re.compile(r"apply-with-status\.sh\s+(\S+)(.*)")
-_KUBECTL_APPLY_FILE = re.compile(r"kubectl\s+apply\s+(.*?)-f\s+(\S+)")
-_MUTATING = re.compile(r"\bkubectl\s+(apply|create|delete|label|annotate|patch|replace|scale)\b")
+_KUBECTL_FLAGS = r"(?:(?:-n|--namespace)\s+\S+\s+|-\S+\s+)*"
+_KUBECTL_APPLY_FILE = re.compile(rf"\bkubectl\s+{_KUBECTL_FLAGS}apply\s+(.*?)-f\s+(\S+)")
+_MUTATING = re.compile(
+    rf"\bkubectl\s+{_KUBECTL_FLAGS}(apply|create|delete|label|annotate|patch|replace|scale)\b"
+)
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)=(\"[^\"]*\"|'[^']*'|\S+)\s*$")
 
 
@@ -310,9 +318,37 @@ def _namespace_flag(args: str, variables: Mapping[str, str]) -> str | None:
     return None
 
 
-def _run_script(state: _State, content: str, directory: Path) -> None:
-    """Model what the e2e scripts do to the cluster; note what cannot be modelled."""
+@dataclass(frozen=True, slots=True)
+class ScriptEffects:
+    """What a step's shell script does to the cluster, as far as it can be modelled.
+
+    ``status_files``: ``apply-with-status.sh FILE [--status-only] [-n NS]`` (the e2e helper that
+    writes a file's ``status:`` block); ``applied_files``: ``kubectl apply [-n NS] -f FILE``;
+    ``unmodelled``: other changes (heredocs or pipes built from live values, deletes, node labels);
+    ``secrets``: Secrets copied in (aimctl never reads a Secret, so they change nothing offline).
+    A script with none of these only reads the cluster (``kubectl get``/``wait``, ``curl``).
+    """
+
+    status_files: tuple[tuple[str, bool, str], ...] = ()
+    applied_files: tuple[tuple[str, str], ...] = ()
+    unmodelled: tuple[str, ...] = ()
+    secrets: int = 0
+
+    @property
+    def read_only(self) -> bool:
+        return not (self.status_files or self.applied_files or self.unmodelled or self.secrets)
+
+    @property
+    def modelled(self) -> bool:
+        return bool(self.status_files or self.applied_files) and not self.unmodelled
+
+
+def script_effects(content: str) -> ScriptEffects:
     variables: dict[str, str] = {"NAMESPACE": TEST_NAMESPACE}
+    status: list[tuple[str, bool, str]] = []
+    applied: list[tuple[str, str]] = []
+    unmodelled: list[str] = []
+    secrets = 0
     in_heredoc = False
     for line in _script_lines(content):
         if in_heredoc:
@@ -321,26 +357,37 @@ def _run_script(state: _State, content: str, directory: Path) -> None:
         if (assign := _ASSIGNMENT.match(line)) and "$(" not in line:
             variables[assign.group(1)] = _expand(assign.group(2), variables)
             continue
-        if status := _STATUS_SCRIPT.search(line):
-            file, flags = status.group(1), status.group(2)
+        if found := _STATUS_SCRIPT.search(line):
+            flags = found.group(2)
             namespace = _namespace_flag(flags, variables) or TEST_NAMESPACE
-            for doc in _load_yaml_documents(directory / file):
-                if "--status-only" in flags:
-                    state.set_status(doc, f"{file} (status)", namespace)
-                else:
-                    state.apply(doc, file, namespace)
-                    state.set_status(doc, f"{file} (status)", namespace)
+            status.append((found.group(1), "--status-only" in flags, namespace))
             continue
-        applied = _KUBECTL_APPLY_FILE.search(line)
-        if applied and applied.group(2) != "-" and "<<" not in line:
-            file = _expand(applied.group(2), variables)
-            namespace = _namespace_flag(applied.group(1), variables) or TEST_NAMESPACE
-            for doc in _load_yaml_documents(directory / file):
-                state.apply(doc, f"{file} (script)", namespace)
+        apply = _KUBECTL_APPLY_FILE.search(line)
+        if apply and apply.group(2) != "-" and "<<" not in line:
+            namespace = _namespace_flag(apply.group(1), variables) or TEST_NAMESPACE
+            applied.append((_expand(apply.group(2), variables), namespace))
             continue
         if mutation := _MUTATING.search(line):
-            state.unmodelled.append(f"a script runs `kubectl {mutation.group(1)}` on live values")
+            if re.search(r"kubectl\s+get\s+secrets?\b", line):
+                secrets += 1
+            else:
+                unmodelled.append(f"a script runs `kubectl {mutation.group(1)}` on live values")
         in_heredoc = "<<" in line and "EOF" in line
+    return ScriptEffects(tuple(status), tuple(applied), tuple(unmodelled), secrets)
+
+
+def _run_script(state: _State, content: str, directory: Path) -> None:
+    """Apply a script's modelled effects to the state; remember the unmodelled ones."""
+    effects = script_effects(content)
+    for file, status_only, namespace in effects.status_files:
+        for doc in _load_yaml_documents(directory / file):
+            if not status_only:
+                state.apply(doc, file, namespace)
+            state.set_status(doc, f"{file} (status)", namespace)
+    for file, namespace in effects.applied_files:
+        for doc in _load_yaml_documents(directory / file):
+            state.apply(doc, f"{file} (script)", namespace)
+    state.unmodelled.extend(effects.unmodelled)
 
 
 def replay(test: ChainsawTest) -> dict[tuple[int, int], Snapshot]:
@@ -500,23 +547,3 @@ def describe_target(tree: Mapping[str, Any]) -> str:
         shown = ", ".join(f"{k}={v}" for k, v in labels.items())
         return f"{kind} with labels {shown}"
     return f"any {kind}"
-
-
-def iter_assertions(test: ChainsawTest) -> Iterator[tuple[Step, Operation, dict[str, Any]]]:
-    """Every (step, operation, asserted document) of ``assert`` and ``error`` operations."""
-    for step in test.steps:
-        for op in step.assertions:
-            for doc in op.documents:
-                yield step, op, doc
-
-
-def flatten_keys(tree: Any, prefix: str = "") -> Iterable[str]:
-    """Dotted paths of every leaf of an assertion tree (for short descriptions)."""
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            yield from flatten_keys(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(tree, list):
-        for i, value in enumerate(tree):
-            yield from flatten_keys(value, f"{prefix}[{i}]")
-    else:
-        yield prefix
