@@ -59,13 +59,15 @@ def test_empty_merge_result_is_an_empty_list_standing_for_operator_null() -> Non
     assert merge_env_vars(None, None) == []
 
 
-def test_merge_does_not_modify_or_alias_its_inputs() -> None:
+def test_merge_does_not_modify_its_inputs_and_returns_new_entries() -> None:
     defaults = [env("A", "1", valueFrom=None)]
     overrides = [env("B", valueFrom={"fieldRef": {"fieldPath": "x"}})]
     before = copy.deepcopy((defaults, overrides))
     merged = merge_env_vars(defaults, overrides)
-    merged[1]["valueFrom"]["fieldRef"]["fieldPath"] = "changed"
+    merged[0]["value"] = "changed"
+    merged.append(env("C", "3"))
     assert (defaults, overrides) == before
+    assert merged[1] is not overrides[0]
 
 
 def test_engine_args_is_deep_merged_only_for_json_keys() -> None:

@@ -671,6 +671,26 @@ def test_template_without_a_profile_counts_as_unoptimized(write_tree, run_cli) -
     assert _selected(render(run_cli, root)) == "t"
 
 
+@pytest.mark.parametrize(
+    ("spec_type", "status_type", "selectable"),
+    [("optimized", "preview", False), ("unoptimized", "optimized", True)],
+)
+def test_template_spec_type_is_ignored_when_the_status_is_frozen(
+    write_tree, run_cli, spec_type: str, status_type: str, selectable: bool
+) -> None:
+    """The profile type comes from the status; spec.type counts only for inline-source templates."""
+    root = tree(
+        write_tree,
+        model(),
+        template(type_=spec_type, sources=False, status=frozen(type_=status_type)),
+        service(),
+    )
+    if selectable:
+        assert _selected(render(run_cli, root)) == "t"
+    else:
+        the_error(run_cli, root, "E_ONLY_UNOPTIMIZED")
+
+
 def test_allow_unoptimized_still_prefers_optimized(write_tree, run_cli) -> None:
     root = tree(
         write_tree,
@@ -1090,6 +1110,7 @@ def test_isvc_env_is_built_from_defaults_template_and_service_and_sorted(
             env=[
                 {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf", "key": "token"}}},
                 {"name": "ALPHA", "value": "s"},
+                {"name": "lower_case", "value": "s"},
             ]
         ),
     )
@@ -1105,6 +1126,7 @@ def test_isvc_env_is_built_from_defaults_template_and_service_and_sorted(
         {"name": "MIDDLE", "value": "rc"},
         {"name": "VLLM_ENABLE_METRICS", "value": "true"},
         {"name": "ZED", "value": "t"},
+        {"name": "lower_case", "value": "s"},  # byte order: upper case sorts first
     ]
 
 
@@ -1304,6 +1326,16 @@ def test_min_or_max_replicas_enable_keda_autoscaling(
     }
 
 
+def test_autoscaling_target_value_that_is_not_a_quantity_is_dropped(write_tree, run_cli) -> None:
+    metric = {
+        "type": "PodMetric",
+        "podmetric": {"metric": {"query": "q"}, "target": {"type": "Value", "value": "ten"}},
+    }
+    root = tree(write_tree, *base(), service(autoScaling={"metrics": [metric]}))
+    (copied,) = _predictor(render(run_cli, root))["autoScaling"]["metrics"]
+    assert copied["podmetric"]["target"] == {"type": "Value"}
+
+
 def test_autoscaling_metrics_are_copied_into_the_isvc(write_tree, run_cli) -> None:
     metric = {
         "type": "PodMetric",
@@ -1478,7 +1510,7 @@ def test_route_path_vectors(
     annotations: dict[str, str] | None,
     expected: str,
 ) -> None:
-    routing = {"pathTemplate": path_template} if path_template is not None else {}
+    spec: Doc = {"routing": {"pathTemplate": path_template}} if path_template is not None else {}
     svc = service(
         "demo",
         model={"name": "llama-3-8b"},
@@ -1486,10 +1518,8 @@ def test_route_path_vectors(
         uid="12345678-90ab",
         labels=labels,
         annotations=annotations,
-        routing=routing or None,
+        **spec,
     )
-    if not routing:
-        svc["spec"].pop("routing")
     assert _path(render(run_cli, _route_tree(write_tree, svc))) == expected
 
 

@@ -6,7 +6,6 @@ The operator's "null" (nil slice) result is represented as an empty list.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from collections.abc import Mapping, Sequence, Set
@@ -35,7 +34,8 @@ def merge_env_vars(
     * Then every override whose name was not consumed is appended, in ``overrides`` order.
     * An empty result is ``[]`` (the operator's nil, i.e. the field is absent).
 
-    Entries are deep-copied; inputs are never modified.
+    Entries are shared with the inputs, not copied: callers treat env entries as immutable
+    (nothing in aimctl modifies one after it is built), which keeps merging cheap.
     """
     defaults, overrides = defaults or (), overrides or ()
     index = {str(entry.get("name")): entry for entry in overrides}
@@ -48,11 +48,11 @@ def merge_env_vars(
             if name in json_keys:
                 merged.append(_json_entry(name, entry, winner))
             else:
-                merged.append(copy.deepcopy(dict(winner)))
+                merged.append(dict(winner))
             consumed.add(name)
         else:
-            merged.append(copy.deepcopy(dict(entry)))
-    merged += [copy.deepcopy(dict(e)) for e in overrides if str(e.get("name")) not in consumed]
+            merged.append(dict(entry))
+    merged += [dict(e) for e in overrides if str(e.get("name")) not in consumed]
     return merged
 
 

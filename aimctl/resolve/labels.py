@@ -6,6 +6,8 @@ what the operator's ``matchesAnyPattern`` uses for ``labelPropagation.match``.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Mapping
 from typing import Final
 
@@ -145,6 +147,7 @@ def _match(pattern: bytes, name: bytes) -> bool:
     return not name
 
 
+@functools.lru_cache(maxsize=65536)
 def glob_match(pattern: str, key: str) -> bool:
     """``filepath.Match(pattern, key)`` on POSIX; a malformed pattern never matches.
 

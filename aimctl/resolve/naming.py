@@ -127,10 +127,15 @@ def sanitize_label_value(text: str) -> str:
 # --- hash-input JSON (§5.3) ---------------------------------------------------------------------
 
 
+_JSON_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
+
+
 def go_json_string(text: str) -> str:
     """A JSON string as Go's encoding/json writes it: ``<>&`` and U+2028/2029 escaped as ``\\u00XX``,
     other control characters escaped, everything else raw UTF-8; lone surrogates become U+FFFD.
     """
+    if not _JSON_NEEDS_ESCAPE.search(text):
+        return f'"{text}"'
     out = ['"']
     for c in text:
         code = ord(c)
