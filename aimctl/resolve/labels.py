@@ -7,7 +7,6 @@ what the operator's ``matchesAnyPattern`` uses for ``labelPropagation.match``.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterable, Mapping
 from typing import Final
 
