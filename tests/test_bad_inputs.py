@@ -9,6 +9,7 @@ with the bug in the reason: fix aimctl, then drop the mark.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -27,7 +28,8 @@ _PASSTHROUGH_NAMES = (
     "says valid, render -o crashes with ValueError from emit._file_name"
 )
 KNOWN_BUGS: dict[str, str] = {
-    "huge-scalar-name": "aimctl bug: messages print an invalid metadata.name in full (4 MiB of stderr)",
+    "huge-scalar-name": "aimctl bug: messages print an invalid metadata.name in full "
+    "(1 MiB of stderr)",
     "kind-with-slash-passthrough": _PASSTHROUGH_NAMES + " (kind)",
     "name-dot-dot-slash-passthrough": _PASSTHROUGH_NAMES,
     "name-uppercase-passthrough": _PASSTHROUGH_NAMES,
@@ -42,12 +44,12 @@ KNOWN_BUGS: dict[str, str] = {
     "(RuntimeError: Symlink loop from Path.resolve)",
     "model-without-spec": "aimctl bug: an AIMClusterModel without spec passes validate and crashes "
     "render (AttributeError in resolve/model.py image)",
-    "newline-in-model-reference": "aimctl bug: values are printed raw in messages; a newline in one "
-    "starts a line that names no input file (forged message lines)",
-    "newline-in-unknown-field-name": "aimctl bug: field names are printed raw in messages; a newline "
-    "in one starts a line that names no input file",
-    "project-gpu-name-too-long": "aimctl bug: cluster.gpus strings are validated only during render "
-    "(pydantic ValidationError traceback from project.gpu_specs); validate accepts them",
+    "newline-in-model-reference": "aimctl bug: values are printed raw in messages; a newline in "
+    "one starts a line that names no input file (forged message lines)",
+    "newline-in-unknown-field-name": "aimctl bug: field names are printed raw in messages; a "
+    "newline in one starts a line that names no input file",
+    "project-gpu-name-too-long": "aimctl bug: cluster.gpus strings are validated only during "
+    "render (pydantic ValidationError traceback from project.gpu_specs); validate accepts them",
     "aim-kind-with-core-apiversion": "aimctl bug: kind AIMRuntimeConfig with apiVersion v1 is a "
     "pass-through object but is found by the runtime-config lookup; render crashes "
     "(AttributeError: 'dict' object has no attribute 'spec')",
@@ -99,7 +101,7 @@ def unlocated_lines(stderr: str, cwd: Path, tree: Path) -> list[str]:
     line are not error lines.
     """
     bad: list[str] = []
-    tree = tree.resolve()
+    tree = Path(os.path.abspath(tree))
     for line in re.split(r"\r\n|\n|\r", stderr):  # what a terminal breaks lines on
         if not line.strip() or line.startswith(("valid: ", "invalid: ", "warning: ", "wrote ")):
             continue
@@ -107,7 +109,7 @@ def unlocated_lines(stderr: str, cwd: Path, tree: Path) -> list[str]:
         if m is None or m["file"] in _NOT_A_FILE:
             bad.append(line)
             continue
-        where = (cwd / m["file"]).resolve()
+        where = Path(os.path.normpath(os.path.join(os.path.abspath(cwd), m["file"])))
         if where != tree and tree not in where.parents:
             bad.append(line)
     return bad

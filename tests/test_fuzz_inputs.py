@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 
 from tests.test_bad_inputs import snapshot, temp_dirs_beside, unlocated_lines
@@ -322,6 +322,8 @@ def structural_trees(
             )
         )
         docs = parsed[rel]
+        if not docs:
+            continue
         index = draw(st.integers(min_value=0, max_value=len(docs) - 1))
         doc = docs[index]
         paths = [p for p in _paths(doc) if (p in IDENTITY) == identity]
@@ -384,6 +386,22 @@ def text_trees(draw: st.DrawFn, raw_bytes: bool) -> dict[str, bytes]:
 
 # ---- properties ----------------------------------------------------------------------------------
 
+# Minimal trees that hit the known bugs: explicit examples keep the xfail tests failing for the
+# listed reason whatever the seeds (tests/cases grows) until aimctl is fixed.
+_SERVICE = (
+    b"apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMService\n"
+    b"metadata: {name: chat, namespace: team-a}\nspec: {model: {name: llama}}\n"
+)
+MODEL_WITHOUT_SPEC = {
+    "all.yaml": b"apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMClusterModel\n"
+    b"metadata: {name: llama}\n---\n" + _SERVICE
+}
+RUNTIME_CONFIG_UNDER_V1 = {
+    "all.yaml": b"apiVersion: v1\nkind: AIMRuntimeConfig\n"
+    b"metadata: {name: default, namespace: team-a}\n---\n" + _SERVICE
+}
+NUL_BYTE = {"all.yaml": _SERVICE.replace(b"chat", b"ch\x00at")}
+
 
 @FUZZ
 @given(case=structural_trees(identity=False, avoid_known_bugs=True))
@@ -403,6 +421,7 @@ def test_fuzz_field_mutations(
 )
 @FUZZ_NO_SHRINK
 @given(case=structural_trees(identity=False))
+@example(case=(MODEL_WITHOUT_SPEC, ()))
 def test_fuzz_field_mutations_including_known_bugs(
     case: tuple[dict[str, bytes], tuple[str, ...]], run_cli, baseline: Path, fast_templates
 ) -> None:
@@ -419,6 +438,7 @@ def test_fuzz_field_mutations_including_known_bugs(
 )
 @FUZZ_NO_SHRINK
 @given(case=structural_trees(identity=True))
+@example(case=(RUNTIME_CONFIG_UNDER_V1, ()))
 def test_fuzz_identity_mutations(
     case: tuple[dict[str, bytes], tuple[str, ...]], run_cli, baseline: Path, fast_templates
 ) -> None:
@@ -441,6 +461,7 @@ def test_fuzz_text_mutations(
 )
 @FUZZ_NO_SHRINK
 @given(files=text_trees(raw_bytes=True))
+@example(files=NUL_BYTE)
 def test_fuzz_random_bytes(
     files: dict[str, bytes], run_cli, baseline: Path, fast_templates
 ) -> None:

@@ -3,7 +3,7 @@
 Each test writes a small inline tree, runs the real `aimctl render` (or `explain`) on it and asserts
 the value the AIM Engine operator would compute (operator-behaviour.md §2.5, §3, §4.1, §4.2, §4.9,
 §6). Names read "X over Y". Where aimctl disagrees with the operator the test keeps the operator's
-expectation and is marked ``xfail(strict=True)`` with the bug it shows.
+expectation.
 
 The small kit at the top (document builders, CLI runners, the schema check of every rendered
 child) is shared with ``test_resolve_rules.py``.
@@ -646,11 +646,6 @@ def test_namespace_request_timeout_over_cluster(write_tree, run_cli) -> None:
     assert _timeout(render(run_cli, root)) == {"request": "1m30s"}
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: a zero namespace requestTimeout ('0s') overrides the cluster value; "
-    "§3.1 says the namespace value wins only if it is a non-zero duration",
-    strict=True,
-)
 def test_zero_namespace_request_timeout_does_not_override_cluster(write_tree, run_cli) -> None:
     root = tree(
         write_tree,

@@ -4,8 +4,7 @@ Model resolution (§3.2, §4.3, §4.4), template resolution and automatic select
 ranking (§3.3), the inference container's env (§3.4.2), replicas and autoscaling (§4.1), label
 propagation (§6), routes (§4.2), caches and PVCs (§4.6, §4.8, §4.9), the §5.6 name vectors, and the
 error reasons of §9.2/§9.3 with the file and line of the value that caused them. Tests keep the
-operator's behaviour as operator-behaviour.md states it; where aimctl disagrees the test is marked
-``xfail(strict=True)`` with the bug it shows.
+operator's behaviour as operator-behaviour.md states it.
 """
 
 from __future__ import annotations
@@ -531,12 +530,6 @@ def test_selected_template_without_model_sources_is_an_error(write_tree, run_cli
     assert "no model sources" in the_error(run_cli, root, "E_TEMPLATE_NO_MODEL_SOURCES")["message"]
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: E_TEMPLATE_NO_MODEL_SOURCES points at the service's spec.model, not at the "
-    "template whose status has no modelSources (the value to fix, as its own hint says; "
-    "E_SIZE_UNKNOWN does point at the template)",
-    strict=True,
-)
 def test_template_without_model_sources_is_an_error_at_the_template(write_tree, run_cli) -> None:
     root = tree(
         write_tree,
@@ -585,13 +578,6 @@ def test_only_ready_templates_are_selectable(write_tree, run_cli) -> None:
     assert rows["absent"]["reason"] == "TemplateNotAvailable"
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: a model is Ready only when every template of that model is Ready (a mix "
-    "with NotAvailable counts); one Failed/Progressing template keeps the model non-Ready and "
-    "blocks the InferenceService of every service using it (§4.11 model readiness, §4.1, §9.2 "
-    "ModelNotReady); aimctl takes the model's readiness from its own status only and renders",
-    strict=True,
-)
 @pytest.mark.parametrize("state", ["Failed", "Progressing"])
 def test_a_non_ready_template_of_the_model_blocks_its_services(
     write_tree, run_cli, state: str
@@ -915,12 +901,6 @@ def test_cluster_candidates_kept_when_no_namespace_candidate_survives(write_tree
     assert _selected(render(run_cli, root)) == "cluster-ok"
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: a namespace template for an AIMClusterModel is treated as Ready and "
-    "selectable; §11 #20 says namespace templates only find an AIMModel in their namespace and "
-    "never become Ready for a cluster model",
-    strict=True,
-)
 def test_namespace_template_of_a_cluster_model_never_becomes_ready(write_tree, run_cli) -> None:
     root = tree(write_tree, model(cluster=True), template(), service())
     the_error(run_cli, root, "E_TEMPLATE_NOT_READY")
@@ -1150,11 +1130,6 @@ def test_template_derived_variables_come_from_the_template_spec_not_its_status(
     )
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: E_DUPLICATE_ENV points at the service's spec.env, not at the runtime "
-    "config env entry that duplicates the template's AIM_METRIC (§3.4.2, §9.3)",
-    strict=True,
-)
 def test_runtime_config_env_duplicating_a_template_variable_is_an_error_at_that_entry(
     write_tree, run_cli
 ) -> None:
@@ -1614,12 +1589,6 @@ def test_gateway_not_configured_is_an_error_at_the_service_routing(write_tree, r
     )
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: when routing is enabled by the runtime config, E_GATEWAY_NOT_CONFIGURED "
-    "points at the service (spec.routing, which it does not have), not at the runtime config's "
-    "routing.enabled that turned routing on",
-    strict=True,
-)
 def test_gateway_not_configured_points_at_the_runtime_config_that_enabled_routing(
     write_tree, run_cli
 ) -> None:
@@ -1635,12 +1604,6 @@ def test_gateway_not_configured_points_at_the_runtime_config_that_enabled_routin
     _located(error, root, "platform.yaml", "enabled: true")
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: the routing pre-check runs after model and template resolution, so a "
-    "service with a missing model reports only E_MODEL_NOT_FOUND; §12.2 step 3 checks the "
-    "gateway before the model (step 4)",
-    strict=True,
-)
 def test_gateway_not_configured_is_reported_before_model_resolution(write_tree, run_cli) -> None:
     root = tree(write_tree, service(model={"name": "ghost"}, routing={"enabled": True}))
     codes = {d["code"] for d in render_errors(run_cli, root)}
@@ -1701,12 +1664,6 @@ def test_unknown_source_size_is_an_error_at_the_template_source(write_tree, run_
     _located(error, root, "models.yaml", "- modelId: org/m")
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: for a frozen template whose status.modelSources has no size, "
-    "E_SIZE_UNKNOWN points at spec.modelSources (absent, so the `spec:` line), not at "
-    "status.modelSources where the source was written",
-    strict=True,
-)
 def test_unknown_size_in_a_frozen_status_is_an_error_at_the_status_source(
     write_tree, run_cli
 ) -> None:
@@ -1979,11 +1936,6 @@ def test_resolving_many_services_does_not_scan_the_catalog_per_service(
     assert many[0] == few[0]  # catalog kind lists: a constant number per render
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: each service with an inline custom model scans every AIMModel of the "
-    "catalog (Catalog.of_kind('AIMModel') per service) instead of an indexed lookup (aimctl.md §7)",
-    strict=True,
-)
 def test_resolving_many_custom_model_services_does_not_scan_the_catalog_per_service(
     write_tree, run_cli, monkeypatch, tmp_path
 ) -> None:

@@ -190,7 +190,7 @@ def _plan_artifact(
             "a check-size Job, which aimctl cannot do offline",
             file=where.file,
             doc=where.doc,
-            field=("spec", "modelSources", index, "size"),
+            field=("status" if template.frozen else "spec", "modelSources", index, "size"),
             resource=where.key,
             hint="set modelSources[].size (e.g. 16Gi)",
         )

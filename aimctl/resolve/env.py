@@ -113,16 +113,28 @@ def _duplicates(
     dups = sorted({n for n in names if names.count(n) > 1})
     if not dups:
         return []
-    return [
-        Diagnostic(
-            "E_DUPLICATE_ENV",
-            f"the InferenceService env would list {name} twice: the runtime config sets it and the "
-            "template also adds it (the operator appends without de-duplicating)",
-            file=service.file,
-            doc=service.doc,
-            field=("spec", "env"),
-            resource=service.key,
-            hint=f"remove {name} from the runtime config env (the template sets it already)",
+    out = []
+    for name in dups:
+        cause = next(
+            (
+                c.origin
+                for layer in (Layer.RUNTIME_NAMESPACE, Layer.RUNTIME_CLUSTER)
+                for c in sources[layer]
+                if c.value["name"] == name  # type: ignore[index]
+            ),
+            None,
         )
-        for name in dups
-    ]
+        out.append(
+            Diagnostic(
+                "E_DUPLICATE_ENV",
+                f"the InferenceService env of AIMService {service.key.namespace}/{service.key.name} "
+                f"would list {name} twice: the runtime config sets it and the template also adds it "
+                "(the operator appends without de-duplicating)",
+                file=cause.file if cause and cause.file else service.file,
+                doc=cause.doc if cause and cause.file else service.doc,
+                field=cause.field if cause and cause.file else ("spec", "env"),
+                resource=cause.resource if cause and cause.file else service.key,
+                hint=f"remove {name} from the runtime config env (the template sets it already)",
+            )
+        )
+    return out

@@ -210,14 +210,11 @@ def _by_custom(
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     path: FieldPath = ("spec", "model", "custom")
     wanted = [_source_key(s) for s in custom.model_sources]
-    for entry in catalog.of_kind("AIMModel"):
+    for entry in catalog.models_with_image(custom.base_image):  # indexed: no scan per service
         mspec = entry.obj.spec
-        if entry.key.namespace != service.key.namespace or mspec is None:
+        if entry.key.kind != "AIMModel" or entry.key.namespace != service.key.namespace:
             continue
-        if (
-            mspec.image == custom.base_image
-            and [_source_key(s) for s in (mspec.model_sources or [])] == wanted
-        ):
+        if [_source_key(s) for s in (mspec.model_sources or [])] == wanted:
             return _from_entry(entry, "inline custom model, matching AIMModel", path), []
     sources = [s.model_dump(by_alias=True, exclude_none=True) for s in custom.model_sources]
     name = model_name_for_custom(custom.base_image, sources)

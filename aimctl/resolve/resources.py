@@ -7,6 +7,7 @@ from typing import Any
 from aimctl.catalog import Entry
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.layers import RESOURCE_LAYERS, Layer
+from aimctl.resolve.quantity import canonical_quantity
 from aimctl.resolve.runtime_config import origin_of
 from aimctl.resolve.templates import TemplateView
 
@@ -88,5 +89,5 @@ def _sections(resources: Any) -> dict[str, dict[str, str]]:
     for section in ("requests", "limits"):
         values = getattr(resources, section, None)
         if values:
-            out[section] = {k: str(v) for k, v in values.items()}
+            out[section] = {k: canonical_quantity(str(v)) for k, v in values.items()}
     return out

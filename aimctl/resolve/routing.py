@@ -12,7 +12,7 @@ from aimctl.resolve.quantity import format_go_duration
 from aimctl.resolve.routepath import render_route_path
 from aimctl.resolve.runtime_config import RuntimeConfig, origin_of
 
-__all__ = ["RouteSettings", "resolve_routing"]
+__all__ = ["RouteSettings", "resolve_routing", "routing_precheck"]
 
 
 @dataclass(slots=True)
@@ -47,6 +47,40 @@ def _service_or_config(
     if rc is not None:
         return Decision(field_name, rc.value, rc.winner, rc.overridden, rc.rule)
     return None
+
+
+def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:
+    """GatewayNotConfigured, located where routing was switched on."""
+    where = enabled.winner if enabled is not None and enabled.winner.file else None
+    return Diagnostic(
+        "E_GATEWAY_NOT_CONFIGURED",
+        f"routing is enabled for AIMService {service.key.namespace}/{service.key.name} but no "
+        "gatewayRef is set on the service or in its runtime config (reason GatewayNotConfigured; "
+        "the operator applies nothing for this service)",
+        file=where.file if where else service.file,
+        doc=where.doc if where else service.doc,
+        field=where.field if where else ("spec", "routing"),
+        resource=where.resource if where else service.key,
+        hint="set routing.gatewayRef on the service or in the runtime config",
+    )
+
+
+def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnostic]:
+    """§12.2 step 3, before the model is resolved: routing enabled without any gatewayRef."""
+    routing = service.obj.spec.routing
+    enabled = _service_or_config(
+        "route.enabled",
+        service,
+        routing.enabled if routing is not None else None,
+        ("spec", "routing", "enabled"),
+        config,
+        "routing.enabled",
+    )
+    if not (enabled and enabled.value):
+        return []
+    if (routing is not None and routing.gateway_ref is not None) or config.gateway_ref():
+        return []
+    return [_gateway_error(service, enabled)]
 
 
 def resolve_routing(
@@ -92,17 +126,7 @@ def resolve_routing(
                 "runtime-config gatewayRef merged field by field",
             )
     if gateway is None:
-        return settings, [
-            Diagnostic(
-                "E_GATEWAY_NOT_CONFIGURED",
-                "routing is enabled but no gatewayRef is set on the service or in its runtime config "
-                "(reason GatewayNotConfigured; the operator applies nothing for this service)",
-                file=service.file,
-                doc=service.doc,
-                field=("spec", "routing"),
-                resource=service.key,
-            )
-        ]
+        return settings, [_gateway_error(service, enabled)]
     settings.gateway_ref = _gateway_order(gateway)
     template = _service_or_config(
         "route.pathTemplate",

@@ -9,6 +9,7 @@ from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
 from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.quantity import parse_go_duration
 
 __all__ = [
     "ENGINE_ARGS",
@@ -74,7 +75,13 @@ def env_dicts(env: Any) -> list[dict[str, Any]]:
     return [e.model_dump(by_alias=True, exclude_none=True) for e in env]
 
 
-def _is_zero(value: Any) -> bool:
+def _is_zero(value: Any, name: str = "") -> bool:
+    """Go's zero value: mergo never lets one override (a zero duration counts too, §3.1)."""
+    if name == "routing.requestTimeout" and isinstance(value, str):
+        try:
+            return parse_go_duration(value) == 0
+        except ValueError:
+            return False
     return (
         value is None or value == "" or value == 0 or value is False or value == {} or value == []
     )
@@ -145,7 +152,7 @@ def _layer_value(
 
 def _merge_field(name: str, ns: Candidate | None, cl: Candidate | None) -> Decision | None:
     """mergo override: the namespace value wins only when non-zero (§3.1 table)."""
-    if ns is not None and not _is_zero(ns.value):
+    if ns is not None and not _is_zero(ns.value, name):
         overridden = (cl,) if cl is not None else ()
         rule = "namespace runtime config over cluster" if cl is not None else ""
         return Decision(name, ns.value, ns.origin, overridden, rule)

@@ -22,10 +22,10 @@ from aimctl.resolve.naming import (
     stand_in_uid,
 )
 from aimctl.resolve.resources import build_resources
-from aimctl.resolve.routing import RouteSettings, resolve_routing
+from aimctl.resolve.routing import RouteSettings, resolve_routing, routing_precheck
 from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runtime_config
 from aimctl.resolve.selection import Selection, select_template
-from aimctl.resolve.templates import TemplateIndex, TemplateView
+from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
 
 __all__ = ["ResolvedService", "Scaling", "propagated_labels", "resolve_service"]
 
@@ -157,6 +157,10 @@ def resolve_service(
         )
         return result
     result.route_name = httproute_name(service.key.name, result.namespace)
+    problems = routing_precheck(service, config)
+    if problems:
+        result.diagnostics += problems
+        return result
     model, problems = resolve_model(catalog, service)
     result.model = model
     result.diagnostics += problems
@@ -165,7 +169,21 @@ def resolve_service(
     _record_model(result, model)
     if model.manifest is not None:
         index.add_generated("AIMModel", model.name, model.namespace, model.obj.spec)
-    if model.state != "Ready":
+    blocking = _blocking_template(index, model)
+    if blocking is not None:
+        result.diagnostics.append(
+            Diagnostic(
+                "E_MODEL_NOT_READY",
+                f"{model.display()} is not Ready: its template {blocking.display()} is "
+                f"{blocking.state}, and a model is Ready only when all its templates are "
+                "(reason ModelNotReady); the operator creates no InferenceService",
+                file=service.file,
+                doc=service.doc,
+                field=model.field,
+                resource=service.key,
+            )
+        )
+    elif model.state != "Ready":
         result.diagnostics.append(
             Diagnostic(
                 "E_MODEL_NOT_READY",
@@ -191,6 +209,19 @@ def resolve_service(
         return result
     _resolve_children(result, template, config)
     return result
+
+
+def _blocking_template(index: TemplateIndex, model: ResolvedModel) -> TemplateView | None:
+    """A template that keeps the model from being Ready (§4.11): any state but Ready/NotAvailable.
+
+    Templates that would need discovery are assumed to finish it (steady state); only a state
+    written in the input (a frozen status) or derived offline can block.
+    """
+    scope = None if model.kind == "AIMClusterModel" else model.namespace
+    for view in index.for_model(scope, model.name):
+        if view.state not in ("Ready", "NotAvailable", NEEDS_DISCOVERY):
+            return view
+    return None
 
 
 def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
@@ -221,15 +252,17 @@ def _resolve_children(
         result.selection.how if result.selection else "",
     )
     if not template.status.get("modelSources"):
+        where = template.entry or service
         result.diagnostics.append(
             Diagnostic(
                 "E_TEMPLATE_NO_MODEL_SOURCES",
                 f"template {template.display()} has no model sources in its status: the operator "
-                "creates no template cache and therefore no InferenceService for it",
-                file=service.file,
-                doc=service.doc,
-                field=("spec", "model"),
-                resource=service.key,
+                f"creates no template cache and therefore no InferenceService for AIMService "
+                f"{service.key.namespace}/{service.key.name}",
+                file=where.file,
+                doc=where.doc,
+                field=("status",) if template.entry is not None else ("spec", "model"),
+                resource=where.key,
                 hint="add status.modelSources (with size) to the frozen template, or spec.modelSources",
             )
         )

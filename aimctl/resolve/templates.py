@@ -22,12 +22,13 @@ from aimctl.resolve.naming import (
     custom_template_name_auto,
     recommended_template_name,
 )
-from aimctl.resolve.quantity import parse_quantity
+from aimctl.resolve.quantity import canonical_quantity, parse_quantity
 from aimctl.resolve.runtime_config import env_dicts
 
 __all__ = ["NEEDS_DISCOVERY", "TemplateIndex", "TemplateView", "derive_status", "model_templates"]
 
 NEEDS_DISCOVERY = "NeedsDiscovery"
+MODEL_MISSING = "Pending"  # a namespace template whose AIMModel is not in its namespace
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class TemplateView:
     generated_by: str | None = None  # "AIMModel ns/name" when synthesised from a model
     manifest: dict[str, Any] | None = None  # the synthesised object (for --include-intermediates)
     frozen: bool = False
+    waiting: dict[str, Any] | None = None  # the status it gets once its AIMModel exists
 
     @property
     def spec(self) -> Any:
@@ -247,10 +249,10 @@ def model_templates(
             name = custom_template_name_auto(model_name)
             out.append(_template_manifest(kind, name, namespace, dict(base_labels), body))
     for index, tpl in enumerate(spec.custom_templates or []):
-        if not spec.model_sources:
-            break
         hw = _merge_hardware(custom_hw, dump(tpl.hardware) if tpl.hardware else None)
-        body = {**common, "modelSources": dump(spec.model_sources), "type": tpl.type or custom_type}
+        body = {**common, "type": tpl.type or custom_type}
+        if spec.model_sources:
+            body["modelSources"] = dump(spec.model_sources)
         if hw:
             body["hardware"] = hw
             body.update(_cpu_resources(hw))
@@ -316,9 +318,9 @@ def _cpu_resources(hardware: dict[str, Any]) -> dict[str, Any]:
     cpu = hardware.get("cpu")
     if not cpu:
         return {}
-    resources: dict[str, Any] = {"requests": {"cpu": cpu["requests"]}}
+    resources: dict[str, Any] = {"requests": {"cpu": canonical_quantity(str(cpu["requests"]))}}
     if cpu.get("limits") is not None:
-        resources["limits"] = {"cpu": cpu["limits"]}
+        resources["limits"] = {"cpu": canonical_quantity(str(cpu["limits"]))}
     return {"resources": resources}
 
 
@@ -343,8 +345,19 @@ class TemplateIndex:
         index = cls(inventory)
         for kind in ("AIMServiceTemplate", "AIMClusterServiceTemplate"):
             for entry in catalog.of_kind(kind):
-                if entry.obj.spec is not None:
-                    index.add(_view_from_entry(entry, inventory))
+                if entry.obj.spec is None:
+                    continue
+                view = _view_from_entry(entry, inventory)
+                if (
+                    kind == "AIMServiceTemplate"
+                    and not view.frozen
+                    and catalog.get("AIMModel", entry.key.namespace, entry.obj.spec.model_name)
+                    is None
+                ):
+                    # §11 #20: a namespace template only finds an AIMModel in its own namespace
+                    view.waiting = view.status
+                    view.status = {"status": MODEL_MISSING}
+                index.add(view)
         for kind in ("AIMModel", "AIMClusterModel"):
             for entry in catalog.of_kind(kind):
                 if entry.obj.spec is not None:
@@ -361,6 +374,11 @@ class TemplateIndex:
     def add_generated(
         self, model_kind: str, model_name: str, namespace: str | None, spec: Any
     ) -> None:
+        """Templates a model creates; also wakes namespace templates that waited for this model."""
+        if model_kind == "AIMModel":
+            for view in self.by_model.get((namespace, model_name), []):
+                if view.waiting is not None:
+                    view.status, view.waiting = view.waiting, None
         origin = f"{model_kind} {namespace + '/' if namespace else ''}{model_name}"
         for manifest in model_templates(model_kind, model_name, namespace, spec):
             obj: Any = AIM_KINDS[manifest["kind"]].model_validate(manifest)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 def generate(case: Path) -> None:
-    name = "a" * (4 * 1024 * 1024)
+    name = "a" * (1024 * 1024)
     text = (
         "apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMClusterModel\nmetadata:\n"
         f"  name: {name}\nspec:\n  image: example.com/llama:1.0\n"
