@@ -40,6 +40,7 @@ MAX_DOCUMENTS_PER_FILE = 20_000
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000
 _DEEP_SCAN_BYTES = 8 * 1024  # files smaller than this cannot nest deep enough to hurt the C parser
+_C_SAFE_DEPTH = 8000  # PyYAML's C composer recurses; it was seen to crash only past ~20,000 levels
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -80,41 +81,65 @@ def _strip_timestamp_resolver(
     }
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _Loader(yaml.CSafeLoader):
-    """C-parsed YAML 1.1 that rejects duplicate keys, keeps timestamps as strings, counts aliases."""
+    """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
 
     yaml_implicit_resolvers = _strip_timestamp_resolver(yaml.CSafeLoader.yaml_implicit_resolvers)
+    alias_hits = 0
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.alias_hits = 0
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            _reject_duplicate_keys(self, node)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _CountingLoader(_Loader):
+    """The same, counting alias re-uses (only used for texts that define anchors)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
             self.alias_hits += 1
         return super().construct_object(node, deep=deep)
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
-            seen: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.get(key)
-                except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "found an unhashable key", key_node.start_mark
-                    ) from None
-                if first is not None:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key {key!r} (first defined on line {first.start_mark.line + 1})",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
+
+def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
+    """One cheap pass over the key nodes (merge keys may repeat what they merge, as YAML allows)."""
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
+        if isinstance(key_node, yaml.ScalarNode):
+            ident: Any = (key_node.tag, key_node.value)
+        else:
+            try:
+                ident = loader.construct_object(key_node, deep=True)
+                hash(ident)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found an unhashable key", key_node.start_mark
+                ) from None
+        first = seen.get(ident)
+        if first is not None:
+            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else ident
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {shown!r} (first defined on line {first.start_mark.line + 1})",
+                key_node.start_mark,
+            )
+        seen[ident] = key_node
+
+
+def _might_nest_deeply(text: str) -> bool:
+    """Cheap upper bound on nesting: flow brackets plus twice the longest line (block nesting
+    needs indentation or a dash per level). Only a text above it gets the event scan."""
+    if len(text) < _DEEP_SCAN_BYTES:
+        return False
+    bound = text.count("[") + text.count("{") + 2 * max(map(len, text.split("\n")))
+    return bound > _C_SAFE_DEPTH
 
 
 def display_path(path: Path) -> str:
@@ -222,6 +247,25 @@ def _check_depth_by_events(text: str) -> None:
             depth -= 1
 
 
+def _too_deep(data: Any) -> bool:
+    """Whether a document nests deeper than MAX_DEPTH (iterative: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth = pop()
+        if depth > MAX_DEPTH:
+            return True
+        if type(value) is dict:
+            for child in value.values():
+                if type(child) is dict or type(child) is list:
+                    push((child, depth + 1))
+        elif type(value) is list:
+            for child in value:
+                if type(child) is dict or type(child) is list:
+                    push((child, depth + 1))
+    return False
+
+
 def _expanded_size(value: Any, memo: dict[int, int], depth: int = 0) -> int:
     """Node count of ``value`` with aliases expanded (memoised, so linear in distinct nodes)."""
     if depth > MAX_DEPTH:
@@ -241,11 +285,11 @@ def _expanded_size(value: Any, memo: dict[int, int], depth: int = 0) -> int:
 
 def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
     """Yield ``(index, first_line, data)`` for every document; raise ``_InputError`` on bad YAML."""
-    if len(text) >= _DEEP_SCAN_BYTES:
+    if _might_nest_deeply(text):
         # A syntax error here is reported, with its position, by the real parse below.
         with contextlib.suppress(yaml.YAMLError):
             _check_depth_by_events(text)
-    loader = _Loader(text)
+    loader = _CountingLoader(text) if "&" in text else _Loader(text)
     try:
         index = 0
         while loader.check_node():
@@ -255,6 +299,10 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
                 raise _InputError(f"more than {MAX_DOCUMENTS_PER_FILE} documents in one file")
             loader.alias_hits = 0
             data = loader.construct_document(node)
+            if not loader.alias_hits and _too_deep(data):
+                raise _InputError(
+                    f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
+                )
             if loader.alias_hits and _expanded_size(data, {}) > MAX_EXPANDED_NODES:
                 raise _InputError(
                     f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",

@@ -124,13 +124,22 @@ def plan_cache(
     config: RuntimeConfig,
     service_uid: str,
     service_labels: dict[str, str],
+    shared: dict[tuple[str, str], CachePlan] | None = None,
 ) -> tuple[CachePlan | None, list[Diagnostic]]:
-    """The AIMTemplateCache the service creates and what hangs below it (artifacts, PVCs, Jobs)."""
+    """The AIMTemplateCache the service uses and what hangs below it (artifacts, PVCs, Jobs).
+
+    A Shared cache is created by the first service (in namespace, name order) that needs it; every
+    later service of the namespace finds it by template and reuses it, artifacts included (§4.6,
+    §8 row 8). ``shared`` remembers those caches across services.
+    """
     ns = service.key.namespace or ""
     svc_name = service.key.name
     mode = caching_mode(service)
     if mode == "Shared":
         name = shared_cache_name(template.name, ns)
+        existing = shared.get((ns, name)) if shared is not None else None
+        if existing is not None:
+            return existing, []
     else:
         name = dedicated_cache_name(template.name, svc_name, service_uid)
     storage_class, sc_decision = _storage_class(service, config)
@@ -163,6 +172,8 @@ def plan_cache(
             problems.append(problem)
         elif artifact is not None:
             plan.artifacts.append(artifact)
+    if mode == "Shared" and shared is not None and not problems:
+        shared[(ns, name)] = plan
     return plan, problems
 
 

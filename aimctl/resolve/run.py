@@ -9,7 +9,7 @@ from aimctl.catalog import Catalog
 from aimctl.errors import Diagnostic, Severity
 from aimctl.project import Project
 from aimctl.resolve.inventory import GpuInventory
-from aimctl.resolve.service import ResolvedService, resolve_service
+from aimctl.resolve.service import ResolveContext, ResolvedService, resolve_service
 from aimctl.resolve.templates import TemplateIndex
 
 __all__ = ["Resolution", "resolve_all"]
@@ -38,6 +38,7 @@ def resolve_all(
     inventory = GpuInventory.from_project(project)
     index = TemplateIndex.build(catalog, inventory)
     result = Resolution([], inventory, index)
+    context = ResolveContext()
     entries = catalog.of_kind("AIMService")
     for done, entry in enumerate(entries, 1):
         if on_service is not None:
@@ -46,7 +47,7 @@ def resolve_all(
             continue
         if namespace is not None and entry.key.namespace != namespace:
             continue
-        resolved = resolve_service(catalog, index, inventory, entry)
+        resolved = resolve_service(catalog, index, inventory, entry, context)
         result.services.append(resolved)
         result.diagnostics.extend(resolved.diagnostics)
     if inventory.assumed and result.services:

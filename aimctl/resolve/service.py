@@ -27,7 +27,7 @@ from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runt
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
 
-__all__ = ["ResolvedService", "Scaling", "propagated_labels", "resolve_service"]
+__all__ = ["ResolveContext", "ResolvedService", "Scaling", "propagated_labels", "resolve_service"]
 
 
 @dataclass(slots=True)
@@ -113,8 +113,34 @@ def _scaling(service: Entry[Any]) -> Scaling:
     return Scaling(False, replicas, replicas)
 
 
+@dataclass(slots=True)
+class ResolveContext:
+    """What services of one render share: merged runtime configs and Shared template caches."""
+
+    configs: dict[tuple[str | None, str], RuntimeConfig] = field(default_factory=dict)
+    shared_caches: dict[tuple[str, str], CachePlan] = field(default_factory=dict)
+
+    def runtime_config(
+        self, catalog: Catalog, service: Entry[Any]
+    ) -> tuple[RuntimeConfig, list[Diagnostic]]:
+        """The merged config by (namespace, name), merged once per render (§2.5, §3.1)."""
+        name = (service.obj.spec.runtime_config_name or "").strip() or "default"
+        key = (service.key.namespace, name)
+        cached = self.configs.get(key)
+        if cached is not None:
+            return cached, []
+        config, problems = resolve_runtime_config(catalog, service.key.namespace, name, service)
+        if not problems:
+            self.configs[key] = config
+        return config, problems
+
+
 def resolve_service(
-    catalog: Catalog, index: TemplateIndex, inventory: GpuInventory, service: Entry[Any]
+    catalog: Catalog,
+    index: TemplateIndex,
+    inventory: GpuInventory,
+    service: Entry[Any],
+    context: ResolveContext | None = None,
 ) -> ResolvedService:
     """Runtime config, routing pre-check, model, template, then every child's values."""
     meta_uid = service.obj.metadata.uid
@@ -135,9 +161,8 @@ def resolve_service(
             )
         )
         return result
-    config, problems = resolve_runtime_config(
-        catalog, service.key.namespace, spec.runtime_config_name, service
-    )
+    context = context if context is not None else ResolveContext()
+    config, problems = context.runtime_config(catalog, service)
     result.config = config
     result.diagnostics += problems
     if problems:
@@ -207,7 +232,7 @@ def resolve_service(
     result.decisions.update(route.decisions)
     if template is None or not result.ok:
         return result
-    _resolve_children(result, template, config)
+    _resolve_children(result, template, config, context)
     return result
 
 
@@ -239,7 +264,7 @@ def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
 
 
 def _resolve_children(
-    result: ResolvedService, template: TemplateView, config: RuntimeConfig
+    result: ResolvedService, template: TemplateView, config: RuntimeConfig, context: ResolveContext
 ) -> None:
     service = result.entry
     result.decisions["template"] = Decision(
@@ -273,7 +298,9 @@ def _resolve_children(
     result.diagnostics += problems
     result.resources, res_decisions = build_resources(service, template)
     result.decisions.update(res_decisions)
-    cache, problems = plan_cache(service, template, config, result.uid, _labels(service))
+    cache, problems = plan_cache(
+        service, template, config, result.uid, _labels(service), context.shared_caches
+    )
     result.cache = cache
     result.diagnostics += problems
     if cache is not None:
