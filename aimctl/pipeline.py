@@ -24,6 +24,7 @@ from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
+from aimctl.provenance import ResourceKey
 
 __all__ = [
     "Inputs",
@@ -167,7 +168,12 @@ def render_inputs(
         return RenderResult([], diagnostics, len(resolution.services))
     templates = TemplateSet.load(options.templates or default_templates_dir())
     manifests, problems = render_services(
-        resolution.services, templates, options.include_intermediates
+        resolution.services,
+        templates,
+        options.include_intermediates,
+        resolution.index.generated(),
+        [(c, *_where(inputs, "AIMTemplateCache", c.namespace, c.name)) for c in resolution.caches],
+        [(a, *_where(inputs, "AIMArtifact", a.namespace, a.name)) for a in resolution.artifacts],
     )
     diagnostics.extend(problems)
     objects = [m.body for m in manifests]
@@ -240,3 +246,9 @@ def tenant_facts_for(inputs: Inputs, namespace: str) -> dict[str, Any] | None:
         return None
     services = resolve_all(inputs.catalog, inputs.project, namespace=namespace).services
     return tenant_facts(inputs.project, namespace, [s for s in services if s.ok])
+
+
+def _where(inputs: Inputs, kind: str, namespace: str, name: str) -> tuple[ResourceKey, str, int]:
+    entry = inputs.catalog.get(kind, namespace, name)
+    assert entry is not None
+    return entry.key, entry.file, entry.doc

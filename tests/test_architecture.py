@@ -52,6 +52,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.render",
         "aimctl.emit",
         "aimctl.tenants",
+        "aimctl.provenance",
     ),
     "aimctl.tenants": (
         "aimctl.tenants",

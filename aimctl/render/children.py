@@ -19,7 +19,8 @@ from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.naming import cache_mount_path, cache_volume_name
 from aimctl.resolve.quantity import parse_quantity
-from aimctl.resolve.service import ResolvedService, propagated_labels
+from aimctl.resolve.service import ResolvedService
+from aimctl.resolve.templates import TemplateView
 
 __all__ = ["RenderedManifest", "default_templates_dir", "render_services"]
 
@@ -160,7 +161,7 @@ def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[st
             "namespace": art.namespace,
             "labels": _sorted(art.job_labels),
             "pod_labels": _sorted(art.job_pod_labels),
-            "image_pull_secrets": None,
+            "image_pull_secrets": art.image_pull_secrets,
             "image": art.download_image,
             "source_uri": art.source_uri,
             "env": art.job_env,
@@ -193,78 +194,98 @@ def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[st
     }
 
 
-def _render(
-    templates: TemplateSet,
-    name: str,
-    context: dict[str, Any],
-    svc: ResolvedService,
-    out: dict[tuple[str, str, str, str], RenderedManifest],
-    problems: list[Diagnostic],
-) -> None:
-    try:
-        body = templates.render(name, context)
-    except TemplateError as exc:
-        problems.append(
-            Diagnostic(
-                "E_TEMPLATE",
-                f"rendering {exc}",
-                file=svc.entry.file,
-                doc=svc.entry.doc,
-                resource=svc.entry.key,
+class _Output:
+    """Rendered objects by identity (first creator wins) and the problems met on the way."""
+
+    def __init__(self, templates: TemplateSet, include_intermediates: bool) -> None:
+        self.templates = templates
+        self.include_intermediates = include_intermediates
+        self.objects: dict[tuple[str, str, str, str], RenderedManifest] = {}
+        self.problems: list[Diagnostic] = []
+        self.bindings: set[str] = set()
+
+    def add(self, manifest: RenderedManifest) -> None:
+        self.objects.setdefault(manifest.identity, manifest)
+
+    def render(
+        self, name: str, context: dict[str, Any], parent: ResourceKey, file: str, doc: int
+    ) -> None:
+        try:
+            body = self.templates.render(name, context)
+        except TemplateError as exc:
+            self.problems.append(
+                Diagnostic("E_TEMPLATE", f"rendering {exc}", file=file, doc=doc, resource=parent)
             )
-        )
-        return
-    manifest = RenderedManifest(body, svc.entry.key, name)
-    out.setdefault(manifest.identity, manifest)
+            return
+        self.add(RenderedManifest(body, parent, name))
+
+    def cache(self, cache: CachePlan, parent: ResourceKey, file: str, doc: int, own: bool) -> None:
+        """A template cache's artifacts and their PVCs, Jobs and the namespace's RoleBinding."""
+        for art in cache.artifacts:
+            self.artifact(art, parent, file, doc, cache_ctx=_artifact_contexts(cache, art))
+        if own and self.include_intermediates and cache.artifacts:
+            ctx = _artifact_contexts(cache, cache.artifacts[0])["cache"]
+            self.render("aimtemplatecache", {"cache": ctx}, parent, file, doc)
+
+    def artifact(
+        self,
+        art: ArtifactPlan,
+        parent: ResourceKey,
+        file: str,
+        doc: int,
+        cache_ctx: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        ctx = cache_ctx or _artifact_contexts(_NO_CACHE, art)
+        if art.namespace not in self.bindings:
+            self.bindings.add(art.namespace)
+            self.render(
+                "artifact-status-rolebinding", {"binding": ctx["binding"]}, parent, file, doc
+            )
+        self.render("persistentvolumeclaim", {"pvc": ctx["pvc"]}, parent, file, doc)
+        self.render("download-job", {"job": ctx["job"]}, parent, file, doc)
+        if self.include_intermediates and cache_ctx is not None:
+            self.render("aimartifact", {"artifact": ctx["artifact"]}, parent, file, doc)
 
 
-def _with_model_labels(svc: ResolvedService, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Auto-created models carry propagated service labels and the service controller's labels."""
-    meta = dict(manifest["metadata"])
-    labels = propagated_labels(svc, dict(meta.get("labels") or {}))
-    labels.setdefault("app.kubernetes.io/managed-by", "aim-service-controller")
-    labels.setdefault("aim.eai.amd.com/service.name", svc.name)
-    meta["labels"] = _sorted(labels)
-    return {**manifest, "metadata": meta}
+_NO_CACHE = CachePlan("", "", "Shared", "", "Namespace", "", "", [], {})
 
 
 def render_services(
-    services: Iterable[ResolvedService], templates: TemplateSet, include_intermediates: bool = False
+    services: Iterable[ResolvedService],
+    templates: TemplateSet,
+    include_intermediates: bool = False,
+    generated: Iterable[TemplateView] = (),
+    caches: Iterable[tuple[CachePlan, ResourceKey, str, int]] = (),
+    artifacts: Iterable[tuple[ArtifactPlan, ResourceKey, str, int]] = (),
 ) -> tuple[list[RenderedManifest], list[Diagnostic]]:
-    """Every child of every resolved service, deduplicated by identity (first creator wins)."""
-    out: dict[tuple[str, str, str, str], RenderedManifest] = {}
-    problems: list[Diagnostic] = []
-    bindings: set[str] = set()
+    """Every child of every resolved service, deduplicated by identity (first creator wins).
+
+    Hand-written template caches and artifacts (``caches``/``artifacts``, each with its key and
+    document) come first: they exist before any service looks for them.
+    """
+    out = _Output(templates, include_intermediates)
+    for cache, key, file, doc in caches:
+        out.cache(cache, key, file, doc, own=False)
+    for art, key, file, doc in artifacts:
+        out.artifact(art, key, file, doc)
     for svc in sorted(services, key=lambda s: (s.namespace, s.name)):
         if not svc.ok or svc.template is None:
             continue
-        cache = svc.cache
-        for art in cache.artifacts if cache else []:
-            assert cache is not None
-            ctx = _artifact_contexts(cache, art)
-            if art.namespace not in bindings:
-                bindings.add(art.namespace)
-                _render(
-                    templates,
-                    "artifact-status-rolebinding",
-                    {"binding": ctx["binding"]},
-                    svc,
-                    out,
-                    problems,
-                )
-            _render(templates, "persistentvolumeclaim", {"pvc": ctx["pvc"]}, svc, out, problems)
-            _render(templates, "download-job", {"job": ctx["job"]}, svc, out, problems)
-            if include_intermediates:
-                _render(templates, "aimartifact", {"artifact": ctx["artifact"]}, svc, out, problems)
-        if include_intermediates and cache is not None and cache.artifacts:
-            cache_ctx = _artifact_contexts(cache, cache.artifacts[0])["cache"]
-            _render(templates, "aimtemplatecache", {"cache": cache_ctx}, svc, out, problems)
-        _render(templates, "inferenceservice", {"isvc": _isvc_context(svc)}, svc, out, problems)
+        key, file, doc = svc.entry.key, svc.entry.file, svc.entry.doc
+        if svc.cache is not None:
+            out.cache(svc.cache, key, file, doc, own=True)
+        out.render("inferenceservice", {"isvc": _isvc_context(svc)}, key, file, doc)
         if svc.route is not None and svc.route.enabled:
-            _render(templates, "httproute", {"route": _route_context(svc)}, svc, out, problems)
+            out.render("httproute", {"route": _route_context(svc)}, key, file, doc)
         if include_intermediates:
-            _intermediates(svc, out)
-    return list(out.values()), problems
+            _intermediates(svc, out.objects)
+    if include_intermediates:
+        # the model controller creates these whether or not a service uses them
+        for view in generated:
+            assert view.manifest is not None
+            parent = ResourceKey(view.kind, view.namespace, view.name)
+            out.add(RenderedManifest(view.manifest, parent, "model-generated template"))
+    return list(out.objects.values()), out.problems
 
 
 def _intermediates(
@@ -272,32 +293,9 @@ def _intermediates(
 ) -> None:
     """The auto-created AIMModel and the templates generated for it (§4.3, §4.4, §4.11)."""
     model = svc.model
-    model_labels: dict[str, str] = {}
     if model is not None and model.manifest is not None:
-        body = _with_model_labels(svc, model.manifest)
-        model_labels = body["metadata"]["labels"]
-        manifest = RenderedManifest(body, svc.entry.key, "aimmodel")
+        manifest = RenderedManifest(model.manifest, svc.entry.key, "aimmodel")
         out.setdefault(manifest.identity, manifest)
     if svc.derived_template is not None:
         manifest = RenderedManifest(svc.derived_template, svc.entry.key, "derived template")
-        out.setdefault(manifest.identity, manifest)
-    template = svc.template
-    if template is not None and template.manifest is not None and model is not None:
-        meta = dict(template.manifest["metadata"])
-        labels = dict(meta.get("labels") or {})
-        for key, value in (model_labels or dict(model.obj.metadata.labels or {})).items():
-            if key.startswith("aim.eai.amd.com/"):
-                labels.setdefault(key, value)
-        cluster = template.kind == "AIMClusterServiceTemplate"
-        labels.setdefault(
-            "app.kubernetes.io/managed-by",
-            "aim-cluster-model-controller" if cluster else "aim-model-controller",
-        )
-        labels.setdefault(
-            "aim.eai.amd.com/cluster-model.name" if cluster else "aim.eai.amd.com/model.name",
-            model.name,
-        )
-        meta["labels"] = _sorted(labels)
-        body = {**template.manifest, "metadata": meta}
-        manifest = RenderedManifest(body, svc.entry.key, "generated template")
         out.setdefault(manifest.identity, manifest)

@@ -24,7 +24,15 @@ from aimctl.resolve.quantity import parse_quantity, pvc_size, quantity_bytes
 from aimctl.resolve.runtime_config import RuntimeConfig, env_dicts, origin_of
 from aimctl.resolve.templates import TemplateView
 
-__all__ = ["DOWNLOAD_IMAGE", "ArtifactPlan", "CachePlan", "caching_mode", "plan_cache"]
+__all__ = [
+    "DOWNLOAD_IMAGE",
+    "ArtifactPlan",
+    "ArtifactSpec",
+    "CachePlan",
+    "caching_mode",
+    "plan_artifact_children",
+    "plan_cache",
+]
 
 DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
 _LEGACY_MODES: Final = {"Dedicated": "Dedicated", "Never": "Dedicated"}
@@ -67,6 +75,7 @@ class ArtifactPlan:
     job_pod_labels: dict[str, str]
     binding_labels: dict[str, str]
     download_image: str = DOWNLOAD_IMAGE
+    image_pull_secrets: list[dict[str, Any]] | None = None
 
 
 @dataclass(slots=True)
@@ -190,7 +199,7 @@ def _plan_artifact(
     index: int,
     source: dict[str, Any],
 ) -> tuple[ArtifactPlan | None, Diagnostic | None]:
-    ns = cache.namespace
+    """One artifact of a template cache (§4.8) and what the artifact controller creates (§4.9)."""
     uri = source["sourceUri"]
     size = source.get("size")
     if not size or parse_quantity(str(size)) <= 0:
@@ -208,8 +217,6 @@ def _plan_artifact(
     env = merge_env_vars(cache.env, list(source.get("env") or []))
     dedicated = cache.name if cache.mode == "Dedicated" else None
     name = artifact_name(uri, env, cache.storage_class, dedicated)
-    uid = stand_in_uid(AIM_API_VERSION, "AIMArtifact", ns, name)
-    size_bytes = quantity_bytes(str(size))
     labels = _propagate(
         cache.labels,
         {
@@ -224,11 +231,48 @@ def _plan_artifact(
     labels = _with_controller(
         labels, "aim-template-cache-controller", "aim.eai.amd.com/template-cache.name", cache.name
     )
-    pvc_labels = {
-        "aim.eai.amd.com/cache.name": name,
-        "aim.eai.amd.com/cache.type": "template-cache",
-        "aim.eai.amd.com/source-model": label_value(uri.split("://", 1)[-1]),
-    }
+    artifact = ArtifactSpec(
+        name=name,
+        namespace=cache.namespace,
+        uid=stand_in_uid(AIM_API_VERSION, "AIMArtifact", cache.namespace, name),
+        source_uri=uri,
+        model_id=source["modelId"],
+        size=str(size),
+        env=env,
+        storage_class=cache.storage_class,
+        runtime_config_name=cache.runtime_config_name,
+        labels=labels,
+    )
+    return plan_artifact_children(artifact, config, index), None
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactSpec:
+    """What an AIMArtifact says, whoever wrote it (a template cache or the user)."""
+
+    name: str
+    namespace: str
+    uid: str
+    source_uri: str
+    model_id: str
+    size: str
+    env: list[dict[str, Any]]
+    storage_class: str
+    runtime_config_name: str
+    labels: dict[str, str]
+    download_image: str = DOWNLOAD_IMAGE
+    image_pull_secrets: list[dict[str, Any]] | None = None
+
+
+def plan_artifact_children(art: ArtifactSpec, config: RuntimeConfig, index: int) -> ArtifactPlan:
+    """PVC, download Job and RoleBinding of one artifact, with the artifact's merged runtime config
+    deciding storage class, headroom, env and label propagation (§3.6, §4.9, §6)."""
+    name, ns, labels = art.name, art.namespace, art.labels
+    size_bytes = quantity_bytes(art.size)
+    pvc_labels = {"aim.eai.amd.com/cache.name": name}
+    if labels.get("template-created") == "true":
+        pvc_labels["aim.eai.amd.com/cache.type"] = "template-cache"
+    pvc_labels["aim.eai.amd.com/source-model"] = label_value(art.source_uri.split("://", 1)[-1])
     pvc_labels = _with_controller(
         _propagate(labels, pvc_labels, config),
         "aim-artifact-controller",
@@ -248,9 +292,7 @@ def _plan_artifact(
         "aim.eai.amd.com/artifact.name",
         name,
     )
-    storage_class = cache.storage_class or str(
-        config.value("storage.defaultStorageClassName") or ""
-    )
+    storage_class = art.storage_class or str(config.value("storage.defaultStorageClassName") or "")
     defaults = [
         {"name": "AIM_DOWNLOADER_PROTOCOL", "value": "XET,HF_TRANSFER"},
         {"name": "TMPDIR", "value": "/tmp/"},
@@ -265,22 +307,22 @@ def _plan_artifact(
     return ArtifactPlan(
         name=name,
         namespace=ns,
-        uid=uid,
+        uid=art.uid,
         index=index,
-        source_uri=uri,
-        model_id=source["modelId"],
-        size=str(size),
+        source_uri=art.source_uri,
+        model_id=art.model_id,
+        size=art.size,
         size_bytes=size_bytes,
-        env=env,
-        storage_class=cache.storage_class,
-        runtime_config_name=cache.runtime_config_name,
+        env=art.env,
+        storage_class=art.storage_class,
+        runtime_config_name=art.runtime_config_name,
         labels=labels,
-        pvc_name=pvc_name(name, uid),
+        pvc_name=pvc_name(name, art.uid),
         pvc_size=pvc_size(size_bytes, _headroom(config)),
         pvc_storage_class=storage_class or None,
         pvc_labels=pvc_labels,
-        job_name=download_job_name(name, uid),
-        job_env=merge_env_vars(merge_env_vars(defaults, config.env), env),
+        job_name=download_job_name(name, art.uid),
+        job_env=merge_env_vars(merge_env_vars(defaults, config.env), art.env),
         job_labels=job_labels,
         job_pod_labels=job_pod,
         binding_labels=_with_controller(
@@ -289,4 +331,6 @@ def _plan_artifact(
             "aim.eai.amd.com/artifact.name",
             name,
         ),
-    ), None
+        download_image=art.download_image,
+        image_pull_secrets=art.image_pull_secrets,
+    )

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from aimctl.catalog import Catalog
 from aimctl.errors import Diagnostic, Severity
 from aimctl.project import Project
+from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.service import ResolveContext, ResolvedService, resolve_service
+from aimctl.resolve.standalone import resolve_input_artifacts, resolve_input_caches
 from aimctl.resolve.templates import TemplateIndex
 
 __all__ = ["Resolution", "resolve_all"]
@@ -21,6 +23,8 @@ class Resolution:
     inventory: GpuInventory
     index: TemplateIndex
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    caches: list[CachePlan] = field(default_factory=list)  # hand-written AIMTemplateCaches
+    artifacts: list[ArtifactPlan] = field(default_factory=list)  # hand-written AIMArtifacts
 
     @property
     def ok(self) -> bool:
@@ -50,6 +54,11 @@ def resolve_all(
         resolved = resolve_service(catalog, index, inventory, entry, context)
         result.services.append(resolved)
         result.diagnostics.extend(resolved.diagnostics)
+    if only is None and namespace is None:
+        result.caches, problems = resolve_input_caches(catalog, index, context)
+        result.diagnostics.extend(problems)
+        result.artifacts, problems = resolve_input_artifacts(catalog, context)
+        result.diagnostics.extend(problems)
     if inventory.assumed and result.services:
         result.diagnostics.append(
             Diagnostic(

@@ -193,7 +193,11 @@ def resolve_service(
         return result
     _record_model(result, model)
     if model.manifest is not None:
-        index.add_generated("AIMModel", model.name, model.namespace, model.obj.spec)
+        labels = _propagate(service, dict(model.obj.metadata.labels or {}), config)
+        labels.setdefault("app.kubernetes.io/managed-by", "aim-service-controller")
+        labels.setdefault("aim.eai.amd.com/service.name", service.key.name)
+        model.manifest["metadata"]["labels"] = dict(sorted(labels.items()))
+        index.add_generated("AIMModel", model.name, model.namespace, model.obj.spec, labels)
     blocking = _blocking_template(index, model)
     if blocking is not None:
         result.diagnostics.append(

@@ -234,7 +234,9 @@ def model_templates(
         common["serviceAccountName"] = spec.service_account_name
     out: list[dict[str, Any]] = []
     base_labels = {"aim.eai.amd.com/model": model_name, "aim.eai.amd.com/origin": "auto-generated"}
-    custom_hw = dump(spec.custom.hardware) if spec.custom and spec.custom.hardware else None
+    custom_hw = _canonical_hardware(
+        dump(spec.custom.hardware) if spec.custom and spec.custom.hardware else None
+    )
     custom_type = (spec.custom.type if spec.custom else None) or "unoptimized"
     model_env = env_dicts(spec.env)
     if spec.model_sources:
@@ -249,7 +251,9 @@ def model_templates(
             name = custom_template_name_auto(model_name)
             out.append(_template_manifest(kind, name, namespace, dict(base_labels), body))
     for index, tpl in enumerate(spec.custom_templates or []):
-        hw = _merge_hardware(custom_hw, dump(tpl.hardware) if tpl.hardware else None)
+        hw = _canonical_hardware(
+            _merge_hardware(custom_hw, dump(tpl.hardware) if tpl.hardware else None)
+        )
         body = {**common, "type": tpl.type or custom_type}
         if spec.model_sources:
             body["modelSources"] = dump(spec.model_sources)
@@ -314,6 +318,18 @@ def _recommended_templates(
     return out
 
 
+def _canonical_hardware(hardware: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Quantities as the API server stores them (``2000m`` -> ``2``)."""
+    if not hardware:
+        return hardware
+    out = dict(hardware)
+    if out.get("cpu"):
+        out["cpu"] = {k: canonical_quantity(str(v)) for k, v in out["cpu"].items()}
+    if out.get("gpu") and out["gpu"].get("minVram") is not None:
+        out["gpu"] = {**out["gpu"], "minVram": canonical_quantity(str(out["gpu"]["minVram"]))}
+    return out
+
+
 def _cpu_resources(hardware: dict[str, Any]) -> dict[str, Any]:
     cpu = hardware.get("cpu")
     if not cpu:
@@ -361,7 +377,13 @@ class TemplateIndex:
         for kind in ("AIMModel", "AIMClusterModel"):
             for entry in catalog.of_kind(kind):
                 if entry.obj.spec is not None:
-                    index.add_generated(kind, entry.key.name, entry.key.namespace, entry.obj.spec)
+                    index.add_generated(
+                        kind,
+                        entry.key.name,
+                        entry.key.namespace,
+                        entry.obj.spec,
+                        dict(entry.obj.metadata.labels or {}),
+                    )
         return index
 
     def add(self, view: TemplateView) -> None:
@@ -372,7 +394,12 @@ class TemplateIndex:
         self.by_model[(view.namespace, view.spec.model_name)].append(view)
 
     def add_generated(
-        self, model_kind: str, model_name: str, namespace: str | None, spec: Any
+        self,
+        model_kind: str,
+        model_name: str,
+        namespace: str | None,
+        spec: Any,
+        model_labels: dict[str, str] | None = None,
     ) -> None:
         """Templates a model creates; also wakes namespace templates that waited for this model."""
         if model_kind == "AIMModel":
@@ -380,7 +407,21 @@ class TemplateIndex:
                 if view.waiting is not None:
                     view.status, view.waiting = view.waiting, None
         origin = f"{model_kind} {namespace + '/' if namespace else ''}{model_name}"
+        cluster = model_kind == "AIMClusterModel"
         for manifest in model_templates(model_kind, model_name, namespace, spec):
+            labels = manifest["metadata"]["labels"]
+            for key, value in (model_labels or {}).items():  # §6: aim.eai.amd.com/* always
+                if key.startswith("aim.eai.amd.com/"):
+                    labels.setdefault(key, value)
+            labels.setdefault(
+                "app.kubernetes.io/managed-by",
+                "aim-cluster-model-controller" if cluster else "aim-model-controller",
+            )
+            labels.setdefault(
+                "aim.eai.amd.com/cluster-model.name" if cluster else "aim.eai.amd.com/model.name",
+                model_name,
+            )
+            manifest["metadata"]["labels"] = dict(sorted(labels.items()))
             obj: Any = AIM_KINDS[manifest["kind"]].model_validate(manifest)
             status = (
                 derive_status(obj.spec, self.inventory)
@@ -398,6 +439,11 @@ class TemplateIndex:
                     manifest=manifest,
                 )
             )
+
+    def generated(self) -> list[TemplateView]:
+        """Every template a model creates (for ``--include-intermediates``), by namespace, name."""
+        views = [v for v in self.by_name.values() if v.manifest is not None]
+        return sorted(views, key=lambda v: (v.namespace or "", v.name))
 
     def get(self, namespace: str | None, name: str) -> TemplateView | None:
         return self.by_name.get((namespace, name))

@@ -1,0 +1,152 @@
+"""AIMTemplateCaches and AIMArtifacts written by hand in the input tree (§4.8, §4.9).
+
+Their controllers create children whether or not a service uses them: a cache's artifacts (with
+their PVCs and download Jobs), an artifact's PVC and download Job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aimctl.catalog import Catalog, Entry
+from aimctl.errors import Diagnostic
+from aimctl.model import AIM_API_VERSION
+from aimctl.provenance import FieldPath
+from aimctl.resolve.caching import (
+    ArtifactPlan,
+    ArtifactSpec,
+    CachePlan,
+    _plan_artifact,
+    plan_artifact_children,
+)
+from aimctl.resolve.naming import stand_in_uid
+from aimctl.resolve.quantity import parse_quantity
+from aimctl.resolve.runtime_config import env_dicts
+from aimctl.resolve.service import ResolveContext
+from aimctl.resolve.templates import TemplateIndex, TemplateView
+
+__all__ = ["resolve_input_artifacts", "resolve_input_caches"]
+
+
+def _error(
+    entry: Entry[Any], code: str, path: FieldPath, message: str, hint: str = ""
+) -> Diagnostic:
+    return Diagnostic(
+        code, message, file=entry.file, doc=entry.doc, field=path, resource=entry.key, hint=hint
+    )
+
+
+def _cache_template(index: TemplateIndex, entry: Entry[Any]) -> TemplateView | None:
+    """The cache's template by ``templateScope``; ``Unknown`` looks in the namespace first."""
+    spec = entry.obj.spec
+    scope, name, ns = spec.template_scope, spec.template_name, entry.key.namespace
+    if scope == "Namespace":
+        return index.get(ns, name)
+    if scope == "Cluster":
+        return index.get(None, name)
+    return index.get(ns, name) or index.get(None, name)
+
+
+def resolve_input_caches(
+    catalog: Catalog, index: TemplateIndex, context: ResolveContext
+) -> tuple[list[CachePlan], list[Diagnostic]]:
+    plans: list[CachePlan] = []
+    problems: list[Diagnostic] = []
+    for entry in catalog.of_kind("AIMTemplateCache"):
+        spec = entry.obj.spec
+        if spec is None:
+            continue
+        template = _cache_template(index, entry)
+        if template is None:
+            problems.append(
+                _error(
+                    entry,
+                    "E_TEMPLATE_NOT_FOUND",
+                    ("spec", "templateName"),
+                    f'template "{spec.template_name}" not found at scope {spec.template_scope} '
+                    "(the template cache fails)",
+                )
+            )
+            continue
+        if template.state != "Ready":
+            problems.append(
+                _error(
+                    entry,
+                    "E_TEMPLATE_NOT_READY",
+                    ("spec", "templateName"),
+                    f"template {template.display()} is {template.state}; the template cache "
+                    "creates no artifacts until it is Ready",
+                )
+            )
+            continue
+        config, errs = context.runtime_config(catalog, entry)
+        if errs:
+            problems.extend(errs)
+            continue
+        plan = CachePlan(
+            name=entry.key.name,
+            namespace=entry.key.namespace or "",
+            mode=spec.mode or "Shared",
+            template_name=template.name,
+            template_scope=template.scope,
+            storage_class=spec.storage_class_name or "",
+            runtime_config_name=spec.runtime_config_name or "",
+            env=env_dicts(spec.env),
+            labels=dict(entry.obj.metadata.labels or {}),
+        )
+        for i, source in enumerate(template.status.get("modelSources") or []):
+            artifact, problem = _plan_artifact(entry, template, plan, config, i, source)
+            if problem is not None:
+                problems.append(problem)
+            elif artifact is not None:
+                plan.artifacts.append(artifact)
+        plans.append(plan)
+    return plans, problems
+
+
+def resolve_input_artifacts(
+    catalog: Catalog, context: ResolveContext
+) -> tuple[list[ArtifactPlan], list[Diagnostic]]:
+    plans: list[ArtifactPlan] = []
+    problems: list[Diagnostic] = []
+    for entry in catalog.of_kind("AIMArtifact"):
+        spec = entry.obj.spec
+        if spec is None:
+            continue
+        if not spec.size or parse_quantity(str(spec.size)) <= 0:
+            problems.append(
+                _error(
+                    entry,
+                    "E_SIZE_UNKNOWN",
+                    ("spec", "size"),
+                    f"AIMArtifact {entry.key.name} has no size; the operator would run a "
+                    "check-size Job, which aimctl cannot do offline",
+                    "set spec.size (e.g. 16Gi)",
+                )
+            )
+            continue
+        config, errs = context.runtime_config(catalog, entry)
+        if errs:
+            problems.extend(errs)
+            continue
+        ns = entry.key.namespace or ""
+        secrets = [
+            s.model_dump(by_alias=True, exclude_none=True) for s in spec.image_pull_secrets or []
+        ]
+        art = ArtifactSpec(
+            name=entry.key.name,
+            namespace=ns,
+            uid=entry.obj.metadata.uid
+            or stand_in_uid(AIM_API_VERSION, "AIMArtifact", ns, entry.key.name),
+            source_uri=spec.source_uri,
+            model_id=spec.model_id or "",
+            size=str(spec.size),
+            env=env_dicts(spec.env),
+            storage_class=spec.storage_class_name or "",
+            runtime_config_name=spec.runtime_config_name or "",
+            labels=dict(entry.obj.metadata.labels or {}),
+            download_image=spec.model_download_image,
+            image_pull_secrets=secrets or None,
+        )
+        plans.append(plan_artifact_children(art, config, 0))
+    return plans, problems
