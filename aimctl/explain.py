@@ -22,9 +22,12 @@ _CREDENTIAL = re.compile(r"TOKEN|PASSWORD|SECRET|KEY", re.IGNORECASE)
 
 def _origin_json(origin: Origin, spans: SpanIndex) -> dict[str, Any]:
     line = None
+    rule = origin.rule
     if origin.file is not None:
         span = spans.locate(origin.file, origin.doc, origin.field)
         line = span.line or None
+        if not rule and origin.field and not spans.exists(origin.file, origin.doc, origin.field):
+            rule = "CRD default (not written in the file)"
     resource = origin.resource
     return {
         "scope": origin.scope.value,
@@ -34,7 +37,7 @@ def _origin_json(origin: Origin, spans: SpanIndex) -> dict[str, Any]:
         "file": origin.file,
         "line": line,
         "field": format_path(origin.field) or None,
-        "rule": origin.rule or None,
+        "rule": rule or None,
     }
 
 

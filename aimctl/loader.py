@@ -408,6 +408,19 @@ class SpanIndex:
             best = key_mark
         return SourceSpan(file, best.line + 1, best.column + 1)
 
+    def exists(self, file: str, doc: int, path: FieldPath) -> bool:
+        """Whether ``path`` is written in document ``doc`` of ``file`` (not a default)."""
+        nodes = self._nodes(file)
+        if nodes is None or doc >= len(nodes):
+            return False
+        node: yaml.Node = nodes[doc]
+        for part in path:
+            nxt = _child(node, part)
+            if nxt is None:
+                return False
+            node = nxt[1]
+        return True
+
     def resolve(self, diagnostic: Diagnostic) -> Diagnostic:
         """Fill in line/column of a diagnostic that has a file and document but no line yet."""
         if diagnostic.line or diagnostic.file is None or diagnostic.doc is None:

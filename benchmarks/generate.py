@@ -13,6 +13,16 @@ Layout (a platform repository as a GitOps team would keep it)::
     OUT_DIR/tenants/<tenant>/services.yaml       the tenant's fixed-size AIMServices
     OUT_DIR/tenants/<tenant>/autoscaled.yaml     the tenant's autoscaled AIMServices (if any)
 
+Content: 8 shared cluster models with 2-5 templates each (MI300X/MI325X, latency/throughput,
+fp8/fp16/bf16, inline ``modelSources`` with ``size``; MI355X templates are NotAvailable because
+``cluster.gpus`` lacks them), a cluster runtime config (routing with gatewayRef, env with
+AIM_ENGINE_ARGS, label propagation). Each tenant has a namespace runtime config ``default`` (storage
+class, headroom, env; some routing paths and label propagation), ~20% a second config ``batch``,
+~30% a namespace model with its own templates, a stack of 2-4 shared models, and M services: ~25%
+pinned to a template by name, ~15% a metric override, ~60% automatic selection; ~15% Dedicated
+caches, ~5% no cache; ~20% autoscaled (min/maxReplicas, KEDA OpenTelemetry metrics); ~16% with
+routing overrides (off, path template, own gateway); env with ``valueFrom.secretKeyRef``; labels.
+
 The same arguments give the same bytes on every machine: each tenant draws from its own
 ``random.Random(f"{seed}:{tenant index}")``, so tenant ``i`` is identical in a 100- and a
 1,000-tenant tree, and the YAML is written by PyYAML with a fixed key order. Every tree renders
@@ -317,6 +327,7 @@ class _Tenant:
     rng: random.Random
     own_model: ModelDef | None = None
     has_batch_config: bool = False
+    stack: tuple[ModelDef, ...] = ()  # the few shared models this tenant builds on
 
 
 def tenant_name(index: int, tenants: int) -> str:
@@ -448,10 +459,21 @@ _CUMULATIVE_WEIGHTS: Final = tuple(
 )
 
 
+def _pick_stack(rng: random.Random) -> tuple[ModelDef, ...]:
+    """Two to four distinct shared models, popular ones more likely (a team's usual stack)."""
+    size = rng.choice((2, 3, 3, 4))
+    stack: list[ModelDef] = []
+    while len(stack) < size:
+        model = rng.choices(MODELS, cum_weights=_CUMULATIVE_WEIGHTS)[0]
+        if model not in stack:
+            stack.append(model)
+    return tuple(stack)
+
+
 def _pick_model(t: _Tenant) -> ModelDef:
     if t.own_model is not None and t.rng.random() < 0.3:
         return t.own_model
-    return t.rng.choices(MODELS, cum_weights=_CUMULATIVE_WEIGHTS)[0]
+    return t.rng.choice(t.stack)
 
 
 def _autoscaling(rng: random.Random) -> dict[str, Any]:
@@ -637,6 +659,7 @@ def generate_tree(
             t.own_model = _own_model(t)
             stats.namespace_models += 1
         t.has_batch_config = t.rng.random() < 0.2
+        t.stack = _pick_stack(t.rng)
         base = f"tenants/{t.name}"
         _write(out, f"{base}/namespace.yaml", [namespace_doc(t)], seed, stats)
         _write(out, f"{base}/runtime-config.yaml", runtime_config_docs(t), seed, stats)

@@ -6,6 +6,7 @@ Ported from ``internal/utils/resources.go`` and ``internal/aimservice/selection.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Set
 from types import MappingProxyType
@@ -81,6 +82,7 @@ _FAMILY_KEYS: Final = ("amd.com/gpu.family", "beta.amd.com/gpu.family")
 _DEVICE_KEYS: Final = (DEVICE_ID_KEY, "beta.amd.com/gpu.device-id")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_gpu_model(model: str) -> str:
     """NormalizeGPUModel (§3.8): ``mi300x`` -> ``MI300X``, ``Instinct MI325X`` -> ``MI325X``.
 

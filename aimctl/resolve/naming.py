@@ -7,6 +7,7 @@ Ported from ``internal/utils/naming.go`` and the callers listed in operator-beha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -103,6 +104,7 @@ def go_trim_space(text: str) -> str:
 # --- sanitisers (§5.2) --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
 def sanitize_rfc1123(text: str) -> str:
     """R(x): lower-case; each code point outside ``[a-z0-9-]`` -> ``-`` (runs kept); trim ``-``;
     cut to 63; trim trailing ``-``. ``hf://Qwen/Qwen3-32B`` -> ``hf---qwen-qwen3-32b``.
@@ -111,6 +113,7 @@ def sanitize_rfc1123(text: str) -> str:
     return out[:MAX_NAME].rstrip("-")
 
 
+@functools.lru_cache(maxsize=8192)
 def sanitize_label_value(text: str) -> str:
     """S(x): lower-case; each *run* outside ``[a-z0-9._-]`` -> ``_``; trim ``_.-``; cut to 63; trim.
 
@@ -329,6 +332,7 @@ def httproute_name(service: str, namespace: str) -> str:
     return derived_name([service], [namespace])
 
 
+@functools.lru_cache(maxsize=8192)
 def model_name_for_image(image: str) -> str:
     """AIMModel created for ``model.image``: ``D([name, tag]; [image])`` on the trimmed image."""
     image = go_trim_space(image)

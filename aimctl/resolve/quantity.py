@@ -7,6 +7,7 @@ Pure functions, ported rule by rule from ``k8s.io/apimachinery/pkg/api/resource`
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import Decimal
@@ -105,6 +106,7 @@ def _parse(text: str) -> _Parsed:
     return _Parsed(-magnitude if sign == "-" else magnitude, fmt, cached)
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_quantity(text: str) -> Fraction:
     """Exact value of a Kubernetes quantity (``1.5Gi``, ``500m``, ``1e3``), as ParseQuantity keeps it.
 
@@ -114,6 +116,7 @@ def parse_quantity(text: str) -> Fraction:
     return _parse(text).value
 
 
+@functools.lru_cache(maxsize=8192)
 def quantity_bytes(text: str) -> int:
     """``Quantity.Value()``: the value rounded up (away from zero) to an integer."""
     value = parse_quantity(text)
@@ -147,6 +150,7 @@ def _canonical(value: Fraction, fmt: str) -> str:
     return f"{'-' if value < 0 else ''}{mantissa}{_BIN_SUFFIX[exp]}"
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical_quantity(text: str) -> str:
     """What the API server stores for a quantity: ``resource.MustParse(text).String()``.
 
@@ -364,6 +368,7 @@ def format_duration_ns(ns: int) -> str:
     return ("-" if neg else "") + text
 
 
+@functools.lru_cache(maxsize=8192)
 def format_go_duration(text: str) -> str:
     """A ``metav1.Duration`` string as the operator writes it into the HTTPRoute (§4.2).
 

@@ -56,15 +56,10 @@ def _attr(cls: type, alias: str) -> str:
 
 
 def origin_of(entry: Entry[Any], scope: Scope, path: FieldPath, rule: str = "") -> Origin:
-    """Where ``path`` of ``entry`` was written; a value absent from the file is its CRD default."""
-    written = read_path(entry.raw, path) is not None
+    """Where ``path`` of ``entry`` was written. Whether it was written at all (or is a CRD
+    default) is decided lazily, by ``explain``, from the file itself: this runs per value."""
     return Origin(
-        scope=scope,
-        resource=entry.key,
-        field=path,
-        file=entry.file,
-        doc=entry.doc,
-        rule=rule if written else (rule or "CRD default"),
+        scope=scope, resource=entry.key, field=path, file=entry.file, doc=entry.doc, rule=rule
     )
 
 
