@@ -232,6 +232,7 @@ def build_catalog(
     """Validate every document; reject Secrets, scope errors and duplicates (naming both places)."""
     catalog = Catalog()
     problems: list[Diagnostic] = []
+    output_files: dict[tuple[str | None, str, str], Entry[Any]] = {}
     for doc in documents:
         api_version, kind, name, namespace, issues = _identity(doc)
         if issues:
@@ -273,6 +274,23 @@ def build_catalog(
             )
             continue
         if isinstance(entry.obj, dict):
+            kind = str(entry.raw.get("kind", "")).lower()
+            file_key = (entry.key.namespace, kind, entry.key.name)
+            other = output_files.get(file_key)
+            if other is not None:
+                problems.append(
+                    Diagnostic(
+                        "E_DUPLICATE",
+                        f"{entry.key} and {other.key} ({other.file}) would be written to the same "
+                        "output file (kinds differ only by case or API group); rename one",
+                        file=doc.file,
+                        doc=doc.index,
+                        field=("metadata", "name"),
+                        resource=entry.key,
+                    )
+                )
+                continue
+            output_files[file_key] = entry
             catalog.passthrough.append(entry)
             catalog.by_key[entry.key] = entry
         else:
@@ -336,8 +354,89 @@ def _passthrough(
     ns = None if cluster else (namespace or default_namespace)
     group = _api_group(api_version)
     key = ResourceKey(f"{kind}.{group}" if group else kind, ns, name)
+    problems = _passthrough_problems(doc, kind, name, ns, key)
+    if problems:
+        return None, problems
     data = doc.data if cluster or namespace else _with_namespace(doc.data, default_namespace)
     return Entry(key, data, doc.file, doc.index, data), []
+
+
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")
+
+
+def _passthrough_problems(
+    doc: LoadedDocument, kind: str, name: str, namespace: str | None, key: ResourceKey
+) -> list[Diagnostic]:
+    """What the API server would refuse before aimctl turns names into file names."""
+    problems = []
+    if not _KIND.match(kind):
+        problems.append(
+            _doc_diag(doc, ("kind",), "kind must be alphanumeric, starting with a letter")
+        )
+    if kind in AIM_KINDS:
+        problems.append(
+            _doc_diag(
+                doc, ("apiVersion",), f"{kind} belongs to apiVersion {AIM_GROUP}/v1alpha1", key=key
+            )
+        )
+    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        problems.append(
+            _doc_diag(
+                doc,
+                ("metadata", "name"),
+                "must be a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253 "
+                "characters",
+                key=key,
+            )
+        )
+    if namespace is not None and (len(namespace) > 63 or not _DNS_LABEL.match(namespace)):
+        problems.append(
+            _doc_diag(
+                doc,
+                ("metadata", "namespace"),
+                "must be a DNS label: lower-case letters, digits and '-', at most 63 characters",
+                key=key,
+            )
+        )
+    if kind == "List":
+        problems.append(
+            _doc_diag(
+                doc,
+                ("kind",),
+                "List documents are not supported (their items, a Secret among them, would slip "
+                "past aimctl's checks): write one document per object",
+                key=key,
+            )
+        )
+    bad_key = _non_string_key(doc.data, ())
+    if bad_key is not None:
+        path, value = bad_key
+        problems.append(
+            _doc_diag(
+                doc,
+                path,
+                f"mapping key {value!r} is not a string (YAML 1.1 reads unquoted on/yes/no and "
+                "numbers as other types: quote the key)",
+                key=key,
+            )
+        )
+    return problems
+
+
+def _non_string_key(data: Any, path: FieldPath) -> tuple[FieldPath, Any] | None:
+    stack: list[tuple[Any, FieldPath]] = [(data, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    return where, k
+                stack.append((v, (*where, k)))
+        elif isinstance(value, list):
+            stack.extend((v, (*where, i)) for i, v in enumerate(value))
+    return None
 
 
 def _ref_warning(entry: Entry[Any], path: FieldPath, message: str) -> Diagnostic:

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -65,6 +66,7 @@ CLUSTER_DIR: Final = "_cluster"
 _MARKER_TEXT: Final = (
     "This directory is written by aimctl render; edit the inputs, not these files.\n"
 )
+_MAX_FILE_STEM = 200
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
@@ -117,7 +119,11 @@ def _file_name(obj: dict[str, Any]) -> str:
         if not _SAFE_SEGMENT.match(value) or ".." in value:
             raise ValueError(f"{label} {value!r} is not a valid Kubernetes name")
     folder = str(namespace) if namespace else CLUSTER_DIR
-    return f"{folder}/{kind}-{name}.yaml"
+    base = f"{kind}-{name}"
+    if len(base) > _MAX_FILE_STEM:  # file systems allow 255 bytes; names may have 253
+        digest = hashlib.sha256(base.encode()).hexdigest()[:12]
+        base = f"{base[: _MAX_FILE_STEM - 13]}-{digest}"
+    return f"{folder}/{base}.yaml"
 
 
 @dataclass(slots=True)
@@ -134,14 +140,28 @@ class Drift:
 def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
     """File path -> content for an output directory (objects already sorted)."""
     files: dict[str, str] = {}
-    seen_lower: dict[str, str] = {}
+    seen_lower: dict[str, dict[str, Any]] = {}
+    problems: list[Diagnostic] = []
     for obj in objects:
-        path = _file_name(obj)
+        try:
+            path = _file_name(obj)
+        except ValueError as exc:
+            problems.append(Diagnostic("E_OUTPUT_NAME", f"cannot write {_ident(obj)}: {exc}"))
+            continue
         folded = path.lower()
         if folded in seen_lower:
-            raise ValueError(f"two objects map to the same file {path!r}")
-        seen_lower[folded] = path
+            problems.append(
+                Diagnostic(
+                    "E_OUTPUT_NAME",
+                    f"{_ident(obj)} and {_ident(seen_lower[folded])} would be written to the same "
+                    f"file {path} (names differ only by case or API group); rename one",
+                )
+            )
+            continue
+        seen_lower[folded] = obj
         files[path] = dump_yaml(obj)
+    if problems:
+        raise EmitError(problems)
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -150,6 +170,12 @@ def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
     }
     files[KUSTOMIZATION] = dump_yaml(kustomization)
     return files
+
+
+def _ident(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+    return f"{obj.get('apiVersion')} {obj.get('kind')} {where}{meta.get('name')}"
 
 
 def _read_tree(root: Path) -> dict[str, str]:
@@ -207,8 +233,14 @@ def output_lock(root: Path) -> Iterator[None]:
     import fcntl
 
     lock_path = root.parent / f"{root.name}.lock"
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+b") as handle:
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise _refuse(
+            root, f"cannot create the lock file {lock_path.name}: {exc.strerror}"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -257,12 +289,37 @@ def _write_files(base: Path, files: dict[str, str]) -> None:
             os.close(fd)
 
 
+def _clean_stale(root: Path) -> None:
+    """Remove staging trees an interrupted render left beside DIR (we hold DIR.lock)."""
+    for pattern in (f".{root.name}.new-*", f".{root.name}.old-*"):
+        for stale in root.parent.glob(pattern):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+
+
 def write_dir(files: dict[str, str], root: Path) -> None:
-    """Write ``files`` as the new content of ``root``: build aside, then swap in one step."""
+    """Write ``files`` as the new content of ``root``: build aside, then swap in one step.
+
+    Call it holding ``output_lock(root)``. I/O failures become an ``EmitError``; DIR is then as it
+    was, and no staging tree is left behind.
+    """
     check_owned(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:
+        _swap_in(files, root)
+    except OSError as exc:
+        where = exc.filename or root
+        raise _refuse(root, f"cannot write the output: {exc.strerror} ({where})") from None
+
+
+def _swap_in(files: dict[str, str], root: Path) -> None:
+    root.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(root)
+    staging: Path | None = None
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes 0700; DIR keeps ordinary permissions
         _write_files(staging, files)
         (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
         if root.exists():
@@ -277,5 +334,7 @@ def write_dir(files: dict[str, str], root: Path) -> None:
         else:
             os.rename(staging, root)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        _clean_stale(root)  # also one an interrupt left before ``staging`` was assigned
         raise

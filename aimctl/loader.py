@@ -154,21 +154,43 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
+def _resolved(path: Path) -> Path | None:
+    """``path.resolve()``, or None for a symlink loop or an unreadable link."""
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
 
-    Symlinks are followed only when their target stays inside one of the roots (no loops, no escape).
+    Symlinks are followed only when their target stays inside one of the roots; loops and links
+    that lead outside are skipped silently (their targets are never read nor named).
     """
     roots = list(roots)
     resolved_roots = [r.resolve() for r in roots]
     skipped = {p.resolve() for p in skip}
-    found: set[Path] = set()
+    found: dict[Path, Path] = {}  # resolved target -> path as reached first (sorted walk)
     problems: list[Diagnostic] = []
+    visited: set[Path] = set()
 
-    def inside_roots(target: Path) -> bool:
-        return any(target == r or r in target.parents for r in resolved_roots)
+    def inside_roots(target: Path | None) -> bool:
+        return target is not None and any(
+            target == r or r in target.parents for r in resolved_roots
+        )
+
+    def consider_file(path: Path) -> None:
+        name = path.name
+        if _is_hidden(name) or not name.endswith(_YAML_SUFFIXES) or name == PROJECT_FILE:
+            return
+        target = _resolved(path)
+        if not inside_roots(target):
+            return  # a loop, or a link leading outside the given paths: never read, never named
+        if target is not None and target not in skipped and target not in found:
+            found[target] = path
 
     for root in roots:
         if not root.exists():
@@ -177,49 +199,28 @@ def collect_files(
             )
             continue
         if root.is_file():
-            found.add(root)
+            found.setdefault(root.resolve(), root)
             continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
             here = Path(dirpath)
+            visited.add(here.resolve())
             keep: list[str] = []
             for d in sorted(dirnames):
                 sub = here / d
-                if _is_hidden(d) or sub.resolve() in skipped:
+                target = _resolved(sub)
+                if _is_hidden(d) or target is None or target in skipped or target in visited:
                     continue
-                if sub.is_symlink():
-                    target = sub.resolve()
-                    if not inside_roots(target) or target in (
-                        here.resolve(),
-                        *here.resolve().parents,
-                    ):
-                        continue
-                    found.update(_walk_linked(sub, skipped))
+                if sub.is_symlink() and (
+                    not inside_roots(target)
+                    or target == here.resolve()
+                    or target in here.resolve().parents
+                ):
                     continue
                 keep.append(d)
             dirnames[:] = keep
-            for name in filenames:
-                if _is_hidden(name) or not name.endswith(_YAML_SUFFIXES) or name == PROJECT_FILE:
-                    continue
-                path = here / name
-                if path.is_symlink() and not inside_roots(path.resolve()):
-                    continue
-                if path.resolve() in skipped:
-                    continue
-                found.add(path)
-    return sorted(found, key=lambda p: p.as_posix()), problems
-
-
-def _walk_linked(link: Path, skipped: set[Path]) -> Iterator[Path]:
-    """Files below a symlinked directory that points inside the roots (no further links followed)."""
-    for dirpath, dirnames, filenames in os.walk(link, followlinks=False):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not _is_hidden(d) and (Path(dirpath) / d).resolve() not in skipped
-        )
-        for name in filenames:
-            if name.endswith(_YAML_SUFFIXES) and not _is_hidden(name) and name != PROJECT_FILE:
-                yield Path(dirpath) / name
+            for name in sorted(filenames):
+                consider_file(here / name)
+    return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
 def _decode(raw: bytes) -> str:
@@ -310,6 +311,12 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
                 )
             yield index, node.start_mark.line + 1, data
             index += 1
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        raise _InputError(
+            f"control characters are not allowed in YAML (found {code:#04x})", line
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)

@@ -66,6 +66,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
+GpuModelName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class GpuSpec(_Strict):
     """A GPU model present on the cluster's nodes, with its VRAM when it differs from the table."""
 
@@ -76,7 +79,7 @@ class GpuSpec(_Strict):
 class ClusterFacts(_Strict):
     """What the operator would read from the live cluster."""
 
-    gpus: list[str | GpuSpec] | None = Field(
+    gpus: list[GpuModelName | GpuSpec] | None = Field(
         default=None,
         description="GPU models on the nodes (e.g. MI300X). Absent: every GPU model is assumed present.",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,22 +36,35 @@ def format_location(
     return f"{file}:{line}" if line else file
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MAX_PART = 1000
+
+
+def _clean(text: str, limit: int = _MAX_PART) -> str:
+    """One line, bounded: control characters escaped (a value cannot forge a message line) and
+    anything longer than a screen cut, saying how much was left out."""
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    if len(text) > limit:
+        text = f"{text[:limit]}…({len(text) - limit} more characters)"
+    return text
+
+
 def format_diagnostic(d: Diagnostic) -> str:
     """``FILE:LINE: KIND NS/NAME: field.path: message`` (YAML syntax errors carry a column)."""
     parts: list[str] = []
     loc = format_location(d.file, d.line, d.column, with_column=d.code == "E_YAML")
     if loc:
-        parts.append(loc)
+        parts.append(_clean(loc))
     if not d.is_error:
         parts.append("warning")
     if d.resource is not None:
-        parts.append(str(d.resource))
+        parts.append(_clean(str(d.resource), 160))
     if d.field:
-        parts.append(format_path(d.field))
-    parts.append(d.message)
+        parts.append(_clean(format_path(d.field)))
+    parts.append(_clean(d.message))
     text = ": ".join(parts)
     if d.hint:
-        text += f" (hint: {d.hint})"
+        text += f" (hint: {_clean(d.hint)})"
     return text
 
 

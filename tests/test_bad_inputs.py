@@ -23,36 +23,7 @@ COMMANDS = ("render", "validate")
 MAX_STDERR_BYTES = 64 * 1024  # no message may echo a huge input back
 
 # aimctl bugs found by this corpus (reported; aimctl's code is not changed by these tests).
-_PASSTHROUGH_NAMES = (
-    "aimctl bug: names of pass-through (non-AIM) objects are not checked as DNS names; validate "
-    "says valid, render -o crashes with ValueError from emit._file_name"
-)
 KNOWN_BUGS: dict[str, str] = {
-    "huge-scalar-name": "aimctl bug: messages print an invalid metadata.name in full "
-    "(1 MiB of stderr)",
-    "kind-with-slash-passthrough": _PASSTHROUGH_NAMES + " (kind)",
-    "name-dot-dot-slash-passthrough": _PASSTHROUGH_NAMES,
-    "name-uppercase-passthrough": _PASSTHROUGH_NAMES,
-    "namespace-dot-dot-passthrough": _PASSTHROUGH_NAMES + " (namespace)",
-    "nul-byte": "aimctl bug: control-character errors have no line and a second line "
-    "('  in \"<unicode string>\", position N') that names no file",
-    "secret-inside-a-v1-list": "aimctl bug: a Secret inside a v1 List is not refused; its value is "
-    "written to the output",
-    "symlink-escape-through-linked-dir": "aimctl bug: files below a followed directory symlink are "
-    "not checked; a symlink there to a file outside the roots is read and rendered",
-    "symlink-loop-files": "aimctl bug: a symlink loop between *.yaml files crashes collect_files "
-    "(RuntimeError: Symlink loop from Path.resolve)",
-    "model-without-spec": "aimctl bug: an AIMClusterModel without spec passes validate and crashes "
-    "render (AttributeError in resolve/model.py image)",
-    "newline-in-model-reference": "aimctl bug: values are printed raw in messages; a newline in "
-    "one starts a line that names no input file (forged message lines)",
-    "newline-in-unknown-field-name": "aimctl bug: field names are printed raw in messages; a "
-    "newline in one starts a line that names no input file",
-    "project-gpu-name-too-long": "aimctl bug: cluster.gpus strings are validated only during "
-    "render (pydantic ValidationError traceback from project.gpu_specs); validate accepts them",
-    "aim-kind-with-core-apiversion": "aimctl bug: kind AIMRuntimeConfig with apiVersion v1 is a "
-    "pass-through object but is found by the runtime-config lookup; render crashes "
-    "(AttributeError: 'dict' object has no attribute 'spec')",
 }
 
 _DIRECTIVE = re.compile(r"^(?:(?P<cmd>render|validate) )?(?P<key>exit|absent): ?(?P<value>.*)$")

@@ -17,7 +17,7 @@ from tests.conftest import HAS_SHARED, Result, load_validator
 
 # Small enough to validate in a few seconds (each HTTPRoute's CEL rules cost ~0.1 s in the
 # validator); SEED is one whose tree uses every feature the generator has (see FEATURES).
-TENANTS, SERVICES, SEED = 3, 4, 128
+TENANTS, SERVICES, SEED = 3, 3, 2036
 FEATURES = {
     "namespace model",
     "service on a namespace model",

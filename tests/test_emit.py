@@ -60,7 +60,7 @@ def test_files_are_laid_out_per_namespace_with_a_kustomization() -> None:
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", "UPPER", "", "x" * 300 + "/"])
 def test_unsafe_names_never_become_paths(name: str) -> None:
-    with pytest.raises(ValueError, match="not a valid Kubernetes name"):
+    with pytest.raises(EmitError, match="not a valid Kubernetes name"):
         build_files([_obj("ConfigMap", name, "ns")])
 
 

@@ -412,13 +412,6 @@ def test_fuzz_field_mutations(
     check_tree(run_cli, files, baseline, *flags)
 
 
-@pytest.mark.xfail(
-    reason="aimctl bugs: an AIM model without spec crashes render (AttributeError in "
-    "resolve/model.py); cluster.gpus entries are validated only during render (pydantic "
-    "ValidationError); values and field names are printed raw, a line break in one starts a "
-    "message line that names no file",
-    strict=True,
-)
 @FUZZ_NO_SHRINK
 @given(case=structural_trees(identity=False))
 @example(case=(MODEL_WITHOUT_SPEC, ()))
@@ -429,13 +422,6 @@ def test_fuzz_field_mutations_including_known_bugs(
     check_tree(run_cli, files, baseline, *flags)
 
 
-@pytest.mark.xfail(
-    reason="aimctl bugs: an AIM kind under another apiVersion is a pass-through object yet found "
-    "by AIM lookups (AttributeError: 'dict' object has no attribute 'spec'); pass-through names "
-    "are not checked (ValueError in emit._file_name); names are printed raw and in full "
-    "(line breaks start unattributed lines)",
-    strict=True,
-)
 @FUZZ_NO_SHRINK
 @given(case=structural_trees(identity=True))
 @example(case=(RUNTIME_CONFIG_UNDER_V1, ()))
@@ -454,11 +440,6 @@ def test_fuzz_text_mutations(
     check_tree(run_cli, files, baseline)
 
 
-@pytest.mark.xfail(
-    reason="aimctl bug: control characters (e.g. NUL) give a two-line yaml error whose second line "
-    "('  in \"<unicode string>\", position N') names no file, and no line number",
-    strict=True,
-)
 @FUZZ_NO_SHRINK
 @given(files=text_trees(raw_bytes=True))
 @example(files=NUL_BYTE)

@@ -59,6 +59,15 @@ def _error(
     )
 
 
+def _no_spec(service: Entry[Any], entry: Entry[Any], path: FieldPath) -> Diagnostic:
+    return _error(
+        "E_MODEL_NOT_FOUND",
+        service,
+        path,
+        f"{entry.key} has no spec (no image), so it cannot serve (defined in {entry.file})",
+    )
+
+
 def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
     return ResolvedModel(
         entry.key.kind, entry.key.name, entry.key.namespace, entry.obj, how, path, entry=entry
@@ -93,12 +102,16 @@ def resolve_model(
     ref = spec.model
     if ref.name is not None:
         name = ref.name.strip()
-        entry = catalog.get("AIMModel", ns, name)
-        if entry is not None:
-            return _from_entry(entry, "by name, namespace scope", ("spec", "model", "name")), []
-        entry = catalog.get("AIMClusterModel", None, name)
-        if entry is not None:
-            return _from_entry(entry, "by name, cluster scope", ("spec", "model", "name")), []
+        path: FieldPath = ("spec", "model", "name")
+        for kind, where, how in (
+            ("AIMModel", ns, "by name, namespace scope"),
+            ("AIMClusterModel", None, "by name, cluster scope"),
+        ):
+            entry = catalog.get(kind, where, name)
+            if entry is not None:
+                if entry.obj.spec is None:
+                    return None, [_no_spec(service, entry, path)]
+                return _from_entry(entry, how, path), []
         return None, [
             _error(
                 "E_MODEL_NOT_FOUND",
