@@ -23,8 +23,7 @@ COMMANDS = ("render", "validate")
 MAX_STDERR_BYTES = 64 * 1024  # no message may echo a huge input back
 
 # aimctl bugs found by this corpus (reported; aimctl's code is not changed by these tests).
-KNOWN_BUGS: dict[str, str] = {
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 _DIRECTIVE = re.compile(r"^(?:(?P<cmd>render|validate) )?(?P<key>exit|absent): ?(?P<value>.*)$")
 _SCOPED = re.compile(r"^(?P<cmd>render|validate): (?P<value>.*)$")
