@@ -161,3 +161,30 @@ def test_empty_render_is_an_error_unless_allowed(tmp_path: Path, run_cli) -> Non
     (tmp_path / "cm.yaml").write_text("# nothing\n")
     assert run_cli("render", str(tmp_path)).exit_code == 1
     assert run_cli("render", str(tmp_path), "--allow-empty").exit_code == 0
+
+
+def test_diff_shows_a_unified_diff_and_exits_3_then_0_when_clean(tmp_path: Path, run_cli) -> None:
+    out = tmp_path / "out"
+    assert run_cli("render", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    clean = run_cli("diff", str(EXAMPLE), "-o", str(out))
+    assert clean.exit_code == 0 and clean.stdout == ""
+    assert "no differences" in clean.stderr
+    victim = next(out.glob("ml-team/inferenceservice-qwen-chat-*.yaml"))
+    victim.write_text(victim.read_text().replace("maxReplicas: 1", "maxReplicas: 4", 1))
+    changed = run_cli("diff", str(EXAMPLE), "-o", str(out))
+    assert changed.exit_code == 3
+    rel = victim.relative_to(out).as_posix()
+    assert f"--- a/{rel}\n+++ b/{rel}\n" in changed.stdout
+    assert "-    maxReplicas: 4\n+    maxReplicas: 1\n" in changed.stdout
+    assert "\x1b[" not in changed.stdout, "no colour when stdout is not a terminal"
+
+
+def test_diff_lists_files_that_would_be_added_or_removed(tmp_path: Path, run_cli) -> None:
+    out = tmp_path / "out"
+    assert run_cli("render", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    (out / "ml-team" / "configmap-extra.yaml").write_text("kind: ConfigMap\n")
+    next(out.glob("ml-team/httproute-*.yaml")).unlink()
+    result = run_cli("diff", str(EXAMPLE), "-o", str(out))
+    assert result.exit_code == 3
+    assert "--- a/ml-team/configmap-extra.yaml\n+++ /dev/null\n" in result.stdout
+    assert "--- /dev/null\n+++ b/ml-team/httproute-" in result.stdout

@@ -253,6 +253,70 @@ def _blocking_template(index: TemplateIndex, model: ResolvedModel) -> TemplateVi
     return None
 
 
+def _written(
+    name: str, service: Entry[Any], path: tuple[str, ...], value: Any, rule: str
+) -> Decision:
+    return Decision(name, value, origin_of(service, Scope.SERVICE, path), (), rule)
+
+
+def _other_decisions(result: ResolvedService, config: RuntimeConfig) -> dict[str, Decision]:
+    """Replicas, caching mode, headroom and label propagation, each with where it came from."""
+    service, spec, scaling = result.entry, result.entry.obj.spec, result.scaling
+    assert scaling is not None
+    out: dict[str, Decision] = {}
+    if scaling.autoscaling:
+        out["replicas.min"] = _written(
+            "replicas.min",
+            service,
+            ("spec", "minReplicas"),
+            scaling.min_replicas,
+            "autoscaling (KEDA): minReplicas, else 1",
+        )
+        out["replicas.max"] = _written(
+            "replicas.max",
+            service,
+            ("spec", "maxReplicas"),
+            scaling.max_replicas,
+            "autoscaling (KEDA): maxReplicas, else minReplicas, else 1",
+        )
+    else:
+        out["replicas"] = _written(
+            "replicas",
+            service,
+            ("spec", "replicas"),
+            scaling.min_replicas,
+            "fixed replicas: spec.replicas (CRD default 1)",
+        )
+    mode = result.cache.mode if result.cache else "Shared"
+    if spec.caching is not None:
+        out["cache.mode"] = _written(
+            "cache.mode",
+            service,
+            ("spec", "caching", "mode"),
+            mode,
+            "Never/Dedicated -> Dedicated; Always/Auto/Shared -> Shared",
+        )
+    else:
+        out["cache.mode"] = Decision(
+            "cache.mode", mode, Origin(Scope.OPERATOR_DEFAULT, rule="no caching block: Shared")
+        )
+    for name in (
+        "storage.pvcHeadroomPercent",
+        "labelPropagation.enabled",
+        "labelPropagation.match",
+    ):
+        decision = config.settings.get(name)
+        if decision is not None:
+            out[name] = decision
+    if "storage.pvcHeadroomPercent" not in out:
+        out["storage.pvcHeadroomPercent"] = Decision(
+            "storage.pvcHeadroomPercent",
+            10,
+            Origin(Scope.OPERATOR_DEFAULT, rule="PVC headroom 10 %"),
+        )
+    return out
+
+
 def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
     origin = origin_of(result.entry, Scope.SERVICE, model.field)
     result.decisions["model"] = Decision("model", model.display(), origin, (), model.how)
@@ -310,6 +374,7 @@ def _resolve_children(
     if cache is not None:
         result.decisions.update(cache.decisions)
     result.scaling = _scaling(service)
+    result.decisions.update(_other_decisions(result, config))
     tspec = template.spec
     meta = template.profile_meta()
     isvc = {
