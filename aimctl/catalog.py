@@ -25,6 +25,7 @@ __all__ = [
     "build_catalog",
     "check_env_literals",
     "check_references",
+    "entry_error",
     "validation_diagnostics",
 ]
 
@@ -113,6 +114,15 @@ class Catalog:
 
     def namespaces_used(self) -> set[str]:
         return {k.namespace for k in self.by_key if k.namespace is not None}
+
+
+def entry_error(
+    code: str, entry: Entry[Any], path: FieldPath, message: str, hint: str = ""
+) -> Diagnostic:
+    """An error located at ``path`` of the document ``entry`` came from."""
+    return Diagnostic(
+        code, message, file=entry.file, doc=entry.doc, field=path, resource=entry.key, hint=hint
+    )
 
 
 def _api_group(api_version: str) -> str:

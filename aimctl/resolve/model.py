@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aimctl.catalog import Catalog, Entry
+from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
 from aimctl.provenance import FieldPath
@@ -45,22 +45,8 @@ class ResolvedModel:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
-def _error(
-    code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = ""
-) -> Diagnostic:
-    return Diagnostic(
-        code,
-        message,
-        file=service.file,
-        doc=service.doc,
-        field=path,
-        resource=service.key,
-        hint=hint,
-    )
-
-
 def _no_spec(service: Entry[Any], entry: Entry[Any], path: FieldPath) -> Diagnostic:
-    return _error(
+    return entry_error(
         "E_MODEL_NOT_FOUND",
         service,
         path,
@@ -113,7 +99,7 @@ def resolve_model(
                     return None, [_no_spec(service, entry, path)]
                 return _from_entry(entry, how, path), []
         return None, [
-            _error(
+            entry_error(
                 "E_MODEL_NOT_FOUND",
                 service,
                 ("spec", "model", "name"),
@@ -125,7 +111,7 @@ def resolve_model(
     if ref.custom is not None:
         return _by_custom(catalog, service, ref.custom)
     return None, [
-        _error(
+        entry_error(
             "E_MODEL_NOT_FOUND", service, ("spec", "model"), "no model name, image or custom given"
         )
     ]
@@ -151,7 +137,7 @@ def _by_image(
             for e in matches
         )
         return None, [
-            _error(
+            entry_error(
                 "E_MODEL_AMBIGUOUS_IMAGE",
                 service,
                 path,
@@ -162,7 +148,7 @@ def _by_image(
         name = model_name_for_image(image)
     except InvalidImageReference as exc:
         return None, [
-            _error(
+            entry_error(
                 "E_INVALID_IMAGE",
                 service,
                 path,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Final
 
-from aimctl.catalog import Entry
+from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.provenance import FieldPath
 from aimctl.resolve.gpu import normalize_gpu_model
@@ -64,26 +64,12 @@ class Selection:
     rows: list[CandidateRow] = dc_field(default_factory=list)
 
 
-def _error(
-    code: str, service: Entry[Any], path: FieldPath, message: str, hint: str = ""
-) -> Diagnostic:
-    return Diagnostic(
-        code,
-        message,
-        file=service.file,
-        doc=service.doc,
-        field=path,
-        resource=service.key,
-        hint=hint,
-    )
-
-
 def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -> Diagnostic | None:
     state = view.state
     if state == "Ready":
         return None
     if state == NEEDS_DISCOVERY:
-        return _error(
+        return entry_error(
             "E_TEMPLATE_NEEDS_DISCOVERY",
             service,
             path,
@@ -93,7 +79,7 @@ def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -
         )
     reason = _STATE_REASON.get(state, "TemplateNotReady")
     hint = "declare the GPU in aimctl.yaml cluster.gpus" if state == "NotAvailable" else ""
-    return _error(
+    return entry_error(
         "E_TEMPLATE_NOT_READY",
         service,
         path,
@@ -159,7 +145,7 @@ def _explicit(
                 f"{candidate!r} in the namespace (and {name!r} only at cluster scope)"
             )
         return Selection(how, None, path), [
-            _error(
+            entry_error(
                 "E_TEMPLATE_NOT_FOUND",
                 service,
                 path,
@@ -207,7 +193,7 @@ def _automatic(
     selection = Selection("automatic selection", None, path, rows)
     if not rows:
         return selection, [
-            _error(
+            entry_error(
                 "E_NO_TEMPLATE",
                 service,
                 path,
@@ -283,7 +269,7 @@ def _automatic(
             row.stage, row.reason = "6 ranking", "TiedBestRank"
         tied = ", ".join(r.template.display() for r in winners)
         return selection, [
-            _error(
+            entry_error(
                 "E_TEMPLATE_AMBIGUOUS",
                 service,
                 path,
@@ -319,4 +305,6 @@ def _empty_error(
         code = "E_TEMPLATE_NOT_READY"
     elif stage.startswith("2"):
         code, hint = "E_ONLY_UNOPTIMIZED", "set spec.template.allowUnoptimized: true to accept them"
-    return _error(code, service, path, f"no template selectable at stage {stage}: {listed}", hint)
+    return entry_error(
+        code, service, path, f"no template selectable at stage {stage}: {listed}", hint
+    )

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aimctl.catalog import Catalog, Entry
+from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
-from aimctl.provenance import FieldPath
 from aimctl.resolve.caching import (
     ArtifactPlan,
     ArtifactSpec,
@@ -26,14 +25,6 @@ from aimctl.resolve.service import ResolveContext
 from aimctl.resolve.templates import TemplateIndex, TemplateView
 
 __all__ = ["resolve_input_artifacts", "resolve_input_caches"]
-
-
-def _error(
-    entry: Entry[Any], code: str, path: FieldPath, message: str, hint: str = ""
-) -> Diagnostic:
-    return Diagnostic(
-        code, message, file=entry.file, doc=entry.doc, field=path, resource=entry.key, hint=hint
-    )
 
 
 def _cache_template(index: TemplateIndex, entry: Entry[Any]) -> TemplateView | None:
@@ -59,9 +50,9 @@ def resolve_input_caches(
         template = _cache_template(index, entry)
         if template is None:
             problems.append(
-                _error(
-                    entry,
+                entry_error(
                     "E_TEMPLATE_NOT_FOUND",
+                    entry,
                     ("spec", "templateName"),
                     f'template "{spec.template_name}" not found at scope {spec.template_scope} '
                     "(the template cache fails)",
@@ -70,9 +61,9 @@ def resolve_input_caches(
             continue
         if template.state != "Ready":
             problems.append(
-                _error(
-                    entry,
+                entry_error(
                     "E_TEMPLATE_NOT_READY",
+                    entry,
                     ("spec", "templateName"),
                     f"template {template.display()} is {template.state}; the template cache "
                     "creates no artifacts until it is Ready",
@@ -115,9 +106,9 @@ def resolve_input_artifacts(
             continue
         if not spec.size or parse_quantity(str(spec.size)) <= 0:
             problems.append(
-                _error(
-                    entry,
+                entry_error(
                     "E_SIZE_UNKNOWN",
+                    entry,
                     ("spec", "size"),
                     f"AIMArtifact {entry.key.name} has no size; the operator would run a "
                     "check-size Job, which aimctl cannot do offline",
