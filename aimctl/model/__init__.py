@@ -3,9 +3,10 @@
 ``AIM_KINDS[kind].model_validate(document)`` validates one manifest (a plain dict): unknown fields,
 wrong types, enum, pattern and range violations and the CRDs' CEL rules are errors whose ``loc``
 is the camelCase field path. CRD defaults are applied under ``spec`` only, never under ``status``.
-"""
 
-from __future__ import annotations
+The model modules deliberately do not use ``from __future__ import annotations``: pydantic would
+then evaluate every annotation string at import (about 0.4 s of start-up for ~100 models).
+"""
 
 from typing import Final
 

@@ -1,7 +1,5 @@
 """The pydantic base every AIM model derives from, and small validation helpers."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 

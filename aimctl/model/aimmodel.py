@@ -1,7 +1,5 @@
 """AIMModel and AIMClusterModel (same spec, different scope), with their image metadata."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal, Self
 
 from annotated_types import MaxLen, MinLen

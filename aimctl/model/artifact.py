@@ -1,7 +1,5 @@
 """AIMArtifact: one downloaded model source on a PVC."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal
 
 from annotated_types import Interval, MinLen

@@ -1,7 +1,5 @@
 """AIM value types used by several kinds: hardware, model sources, routing, storage, refs."""
 
-from __future__ import annotations
-
 from typing import Annotated, Self
 
 from annotated_types import Interval, MaxLen

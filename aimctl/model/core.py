@@ -5,8 +5,6 @@ used under ``spec``; the ``Status…`` name applies none and is used under ``sta
 defaults a status).
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from annotated_types import Ge, MaxLen

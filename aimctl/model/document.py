@@ -1,7 +1,5 @@
 """The common base of the ten top-level AIM document models."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar, Final, Literal, Self
 
 from pydantic.config import ExtraValues

@@ -1,7 +1,5 @@
 """Standard Kubernetes ``ObjectMeta``, checked the way the API server checks names and labels."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import StringConstraints

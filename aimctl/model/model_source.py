@@ -1,7 +1,5 @@
 """AIMClusterModelSource: a registry scan that creates AIMClusterModels (needs a live registry)."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal
 
 from annotated_types import Interval, Len, MaxLen

@@ -1,7 +1,5 @@
 """AIMRuntimeConfig and AIMClusterRuntimeConfig (same spec, different scope)."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from aimctl.model._base import AimBase

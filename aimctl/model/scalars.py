@@ -1,7 +1,5 @@
 """Scalar types shared by the AIM models: integer widths, quantities, names and enums."""
 
-from __future__ import annotations
-
 import datetime as _dt
 from typing import Annotated, Any, Final, Literal
 

@@ -1,7 +1,5 @@
 """JSON Schemas of the AIM document models, for publishing under ``schemas/``."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from aimctl.model import AIM_KINDS

@@ -1,7 +1,5 @@
 """AIMService: the primary input, one inference endpoint per object."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal, Self
 
 from annotated_types import MaxLen

@@ -1,7 +1,5 @@
 """AIMServiceTemplate and AIMClusterServiceTemplate: a runtime profile for one model."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import MinLen

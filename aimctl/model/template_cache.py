@@ -1,7 +1,5 @@
 """AIMTemplateCache: the cached model weights of one template."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal
 
 from annotated_types import MinLen
