@@ -1,6 +1,6 @@
 """`python -m aimctl` behaves exactly like the `aimctl` script."""
 
-from aimctl.cli import main
+from aimctl._entry import main
 
 if __name__ == "__main__":
     main()

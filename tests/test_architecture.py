@@ -64,7 +64,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.render",
     ),
     "aimctl.cli": ("aimctl",),
-    "aimctl.__main__": ("aimctl.cli",),
+    "aimctl.__main__": ("aimctl._entry",),
+    "aimctl._entry": ("aimctl.cli",),
     "aimctl": (),
 }
 
