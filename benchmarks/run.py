@@ -186,10 +186,12 @@ def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
         objects = sort_objects(objects)
     with stage("serialise"):
         files = build_files(objects)
+    os.sync()  # start each timed write from a quiet file system (deletes, dirty pages flushed)
     with stage("write"):
         write_dir(files, out)
     floor_dir = out.with_name(out.name + "-floor")
     shutil.rmtree(floor_dir, ignore_errors=True)
+    os.sync()
     with stage("write_floor"):
         _plain_write(files, floor_dir)
     shutil.rmtree(floor_dir, ignore_errors=True)
@@ -300,6 +302,7 @@ def measure_size(
     out = base / "out"
     for i in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
+        os.sync()  # the deletes above must not be paid for by the timed run
         run = run_child(
             [python, "-m", "aimctl", "render", str(tree), "-o", str(out)],
             cwd=base,
@@ -322,6 +325,7 @@ def measure_size(
     worker_json = base / "stages.json"
     for i in range(repeat):
         shutil.rmtree(stage_out, ignore_errors=True)
+        os.sync()
         run = run_child(
             [python, str(Path(__file__).resolve()), "--stage-worker", str(tree), str(stage_out)],
             cwd=base,
@@ -458,7 +462,8 @@ def markdown(
     results: list[SizeResult], machine: str, startup_s: float, repeat: int, seed: int
 ) -> str:
     lines = [
-        f"Machine: {machine}. Seed {seed}; best of {repeat} runs (peak RSS: largest); "
+        f"Machine: {machine}. Seed {seed}; each figure the best of {repeat} runs (peak RSS: the "
+        "largest); "
         f"`python -m aimctl version` start-up: {startup_s:.2f} s. CPU = user + sys of the "
         "process (less sensitive than wall time to other load on the machine).",
         "",
