@@ -14,7 +14,7 @@ from typing import Any, Final
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.provenance import FieldPath
-from aimctl.resolve.gpu import normalize_gpu_model
+from aimctl.resolve.gpu import gpu_rank, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.model import ResolvedModel
 from aimctl.resolve.naming import derived_template_name
@@ -23,7 +23,6 @@ from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateVie
 __all__ = ["CandidateRow", "Selection", "rank_key", "select_template"]
 
 TYPE_RANK: Final = {"optimized": 0, "preview": 1, "unoptimized": 2}
-GPU_RANK: Final = {"MI325X": 0, "MI300X": 1, "MI250X": 2, "MI210": 3}
 METRIC_RANK: Final = {"latency": 0, "throughput": 1}
 PRECISION_RANK: Final = {"fp4": 0, "int4": 1, "fp8": 2, "int8": 3, "fp16": 4, "bf16": 5, "fp32": 6}
 _STATE_REASON: Final = {
@@ -39,7 +38,7 @@ def rank_key(view: TemplateView) -> tuple[int, int, int, int]:
     """Lower is better: profile type, GPU model (upper-cased, not normalised), metric, precision."""
     return (
         TYPE_RANK.get(view.profile_type, 1003),
-        GPU_RANK.get(view.gpu_model.upper(), 1004),
+        gpu_rank(view.gpu_model),
         METRIC_RANK.get(view.metric, 1002),
         PRECISION_RANK.get(view.precision, 1007),
     )

@@ -27,7 +27,7 @@ from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runt
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
 
-__all__ = ["ResolveContext", "ResolvedService", "Scaling", "propagated_labels", "resolve_service"]
+__all__ = ["ResolveContext", "ResolvedService", "Scaling", "resolve_service"]
 
 
 @dataclass(slots=True)
@@ -80,13 +80,6 @@ class ResolvedService:
 
 def _labels(service: Entry[Any]) -> dict[str, str]:
     return dict(service.obj.metadata.labels or {})
-
-
-def propagated_labels(svc: ResolvedService, child: dict[str, str]) -> dict[str, str]:
-    """``child`` plus the service labels that propagate under its runtime config (§6)."""
-    if svc.config is None:
-        return dict(child)
-    return _propagate(svc.entry, child, svc.config)
 
 
 def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
