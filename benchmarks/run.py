@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import itertools
 import json
 import os
@@ -147,6 +148,8 @@ def _plain_write(files: dict[str, str], root: Path) -> None:
 def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
     """Run the pipeline stage by stage in this (fresh) process; return the timings as a dict."""
     import yaml
+
+    gc.disable()  # as the CLI does (aimctl/_entry.py); keep the two in step
 
     from aimctl.emit import build_files, sort_objects, write_dir
     from aimctl.pipeline import LoadOptions, load_inputs
