@@ -143,11 +143,15 @@ def _might_nest_deeply(text: str) -> bool:
 
 
 def display_path(path: Path) -> str:
-    """The path as messages print it: relative to the current directory when below it, POSIX."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The path as messages print it: relative to the current directory when below it, POSIX.
+
+    Lexical (no symlink resolution, one ``getcwd`` per call): it runs once per input file.
+    """
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, cwd)).as_posix()
+    return path.as_posix()
 
 
 def _is_hidden(name: str) -> bool:
