@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from aimctl.catalog import Catalog, Entry
+from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, Origin, Scope
@@ -144,14 +144,7 @@ def resolve_service(
     spec = service.obj.spec
     if spec is None:
         result.diagnostics.append(
-            Diagnostic(
-                "E_SCHEMA",
-                "spec is required to render a service",
-                file=service.file,
-                doc=service.doc,
-                field=("spec",),
-                resource=service.key,
-            )
+            entry_error("E_SCHEMA", service, ("spec",), "spec is required to render a service")
         )
         return result
     context = context if context is not None else ResolveContext()
@@ -164,14 +157,7 @@ def resolve_service(
         result.isvc_name = isvc_name(service.key.name, result.namespace)
     except NamespaceTooLongError as exc:
         result.diagnostics.append(
-            Diagnostic(
-                "E_NAMESPACE_TOO_LONG",
-                str(exc),
-                file=service.file,
-                doc=service.doc,
-                field=("metadata", "namespace"),
-                resource=service.key,
-            )
+            entry_error("E_NAMESPACE_TOO_LONG", service, ("metadata", "namespace"), str(exc))
         )
         return result
     result.route_name = httproute_name(service.key.name, result.namespace)
@@ -194,27 +180,23 @@ def resolve_service(
     blocking = _blocking_template(index, model)
     if blocking is not None:
         result.diagnostics.append(
-            Diagnostic(
+            entry_error(
                 "E_MODEL_NOT_READY",
+                service,
+                model.field,
                 f"{model.display()} is not Ready: its template {blocking.display()} is "
                 f"{blocking.state}, and a model is Ready only when all its templates are "
                 "(reason ModelNotReady); the operator creates no InferenceService",
-                file=service.file,
-                doc=service.doc,
-                field=model.field,
-                resource=service.key,
             )
         )
     elif model.state != "Ready":
         result.diagnostics.append(
-            Diagnostic(
+            entry_error(
                 "E_MODEL_NOT_READY",
+                service,
+                model.field,
                 f"{model.display()} is {model.state} (status.status); the operator creates no "
                 "InferenceService until the model is Ready (reason ModelNotReady)",
-                file=service.file,
-                doc=service.doc,
-                field=model.field,
-                resource=service.key,
             )
         )
     selection, problems = select_template(index, service, model, inventory)
@@ -340,16 +322,14 @@ def _resolve_children(
     if not template.status.get("modelSources"):
         where = template.entry or service
         result.diagnostics.append(
-            Diagnostic(
+            entry_error(
                 "E_TEMPLATE_NO_MODEL_SOURCES",
+                where,
+                ("status",) if template.entry is not None else ("spec", "model"),
                 f"template {template.display()} has no model sources in its status: the operator "
                 f"creates no template cache and therefore no InferenceService for AIMService "
                 f"{service.key.namespace}/{service.key.name}",
-                file=where.file,
-                doc=where.doc,
-                field=("status",) if template.entry is not None else ("spec", "model"),
-                resource=where.key,
-                hint="add status.modelSources (with size) to the frozen template, or spec.modelSources",
+                "add status.modelSources (with size) to the frozen template, or spec.modelSources",
             )
         )
         return
