@@ -84,6 +84,14 @@ def _strip_timestamp_resolver(
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+# Short plain scalars repeat (keys, enums) and their tags are memoised; long ones are resolved anew.
+_TAG_CACHE_MAX_LEN = 64
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolve
+
+
 class _Loader(yaml.CSafeLoader):
     """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
 
@@ -94,6 +102,27 @@ class _Loader(yaml.CSafeLoader):
         if isinstance(node, yaml.MappingNode):
             _reject_duplicate_keys(self, node)
         return super().construct_mapping(node, deep=deep)
+
+    # The C composer calls these three for every node. Without path resolvers (we add none) the
+    # tag of a plain scalar depends only on its text, and a quoted one is always a string, so
+    # tags are memoised; each is the one ``BaseResolver.resolve`` gives.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: Any, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+                if len(value) <= _TAG_CACHE_MAX_LEN:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
 class _CountingLoader(_Loader):
@@ -131,6 +160,76 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
                 key_node.start_mark,
             )
         seen[ident] = key_node
+
+
+_FAST_SCALARS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")
+)
+
+
+def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
+    """The document as ``construct_document`` builds it, for texts without anchors (no shared
+    nodes), in one direct walk over the node tree.
+
+    Strings, numbers, booleans and nulls, plain mappings and sequences are built here; anything
+    else (merge keys, complex keys, explicit tags such as ``!!binary`` or ``!!set``, unknown tags)
+    goes to PyYAML's own constructor for that subtree, so results and errors stay PyYAML's.
+    Raises ``_InputError`` for nesting deeper than MAX_DEPTH, as ``_too_deep`` would.
+    """
+    constructors = loader.yaml_constructors
+    generic = loader.construct_object
+
+    def scalar(item: Any) -> Any:
+        tag = item.tag
+        if tag is _STR_TAG or tag == _STR_TAG:
+            return item.value
+        if tag in _FAST_SCALARS:
+            return constructors[tag](loader, item)
+        return generic(item, deep=True)
+
+    fallbacks = 0
+
+    def subtree(item: yaml.Node) -> Any:
+        nonlocal fallbacks
+        fallbacks += 1
+        return generic(item, deep=True)
+
+    def build(item: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _InputError(f"nesting deeper than {MAX_DEPTH} levels", line)
+        kind = type(item)
+        if kind is yaml.MappingNode and item.tag == _MAP_TAG:
+            pairs = item.value
+            for key_node, _ in pairs:
+                if type(key_node) is not yaml.ScalarNode or key_node.tag not in _FAST_SCALARS:
+                    return subtree(item)  # merge keys, complex or tagged keys
+            out = {
+                scalar(key_node): scalar(value_node)
+                if type(value_node) is yaml.ScalarNode
+                else build(value_node, depth + 1)
+                for key_node, value_node in pairs
+            }
+            if len(out) < len(pairs):  # a repeated key, or keys that differ only in spelling
+                _reject_duplicate_keys(loader, item)  # raises for a real duplicate
+            return out
+        if kind is yaml.SequenceNode and item.tag == _SEQ_TAG:
+            return [
+                scalar(child) if type(child) is yaml.ScalarNode else build(child, depth + 1)
+                for child in item.value
+            ]
+        if kind is yaml.ScalarNode:
+            return scalar(item)
+        return subtree(item)
+
+    try:
+        data = build(node, 0)
+        if fallbacks and _too_deep(data):
+            raise _InputError(f"nesting deeper than {MAX_DEPTH} levels", line)
+        return data
+    finally:
+        loader.constructed_objects = {}
+        loader.recursive_objects = {}
+        loader.state_generators = []
 
 
 def _might_nest_deeply(text: str) -> bool:
@@ -294,7 +393,8 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
         # A syntax error here is reported, with its position, by the real parse below.
         with contextlib.suppress(yaml.YAMLError):
             _check_depth_by_events(text)
-    loader = _CountingLoader(text) if "&" in text else _Loader(text)
+    fast = "&" not in text  # no anchors: no shared nodes, the direct walk applies
+    loader = _Loader(text) if fast else _CountingLoader(text)
     try:
         index = 0
         while loader.check_node():
@@ -303,8 +403,11 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
             if index >= MAX_DOCUMENTS_PER_FILE:
                 raise _InputError(f"more than {MAX_DOCUMENTS_PER_FILE} documents in one file")
             loader.alias_hits = 0
-            data = loader.construct_document(node)
-            if not loader.alias_hits and _too_deep(data):
+            if fast:
+                data = _construct_plain(loader, node, node.start_mark.line + 1)
+            else:
+                data = loader.construct_document(node)
+            if not fast and not loader.alias_hits and _too_deep(data):
                 raise _InputError(
                     f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
                 )
