@@ -226,6 +226,8 @@ class _Request:
     kinds: frozenset[str] | None = None
     strict: bool = False
     create_namespaces: bool = False
+    jobs: int = 0
+    yaml_output: bool = True
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -252,6 +254,8 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         sync_waves=request.sync_waves,
         create_namespaces=request.create_namespaces,
         strict=request.strict,
+        jobs=request.jobs,
+        yaml_output=request.yaml_output,
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
@@ -300,6 +304,18 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 PROGRESS_THRESHOLD = 300
+
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        envvar="ARGOCD_ENV_AIMCTL_JOBS",
+        help="Worker processes for resolving and rendering (by namespace). 0: one per CPU for "
+        "1,000 services or more, else 1. The output is the same whatever the number.",
+    ),
+]
 
 
 @app.command()
@@ -353,6 +369,7 @@ def render(
             help="Render a Namespace for namespaces AIM resources use but no tenant declares.",
         ),
     ] = False,
+    jobs: JobsOpt = 0,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -375,6 +392,8 @@ def render(
         _kind_set(kinds),
         strict,
         create_namespaces,
+        jobs,
+        yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -400,6 +419,7 @@ def diff(
         typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
     ] = False,
     kinds: KindsOpt = None,
+    jobs: JobsOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
@@ -418,6 +438,7 @@ def diff(
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
+        jobs=jobs,
     )
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)
@@ -456,9 +477,9 @@ def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:
         import json
 
         return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
-    from aimctl.serialize import dump_yaml_stream
+    from aimctl.emit import stream_text
 
-    return dump_yaml_stream(objects)
+    return stream_text(objects)
 
 
 def _write_or_check(

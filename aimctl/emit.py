@@ -30,12 +30,14 @@ __all__ = [
     "MARKER",
     "SYNC_WAVE",
     "Drift",
+    "Serialised",
     "add_sync_wave",
     "build_files",
     "compare_dir",
     "object_sort_key",
     "output_lock",
     "sort_objects",
+    "stream_text",
     "write_dir",
 ]
 
@@ -68,6 +70,41 @@ _MARKER_TEXT: Final = (
 )
 _MAX_FILE_STEM = 200
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+class Serialised(dict[str, Any]):
+    """An object already serialised (by a parallel worker): its identity fields only —
+    ``apiVersion``, ``kind``, ``metadata.name``/``namespace`` — for sorting, naming and ``--kinds``,
+    and its YAML document in ``text``. Emitting it writes ``text``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, identity: tuple[str, str, str | None, str], text: str) -> None:
+        api_version, kind, namespace, name = identity
+        meta = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+        super().__init__(apiVersion=api_version, kind=kind, metadata=meta)
+        self.text = text
+
+    @staticmethod
+    def identity(obj: dict[str, Any]) -> tuple[str, str, str | None, str]:
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace")
+        return (
+            str(obj.get("apiVersion", "")),
+            str(obj.get("kind", "")),
+            None if namespace is None else str(namespace),
+            str(meta.get("name") or ""),
+        )
+
+
+def document_text(obj: dict[str, Any]) -> str:
+    """The YAML document of one object (no ``---``)."""
+    return obj.text if type(obj) is Serialised else dump_yaml(obj)
+
+
+def stream_text(objects: Sequence[dict[str, Any]]) -> str:
+    """A multi-document stream, each document starting with ``---`` (as ``dump_yaml_stream``)."""
+    return "".join(f"---\n{document_text(obj)}" for obj in objects)
 
 
 def object_sort_key(obj: dict[str, Any]) -> tuple[int, str, str, str]:
@@ -159,7 +196,7 @@ def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
             )
             continue
         seen_lower[folded] = obj
-        files[path] = dump_yaml(obj)
+        files[path] = document_text(obj)
     if problems:
         raise EmitError(problems)
     kustomization = {
@@ -271,36 +308,26 @@ def _exchange(a: Path, b: Path) -> bool:
     return int(result) == 0
 
 
-_WRITE_THREADS = 8
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _write_one(path: str, text: str) -> None:
-    fd = os.open(path, _FLAGS, 0o644)
-    try:
-        data = memoryview(text.encode("utf-8"))
-        while data:
-            data = data[os.write(fd, data) :]
-    finally:
-        os.close(fd)
-
-
 def _write_files(base: Path, files: dict[str, str]) -> None:
-    """Write many small files fast: each directory made once, then plain os.open/os.write from a
-    few threads (file creation is latency-bound on many file systems; the content is the same
-    whatever the order)."""
-    for folder in sorted({rel.rpartition("/")[0] for rel in files} - {""}):
-        (base / folder).mkdir(parents=True, exist_ok=True)
-    jobs = [(os.path.join(base, rel), text) for rel, text in files.items()]
-    if len(jobs) < 64:
-        for path, text in jobs:
-            _write_one(path, text)
-        return
-    from concurrent.futures import ThreadPoolExecutor
+    """Each directory made once, then one plain ``os.open``/``os.write`` per file.
 
-    with ThreadPoolExecutor(_WRITE_THREADS) as pool:
-        for future in [pool.submit(_write_one, path, text) for path, text in jobs]:
-            future.result()  # re-raises the first I/O error
+    (A thread pool was tried: on tmpfs and on this project's ext4 it was slower than this loop,
+    the file system serialising creations in one directory; see benchmarks/README.md.)
+    """
+    for folder in sorted({rel.rpartition("/")[0] for rel in files} - {""}):
+        os.makedirs(os.path.join(base, folder), exist_ok=True)
+    join, open_, write, close = os.path.join, os.open, os.write, os.close
+    for rel, text in files.items():
+        fd = open_(join(base, rel), _FLAGS, 0o644)
+        try:
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[write(fd, data) :]
+        finally:
+            close(fd)
 
 
 def _clean_stale(root: Path) -> None:

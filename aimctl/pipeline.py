@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -25,6 +25,10 @@ from aimctl.errors import Diagnostic, Severity
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
 from aimctl.provenance import ResourceKey
+
+if TYPE_CHECKING:
+    from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.templates import TemplateIndex
 
 __all__ = [
     "Inputs",
@@ -137,6 +141,9 @@ class RenderOptions:
     sync_waves: bool = False
     create_namespaces: bool = False
     strict: bool = False
+    jobs: int = 1  # worker processes; 0 = choose by size and CPUs (aimctl.parallel)
+    # The caller writes YAML: objects may come back already serialised (``emit.Serialised``).
+    yaml_output: bool = False
 
 
 @dataclass(slots=True)
@@ -150,48 +157,207 @@ class RenderResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
+@dataclass(slots=True)
+class _Part:
+    """The services of some namespaces (or all), resolved and rendered."""
+
+    resolve_diagnostics: list[Diagnostic]
+    render_diagnostics: list[Diagnostic] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    services: list[Any] = field(default_factory=list)  # ResolvedService (slimmed by workers)
+    count: int = 0
+    # from a worker: (identity, YAML document) of each object, instead of ``objects``
+    documents: list[tuple[tuple[str, str, str | None, str], str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.resolve_diagnostics)
+
+
 def render_inputs(
     inputs: Inputs,
     options: RenderOptions,
     on_service: Callable[[int, int], None] | None = None,
 ) -> RenderResult:
-    """Resolve and render every service; pass other objects through. Nothing is written here."""
-    from aimctl.emit import sort_objects
-    from aimctl.render.children import default_templates_dir, render_services
+    """Resolve and render every service; pass other objects through. Nothing is written here.
+
+    With ``options.jobs`` other than 1, large renders are spread over forked workers by
+    namespace (``aimctl.parallel``); the result is the same, object for object and byte for byte.
+    """
+    from aimctl.emit import Serialised, sort_objects
+    from aimctl.parallel import choose_jobs
+    from aimctl.render.children import default_templates_dir
     from aimctl.render.engine import TemplateSet
-    from aimctl.resolve.run import resolve_all
     from aimctl.tenants import render_tenants
 
-    resolution = resolve_all(inputs.catalog, inputs.project, on_service=on_service)
-    diagnostics = list(resolution.diagnostics)
-    if not resolution.ok:
-        return RenderResult([], diagnostics, len(resolution.services))
-    templates = TemplateSet.load(options.templates or default_templates_dir())
-    manifests, problems = render_services(
-        resolution.services,
-        templates,
-        options.include_intermediates,
-        resolution.index.generated(),
-        [(c, *_where(inputs, "AIMTemplateCache", c.namespace, c.name)) for c in resolution.caches],
-        [(a, *_where(inputs, "AIMArtifact", a.namespace, a.name)) for a in resolution.artifacts],
-    )
-    diagnostics.extend(problems)
-    objects = [m.body for m in manifests]
+    jobs = choose_jobs(options.jobs, len(inputs.catalog.of_kind("AIMService")))
+    if jobs > 1:
+        templates = TemplateSet.load(options.templates or default_templates_dir())
+        part = _render_parallel(inputs, options, templates, jobs, on_service)
+    else:
+        part, loaded = _render_part(inputs, options, None, on_service=on_service)
+        if loaded is None:
+            return RenderResult([], list(part.resolve_diagnostics), part.count)
+        templates = loaded
+    diagnostics = list(part.resolve_diagnostics)
+    if not part.ok:
+        return RenderResult([], diagnostics, part.count)
+    diagnostics.extend(part.render_diagnostics)
+    objects = part.objects
     scaffold, problems = render_tenants(
         inputs.project,
         inputs.catalog.namespaces_used(),
-        resolution.services,
+        part.services,
         templates,
         create_namespaces=options.create_namespaces,
         project_file=inputs.project_file,
     )
     diagnostics.extend(problems)
-    diagnostics.extend(tenant_checks(inputs, resolution.services, options.strict))
+    diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
     objects.extend(scaffold)
     objects.extend(_passthrough(inputs, scaffold, diagnostics))
+    if options.sync_waves:  # serialised objects had theirs added before serialising
+        objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
+    return RenderResult(sort_objects(objects), diagnostics, part.count)
+
+
+def _render_part(
+    inputs: Inputs,
+    options: RenderOptions,
+    namespaces: frozenset[str] | None,
+    prepared: tuple[TemplateSet, TemplateIndex] | None = None,
+    on_service: Callable[[int, int], None] | None = None,
+) -> tuple[_Part, TemplateSet | None]:
+    """Resolve and render the services, hand-written template caches and artifacts of
+    ``namespaces`` (None: all of them, and the model-generated templates of every scope).
+
+    ``prepared``: the template set and template index, made once before a fork. Returns the part
+    and the template set (None when resolution failed and nothing was rendered).
+    """
+    from aimctl.render.children import default_templates_dir, render_services
+    from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.run import resolve_all
+
+    templates, index = prepared if prepared is not None else (None, None)
+    resolution = resolve_all(
+        inputs.catalog, inputs.project, on_service=on_service, namespaces=namespaces, index=index
+    )
+    part = _Part(resolution.diagnostics, services=resolution.services)
+    part.count = len(resolution.services)
+    if not resolution.ok:
+        return part, None
+    if templates is None:
+        templates = TemplateSet.load(options.templates or default_templates_dir())
+    generated = [
+        view
+        for view in resolution.index.generated()
+        if namespaces is None or view.namespace in namespaces
+    ]
+    manifests, part.render_diagnostics = render_services(
+        resolution.services,
+        templates,
+        options.include_intermediates,
+        generated,
+        [(c, *_where(inputs, "AIMTemplateCache", c.namespace, c.name)) for c in resolution.caches],
+        [(a, *_where(inputs, "AIMArtifact", a.namespace, a.name)) for a in resolution.artifacts],
+    )
+    part.objects = [m.body for m in manifests]
+    return part, templates
+
+
+def _render_parallel(
+    inputs: Inputs,
+    options: RenderOptions,
+    templates: TemplateSet,
+    jobs: int,
+    on_service: Callable[[int, int], None] | None,
+) -> _Part:
+    """``_render_part`` for groups of namespaces in forked workers, merged into one part."""
+    from aimctl.emit import Serialised
+    from aimctl.parallel import PARTS_PER_JOB, partition, run
+    from aimctl.render.children import render_services
+    from aimctl.resolve.inventory import GpuInventory
+    from aimctl.resolve.templates import TemplateIndex
+
+    catalog = inputs.catalog
+    index = TemplateIndex.build(catalog, GpuInventory.from_project(inputs.project))
+    weights = dict.fromkeys(catalog.namespaces_used(), 1)
+    services = catalog.of_kind("AIMService")
+    for entry in services:
+        namespace = entry.key.namespace or ""
+        weights[namespace] = weights.get(namespace, 1) + 1
+    parts = partition(weights, jobs * PARTS_PER_JOB)
+    keep_services = bool(inputs.project.tenants)  # only the tenant steps read them
+
+    def work(namespaces: frozenset[str]) -> _Part:
+        part, _ = _render_part(inputs, options, namespaces, (templates, index))
+        return _for_shipping(part, options, keep_services)
+
+    done = 0
+
+    def progress(_: int, result: _Part) -> None:
+        nonlocal done
+        done += result.count
+        assert on_service is not None
+        on_service(done, len(services))
+
+    merged = _Part([])
+    assumed_seen = False
+    for result in run(work, parts, jobs, progress if on_service else None):
+        for diagnostic in result.resolve_diagnostics:
+            if diagnostic.code == "W_GPU_ASSUMED":  # resolve_all's render-wide warning: once
+                if assumed_seen:
+                    continue
+                assumed_seen = True
+            merged.resolve_diagnostics.append(diagnostic)
+        merged.render_diagnostics.extend(result.render_diagnostics)
+        merged.objects.extend(result.objects)
+        merged.objects.extend(Serialised(identity, text) for identity, text in result.documents)
+        merged.services.extend(result.services)
+        merged.count += result.count
+    if merged.ok and options.include_intermediates:
+        cluster = [view for view in index.generated() if view.namespace is None]
+        manifests, problems = render_services([], templates, True, cluster)
+        merged.objects.extend(m.body for m in manifests)
+        merged.render_diagnostics.extend(problems)
+    return merged
+
+
+def _for_shipping(part: _Part, options: RenderOptions, keep_services: bool) -> _Part:
+    """What a worker sends back: YAML documents instead of objects when the caller writes YAML,
+    and only the service fields the tenant steps read (or none)."""
+    import dataclasses
+
+    from aimctl.emit import Serialised, add_sync_wave
+    from aimctl.serialize import dump_yaml
+
+    objects = part.objects
     if options.sync_waves:
-        objects = [add_sync_wave(obj) for obj in objects]
-    return RenderResult(sort_objects(objects), diagnostics, len(resolution.services))
+        objects = [add_sync_wave(o) for o in objects]
+    if options.yaml_output:
+        part.documents = [(Serialised.identity(o), dump_yaml(o)) for o in objects]
+        part.objects = []
+    else:
+        part.objects = objects
+    part.services = (
+        [
+            dataclasses.replace(
+                svc,
+                config=None,
+                model=None,
+                selection=None,
+                env=[],
+                isvc_labels={},
+                route_labels={},
+                derived_template=None,
+                decisions={},
+            )
+            for svc in part.services
+        ]
+        if keep_services
+        else []
+    )
+    return part
 
 
 def tenant_checks(inputs: Inputs, services: list[Any], strict: bool) -> list[Diagnostic]:

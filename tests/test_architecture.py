@@ -53,7 +53,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.emit",
         "aimctl.tenants",
         "aimctl.provenance",
+        "aimctl.parallel",
+        "aimctl.serialize",
     ),
+    "aimctl.parallel": (),
     "aimctl.tenants": (
         "aimctl.tenants",
         "aimctl.project",

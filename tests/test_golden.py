@@ -37,11 +37,17 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize("jobs", ["1", "3"], ids=["serial", "parallel"])
 @pytest.mark.parametrize("name", NAMES)
-def test_golden_case(name: str, tmp_path: Path, run_cli, update_golden: bool) -> None:
+def test_golden_case(name: str, jobs: str, tmp_path: Path, run_cli, update_golden: bool) -> None:
+    """Every case, rendered serially and by three forked workers (aimctl.parallel), gives the
+    same files or the same errors."""
     case = CASES / name
     out = tmp_path / "out"
-    result = run_cli("render", str(_input(case)), "-o", str(out), *_args(case), cwd=case)
+    update_golden = update_golden and jobs == "1"
+    result = run_cli(
+        "render", str(_input(case)), "-o", str(out), "--jobs", jobs, *_args(case), cwd=case
+    )
     expected_error = case / "expected-error.txt"
     if result.exit_code != 0 or expected_error.exists():
         lines = [ln for ln in result.stderr.splitlines() if ln.strip()]

@@ -37,10 +37,21 @@ def resolve_all(
     only: str | None = None,
     namespace: str | None = None,
     on_service: Callable[[int, int], None] | None = None,
+    *,
+    namespaces: frozenset[str] | None = None,
+    index: TemplateIndex | None = None,
 ) -> Resolution:
-    """Resolve all services (or the one ``namespace/name`` in ``only``); collect every problem."""
-    inventory = GpuInventory.from_project(project)
-    index = TemplateIndex.build(catalog, inventory)
+    """Resolve all services (or the one ``namespace/name`` in ``only``); collect every problem.
+
+    ``namespaces``: resolve only the services, hand-written template caches and artifacts of
+    these namespaces (one part of a parallel render; everything a service shares with others —
+    runtime configs, Shared caches, models it creates — lives in its own namespace or at cluster
+    scope). ``index``: a template index built beforehand (resolution adds to it).
+    """
+    if index is None:
+        inventory = GpuInventory.from_project(project)
+        index = TemplateIndex.build(catalog, inventory)
+    inventory = index.inventory
     result = Resolution([], inventory, index)
     context = ResolveContext()
     entries = catalog.of_kind("AIMService")
@@ -51,13 +62,15 @@ def resolve_all(
             continue
         if namespace is not None and entry.key.namespace != namespace:
             continue
+        if namespaces is not None and entry.key.namespace not in namespaces:
+            continue
         resolved = resolve_service(catalog, index, inventory, entry, context)
         result.services.append(resolved)
         result.diagnostics.extend(resolved.diagnostics)
     if only is None and namespace is None:
-        result.caches, problems = resolve_input_caches(catalog, index, context)
+        result.caches, problems = resolve_input_caches(catalog, index, context, namespaces)
         result.diagnostics.extend(problems)
-        result.artifacts, problems = resolve_input_artifacts(catalog, context)
+        result.artifacts, problems = resolve_input_artifacts(catalog, context, namespaces)
         result.diagnostics.extend(problems)
     if inventory.assumed and result.services:
         result.diagnostics.append(

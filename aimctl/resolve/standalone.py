@@ -39,13 +39,17 @@ def _cache_template(index: TemplateIndex, entry: Entry[Any]) -> TemplateView | N
 
 
 def resolve_input_caches(
-    catalog: Catalog, index: TemplateIndex, context: ResolveContext
+    catalog: Catalog,
+    index: TemplateIndex,
+    context: ResolveContext,
+    namespaces: frozenset[str] | None = None,
 ) -> tuple[list[CachePlan], list[Diagnostic]]:
+    """Hand-written AIMTemplateCaches (of ``namespaces`` only, when given)."""
     plans: list[CachePlan] = []
     problems: list[Diagnostic] = []
     for entry in catalog.of_kind("AIMTemplateCache"):
         spec = entry.obj.spec
-        if spec is None:
+        if spec is None or (namespaces is not None and entry.key.namespace not in namespaces):
             continue
         template = _cache_template(index, entry)
         if template is None:
@@ -96,13 +100,14 @@ def resolve_input_caches(
 
 
 def resolve_input_artifacts(
-    catalog: Catalog, context: ResolveContext
+    catalog: Catalog, context: ResolveContext, namespaces: frozenset[str] | None = None
 ) -> tuple[list[ArtifactPlan], list[Diagnostic]]:
+    """Hand-written AIMArtifacts (of ``namespaces`` only, when given)."""
     plans: list[ArtifactPlan] = []
     problems: list[Diagnostic] = []
     for entry in catalog.of_kind("AIMArtifact"):
         spec = entry.obj.spec
-        if spec is None:
+        if spec is None or (namespaces is not None and entry.key.namespace not in namespaces):
             continue
         if not spec.size or parse_quantity(str(spec.size)) <= 0:
             problems.append(

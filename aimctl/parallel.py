@@ -1,0 +1,107 @@
+"""Spread the per-namespace work of a large render over several CPU cores.
+
+Everything a service shares with other services — merged runtime configs, Shared template caches,
+the models and templates it creates, hand-written caches and artifacts it may reuse — lives in
+its own namespace or at cluster scope, which no service changes. So namespaces are independent:
+the loaded catalog is handed to forked workers (copy-on-write, nothing re-parsed), each resolves,
+renders and serialises the services of its namespaces, and sends back finished YAML documents.
+The caller merges the parts and sorts them as usual, so the output is byte for byte the serial
+render's (``tests/test_parallel.py`` checks every golden case both ways).
+
+Used only where ``fork`` exists (Linux; elsewhere the render stays serial).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+__all__ = [
+    "AUTO_MIN_SERVICES",
+    "MAX_AUTO_JOBS",
+    "available_cpus",
+    "choose_jobs",
+    "partition",
+    "run",
+]
+
+AUTO_MIN_SERVICES: Final = 1000  # below this, forking costs more than it saves (~0.45 ms/service)
+MAX_AUTO_JOBS: Final = 8
+PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as parts finish
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, as container limits set it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def choose_jobs(requested: int, services: int) -> int:
+    """Worker processes for ``services`` services: ``requested`` when set (1 = serial), else one
+    per available CPU (at most MAX_AUTO_JOBS) for renders of AUTO_MIN_SERVICES or more."""
+    if not fork_available():
+        return 1
+    if requested > 0:
+        return requested
+    if services < AUTO_MIN_SERVICES:
+        return 1
+    return max(1, min(available_cpus(), MAX_AUTO_JOBS))
+
+
+def partition(weights: dict[str, int], parts: int) -> list[frozenset[str]]:
+    """Namespaces in ``parts`` groups of similar total weight (heaviest first to the lightest
+    group; ties by name, so the grouping is deterministic). Empty groups are dropped."""
+    groups: list[list[str]] = [[] for _ in range(max(1, parts))]
+    totals = [0] * len(groups)
+    for name in sorted(weights, key=lambda n: (-weights[n], n)):
+        lightest = min(range(len(groups)), key=lambda i: (totals[i], i))
+        groups[lightest].append(name)
+        totals[lightest] += weights[name]
+    return [frozenset(g) for g in groups if g]
+
+
+# The work and its inputs, set just before the fork so that workers inherit them.
+_WORK: Callable[[frozenset[str]], Any] | None = None
+
+
+def _run_part(part: frozenset[str]) -> Any:
+    assert _WORK is not None
+    return _WORK(part)
+
+
+def run(
+    work: Callable[[frozenset[str]], Any],
+    parts: Sequence[frozenset[str]],
+    jobs: int,
+    on_part: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """``work(part)`` for every part in ``jobs`` forked processes; results in the order of
+    ``parts``. ``on_part(index, result)`` is called in this process as each part finishes. An
+    exception in a worker is raised here."""
+    global _WORK
+    _WORK = work
+    results: list[Any] = [None] * len(parts)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(parts))) as pool:
+            numbered = pool.imap_unordered(_numbered, list(enumerate(parts)))
+            for index, result in numbered:
+                results[index] = result
+                if on_part is not None:
+                    on_part(index, result)
+    finally:
+        _WORK = None
+    return results
+
+
+def _numbered(item: tuple[int, frozenset[str]]) -> tuple[int, Any]:
+    index, part = item
+    return index, _run_part(part)
