@@ -115,7 +115,7 @@ def validate(
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
     from aimctl.pipeline import LoadOptions, load_inputs, locate, validate_references
 
-    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace))
+    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
         diagnostics = diagnostics + validate_references(inputs)
@@ -244,7 +244,9 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
 
     started = time.perf_counter()
     skip = (request.output_dir,) if request.output_dir is not None else ()
-    inputs = load_inputs(LoadOptions(request.paths, request.config, request.namespace, skip))
+    inputs = load_inputs(
+        LoadOptions(request.paths, request.config, request.namespace, skip, request.jobs)
+    )
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, request.report))
     loaded = time.perf_counter()
@@ -562,7 +564,7 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
-    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace))
+    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
     names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]

@@ -285,14 +285,17 @@ def collect_files(
             target == r or r in target.parents for r in resolved_roots
         )
 
-    def consider_file(path: Path) -> None:
-        name = path.name
+    def consider_file(directory: Path, real_directory: Path, name: str) -> None:
         if _is_hidden(name) or not name.endswith(_YAML_SUFFIXES) or name == PROJECT_FILE:
             return
-        target = _resolved(path)
-        if not inside_roots(target):
-            return  # a loop, or a link leading outside the given paths: never read, never named
-        if target is not None and target not in skipped and target not in found:
+        path = directory / name
+        if os.path.islink(path):
+            target = _resolved(path)
+            if target is None or not inside_roots(target):
+                return  # a loop, or a link leading outside the given paths: never read or named
+        else:
+            target = real_directory / name  # what resolve() gives, without a syscall per part
+        if target not in skipped and target not in found:
             found[target] = path
 
     for root in roots:
@@ -306,7 +309,8 @@ def collect_files(
             continue
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
             here = Path(dirpath)
-            visited.add(here.resolve())
+            real_here = here.resolve()
+            visited.add(real_here)
             keep: list[str] = []
             for d in sorted(dirnames):
                 sub = here / d
@@ -314,15 +318,15 @@ def collect_files(
                 if _is_hidden(d) or target is None or target in skipped or target in visited:
                     continue
                 if sub.is_symlink() and (
-                    not inside_roots(target)
-                    or target == here.resolve()
-                    or target in here.resolve().parents
+                    not inside_roots(target) or target == real_here or target in real_here.parents
                 ):
                     continue
                 keep.append(d)
             dirnames[:] = keep
+            if not inside_roots(real_here):
+                continue  # cannot happen for a walk from a root; checked once per directory
             for name in sorted(filenames):
-                consider_file(here / name)
+                consider_file(here, real_here, name)
     return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
@@ -479,17 +483,44 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
-def load_paths(paths: Iterable[Path], skip: Iterable[Path] = ()) -> LoadResult:
-    """Load every YAML document below ``paths`` in sorted path order."""
+def load_paths(paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1) -> LoadResult:
+    """Load every YAML document below ``paths`` in sorted path order.
+
+    ``jobs``: parse in that many forked processes (0: by input size and CPUs, see
+    ``aimctl.parallel``); each parses a consecutive run of files, so the result is the same.
+    """
     files, problems = collect_files(paths, skip)
     result = LoadResult(diagnostics=problems)
-    for path in files:
-        shown = display_path(path)
-        result.files.append(shown)
-        docs, diags = load_file(path, shown)
+    named = [(path, display_path(path)) for path in files]
+    result.files = [shown for _, shown in named]
+    if jobs != 1 and len(named) > 1:
+        from aimctl.parallel import AUTO_MIN_INPUT_BYTES, choose_jobs, chunks, run
+
+        sizes = [_size(path) for path in files]
+        workers = choose_jobs(jobs, sum(sizes), AUTO_MIN_INPUT_BYTES)
+        if workers > 1:
+            for loaded in run(_load_files, chunks(named, sizes, workers), workers):
+                for docs, diags in loaded:
+                    result.documents.extend(docs)
+                    result.diagnostics.extend(diags)
+            return result
+    for docs, diags in _load_files(named):
         result.documents.extend(docs)
         result.diagnostics.extend(diags)
     return result
+
+
+def _load_files(
+    named: list[tuple[Path, str]],
+) -> list[tuple[list[LoadedDocument], list[Diagnostic]]]:
+    return [load_file(path, shown) for path, shown in named]
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # load_file reports it
 
 
 class SpanIndex:

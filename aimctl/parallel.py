@@ -16,18 +16,25 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 __all__ = [
+    "AUTO_MIN_INPUT_BYTES",
     "AUTO_MIN_SERVICES",
     "MAX_AUTO_JOBS",
+    "PARTS_PER_JOB",
     "available_cpus",
     "choose_jobs",
+    "chunks",
     "partition",
     "run",
 ]
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 AUTO_MIN_SERVICES: Final = 1000  # below this, forking costs more than it saves (~0.45 ms/service)
+AUTO_MIN_INPUT_BYTES: Final = 4 * 1024 * 1024  # the same for parsing (~0.1 s per MiB)
 MAX_AUTO_JOBS: Final = 8
 PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as parts finish
 
@@ -44,16 +51,31 @@ def fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def choose_jobs(requested: int, services: int) -> int:
-    """Worker processes for ``services`` services: ``requested`` when set (1 = serial), else one
-    per available CPU (at most MAX_AUTO_JOBS) for renders of AUTO_MIN_SERVICES or more."""
+def choose_jobs(requested: int, size: int, threshold: int = AUTO_MIN_SERVICES) -> int:
+    """Worker processes for work of ``size`` (services, or input bytes with that threshold):
+    ``requested`` when set (1 = serial), else one per available CPU (at most MAX_AUTO_JOBS) from
+    ``threshold`` on."""
     if not fork_available():
         return 1
     if requested > 0:
         return requested
-    if services < AUTO_MIN_SERVICES:
+    if size < threshold:
         return 1
     return max(1, min(available_cpus(), MAX_AUTO_JOBS))
+
+
+def chunks(items: Sequence[T], weights: Sequence[int], parts: int) -> list[list[T]]:
+    """``items`` cut into at most ``parts`` consecutive runs of similar total weight (order kept,
+    so joining the results of the runs gives the serial order)."""
+    total = sum(weights) or 1
+    out: list[list[T]] = [[]]
+    done = 0
+    for item, weight in zip(items, weights, strict=True):
+        if out[-1] and done >= total * len(out) / parts:
+            out.append([])
+        out[-1].append(item)
+        done += weight
+    return out
 
 
 def partition(weights: dict[str, int], parts: int) -> list[frozenset[str]]:
@@ -69,20 +91,15 @@ def partition(weights: dict[str, int], parts: int) -> list[frozenset[str]]:
 
 
 # The work and its inputs, set just before the fork so that workers inherit them.
-_WORK: Callable[[frozenset[str]], Any] | None = None
-
-
-def _run_part(part: frozenset[str]) -> Any:
-    assert _WORK is not None
-    return _WORK(part)
+_WORK: Callable[[Any], Any] | None = None
 
 
 def run(
-    work: Callable[[frozenset[str]], Any],
-    parts: Sequence[frozenset[str]],
+    work: Callable[[T], R],
+    parts: Sequence[T],
     jobs: int,
-    on_part: Callable[[int, Any], None] | None = None,
-) -> list[Any]:
+    on_part: Callable[[int, R], None] | None = None,
+) -> list[R]:
     """``work(part)`` for every part in ``jobs`` forked processes; results in the order of
     ``parts``. ``on_part(index, result)`` is called in this process as each part finishes. An
     exception in a worker is raised here."""
@@ -102,6 +119,7 @@ def run(
     return results
 
 
-def _numbered(item: tuple[int, frozenset[str]]) -> tuple[int, Any]:
+def _numbered(item: tuple[int, Any]) -> tuple[int, Any]:
     index, part = item
-    return index, _run_part(part)
+    assert _WORK is not None
+    return index, _WORK(part)

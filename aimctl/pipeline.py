@@ -48,6 +48,7 @@ class LoadOptions:
     config: Path | None = None
     namespace: str = "default"
     skip: tuple[Path, ...] = ()
+    jobs: int = 1  # parsing processes; 0 = by input size and CPUs (aimctl.parallel)
 
 
 @dataclass(slots=True)
@@ -109,7 +110,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
     project_path = find_project_file(options.paths, options.config)
     project, project_file, diagnostics = _load_project(project_path)
     skip = options.skip + ((project_path,) if project_path else ())
-    loaded = load_paths(options.paths, skip)
+    loaded = load_paths(options.paths, skip, options.jobs)
     diagnostics.extend(loaded.diagnostics)
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)

@@ -14,7 +14,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "aimctl.provenance": (),
     "aimctl.errors": ("aimctl.provenance",),
     "aimctl.serialize": ("aimctl.provenance",),
-    "aimctl.loader": ("aimctl.errors", "aimctl.provenance"),
+    "aimctl.loader": ("aimctl.errors", "aimctl.provenance", "aimctl.parallel"),
     "aimctl.project": (),
     "aimctl.model": ("aimctl.model",),
     "aimctl.catalog": ("aimctl.errors", "aimctl.provenance", "aimctl.loader", "aimctl.model"),

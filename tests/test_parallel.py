@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aimctl.parallel import AUTO_MIN_SERVICES, choose_jobs, partition
+from aimctl.parallel import AUTO_MIN_SERVICES, choose_jobs, chunks, partition
 from benchmarks.generate import generate_tree
 
 
@@ -119,3 +119,31 @@ def test_jobs_auto_stays_serial_for_small_renders() -> None:
     assert choose_jobs(0, AUTO_MIN_SERVICES - 1) == 1
     assert choose_jobs(1, 10 * AUTO_MIN_SERVICES) == 1
     assert choose_jobs(3, 5) == 3
+
+
+def test_parsing_in_workers_gives_the_same_documents_and_problems(
+    tree: Path, tmp_path: Path
+) -> None:
+    from aimctl.loader import load_paths
+
+    mixed = tmp_path / "mixed"
+    generate_tree(mixed, tenants=5, services=2, seed=7)
+    (mixed / "tenants" / "broken.yaml").write_text("a: [1\n")  # a syntax error, mid-way
+    (mixed / "zz-list.yaml").write_text("- not\n- a mapping\n")
+    serial = load_paths((mixed,), jobs=1)
+    parallel = load_paths((mixed,), jobs=3)
+    assert parallel.files == serial.files
+    assert parallel.documents == serial.documents
+    assert parallel.diagnostics == serial.diagnostics
+    assert {d.code for d in serial.diagnostics} == {"E_YAML", "E_NOT_A_MAPPING"}
+
+
+def test_chunks_keep_order_and_balance_weight() -> None:
+    items = list(range(20))
+    weights = [1] * 10 + [5] * 10
+    runs = chunks(items, weights, 3)
+    assert [i for run in runs for i in run] == items
+    assert len(runs) == 3
+    totals = [sum(weights[i] for i in run) for run in runs]
+    assert max(totals) - min(totals) <= 2 * max(weights)
+    assert chunks(["only"], [7], 4) == [["only"]]
