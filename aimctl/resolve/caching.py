@@ -106,9 +106,8 @@ def _with_controller(
 def _propagate(
     parent: dict[str, str], child: dict[str, str], config: RuntimeConfig
 ) -> dict[str, str]:
-    enabled = bool(config.value("labelPropagation.enabled"))
-    patterns = list(config.value("labelPropagation.match") or [])
-    return dict(propagate_labels(parent, child, enabled, patterns))
+    enabled, patterns = config.label_policy()
+    return propagate_labels(parent, child, enabled, patterns)
 
 
 def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Decision]:
@@ -285,13 +284,10 @@ def plan_artifact_children(art: ArtifactSpec, config: RuntimeConfig, index: int)
         "aim.eai.amd.com/component": "download",
     }
     job_pod = _propagate(labels, job_builder, config)
-    job_pod.setdefault("aim.eai.amd.com/artifact.name", name)
     job_labels = _with_controller(
-        _propagate(labels, job_builder, config),
-        "aim-artifact-controller",
-        "aim.eai.amd.com/artifact.name",
-        name,
+        job_pod, "aim-artifact-controller", "aim.eai.amd.com/artifact.name", name
     )
+    job_pod.setdefault("aim.eai.amd.com/artifact.name", name)
     storage_class = art.storage_class or str(config.value("storage.defaultStorageClassName") or "")
     defaults = [
         {"name": "AIM_DOWNLOADER_PROTOCOL", "value": "XET,HF_TRANSFER"},

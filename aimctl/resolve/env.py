@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from aimctl.catalog import Entry
@@ -19,6 +20,11 @@ SYSTEM_ENV = (
     {"name": "VLLM_ENABLE_METRICS", "value": "true"},
 )
 _JSON_KEYS = frozenset({ENGINE_ARGS})
+_SYSTEM_ORIGIN = Origin(Scope.OPERATOR_DEFAULT, rule="system default env")
+_LAYER_RULE = "ENV_LAYERS: " + " > ".join(layer.value for layer in ENV_LAYERS)
+_ENGINE_ARGS_RULE = (
+    "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
+)
 
 
 def _template_origin(template: TemplateView, path: tuple[str | int, ...], rule: str = "") -> Origin:
@@ -34,20 +40,17 @@ def build_isvc_env(
     spec = template.spec
     sources: dict[Layer, list[Candidate]] = {layer: [] for layer in ENV_LAYERS}
     env: list[dict[str, Any]] = [dict(e) for e in SYSTEM_ENV]
-    for item in env:
-        sources[Layer.SYSTEM_DEFAULT].append(
-            Candidate(Origin(Scope.OPERATOR_DEFAULT, rule="system default env"), item)
-        )
+    sources[Layer.SYSTEM_DEFAULT] += [Candidate(_SYSTEM_ORIGIN, item) for item in env]
     if config.env:
         env = merge_env_vars(env, config.env, _JSON_KEYS)
+        namespace_layer = sources[Layer.RUNTIME_NAMESPACE]
+        cluster_layer = sources[Layer.RUNTIME_CLUSTER]
         for cands in config.env_sources.values():
             for cand in cands:
-                layer = (
-                    Layer.RUNTIME_NAMESPACE
-                    if cand.origin.scope is Scope.NAMESPACE_RUNTIME_CONFIG
-                    else Layer.RUNTIME_CLUSTER
-                )
-                sources[layer].append(cand)
+                if cand.origin.scope is Scope.NAMESPACE_RUNTIME_CONFIG:
+                    namespace_layer.append(cand)
+                else:
+                    cluster_layer.append(cand)
     derived = (
         ("AIM_PROFILE_ID", spec.profile_id, ("spec", "profileId")),
         ("AIM_METRIC", spec.metric, ("spec", "metric")),
@@ -79,7 +82,7 @@ def build_isvc_env(
             sources[Layer.SERVICE].append(
                 Candidate(origin_of(service, Scope.SERVICE, ("spec", "env", i)), item)
             )
-    env.sort(key=lambda e: e["name"])
+    env.sort(key=itemgetter("name"))
     return env, _decisions(env, sources), _duplicates(env, service, sources)
 
 
@@ -87,22 +90,23 @@ def _decisions(
     env: list[dict[str, Any]], sources: dict[Layer, list[Candidate]]
 ) -> dict[str, Decision]:
     """For each final name: the highest layer that set it wins; lower layers are what it overrode."""
+    by_name: dict[str, list[Candidate]] = {}  # every layer's candidates per name, highest first
+    for layer in ENV_LAYERS:
+        for cand in sources[layer]:
+            by_name.setdefault(cand.value["name"], []).append(cand)  # type: ignore[index]
     out: dict[str, Decision] = {}
     for item in env:
         name = item["name"]
-        if f"env.{name}" in out:
+        key = f"env.{name}"
+        if key in out:
             continue
-        found = [c for layer in ENV_LAYERS for c in sources[layer] if c.value["name"] == name]  # type: ignore[index]
+        found = by_name.get(name)
         if not found:
             continue
         winner, *rest = found
-        rule = "ENV_LAYERS: " + " > ".join(layer.value for layer in ENV_LAYERS)
-        if name == ENGINE_ARGS and rest:
-            rule = (
-                "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
-            )
+        rule = _ENGINE_ARGS_RULE if name == ENGINE_ARGS and rest else _LAYER_RULE
         value = item.get("value") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
-        out[f"env.{name}"] = Decision(f"env.{name}", value, winner.origin, tuple(rest), rule)
+        out[key] = Decision(key, value, winner.origin, tuple(rest), rule)
     return out
 
 
@@ -110,9 +114,9 @@ def _duplicates(
     env: list[dict[str, Any]], service: Entry[Any], sources: dict[Layer, list[Candidate]]
 ) -> list[Diagnostic]:
     names = [e["name"] for e in env]
-    dups = sorted({n for n in names if names.count(n) > 1})
-    if not dups:
+    if len(set(names)) == len(names):
         return []
+    dups = sorted({n for n in names if names.count(n) > 1})
     out = []
     for name in dups:
         cause = next(

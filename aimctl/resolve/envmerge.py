@@ -37,7 +37,10 @@ def merge_env_vars(
     Entries are shared with the inputs, not copied: callers treat env entries as immutable
     (nothing in aimctl modifies one after it is built), which keeps merging cheap.
     """
-    defaults, overrides = defaults or (), overrides or ()
+    if not overrides:
+        return [dict(entry) for entry in defaults or ()]
+    if not defaults:
+        return [dict(entry) for entry in overrides]
     index = {str(entry.get("name")): entry for entry in overrides}
     consumed: set[str] = set()
     merged: list[EnvVar] = []

@@ -162,6 +162,19 @@ def glob_match(pattern: str, key: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=8192)
+def _propagated_keys(keys: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The parent label keys a child receives, sorted: ``aim.eai.amd.com/*`` or matching a pattern.
+
+    Label key sets repeat across services, so this runs once per (keys, patterns) combination.
+    """
+    return tuple(
+        key
+        for key in sorted(keys)
+        if key.startswith(ALWAYS_PROPAGATED_PREFIX) or any(glob_match(p, key) for p in patterns)
+    )
+
+
 def labels_to_propagate(
     parent_labels: Mapping[str, str], enabled: bool, patterns: Iterable[str]
 ) -> dict[str, str]:
@@ -170,12 +183,8 @@ def labels_to_propagate(
     ``aim.eai.amd.com/*`` keys always; any other key only when propagation is enabled in the
     parent's merged runtime config and the key matches one of the (non-empty) patterns.
     """
-    pattern_list = list(patterns) if enabled else []
-    return {
-        key: parent_labels[key]
-        for key in sorted(parent_labels)
-        if key.startswith(ALWAYS_PROPAGATED_PREFIX) or any(glob_match(p, key) for p in pattern_list)
-    }
+    keys = _propagated_keys(tuple(parent_labels), tuple(patterns) if enabled else ())
+    return {key: parent_labels[key] for key in keys}
 
 
 def propagate_labels(
@@ -187,9 +196,11 @@ def propagate_labels(
     """PropagateLabels (§6): the child's labels plus the parent's propagated ones it lacks.
 
     Keys the child already has are never overwritten (builder labels win); copied keys are added
-    after the child's own, in sorted order. The inputs are not modified.
+    after the child's own, in sorted order. The inputs are not modified; the result is a new dict.
     """
     merged = dict(child_labels)
-    for key, value in labels_to_propagate(parent_labels, enabled, patterns).items():
-        merged.setdefault(key, value)
+    if parent_labels:
+        for key in _propagated_keys(tuple(parent_labels), tuple(patterns) if enabled else ()):
+            if key not in merged:
+                merged[key] = parent_labels[key]
     return merged

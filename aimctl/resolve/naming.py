@@ -63,6 +63,7 @@ _JSON_SHORT: Final = {
     "\f": "\\f",
 }
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
+_STAND_IN_NAMESPACE_BYTES: Final = _STAND_IN_NAMESPACE.bytes
 
 
 class InvalidImageReference(ValueError):
@@ -104,12 +105,16 @@ def go_trim_space(text: str) -> str:
 # --- sanitisers (§5.2) --------------------------------------------------------------------------
 
 
+_RFC1123_INVALID: Final = re.compile(r"[^a-z0-9-]")
+_LABEL_VALUE_INVALID: Final = re.compile(r"[^a-z0-9._-]+")
+
+
 @functools.lru_cache(maxsize=8192)
 def sanitize_rfc1123(text: str) -> str:
     """R(x): lower-case; each code point outside ``[a-z0-9-]`` -> ``-`` (runs kept); trim ``-``;
     cut to 63; trim trailing ``-``. ``hf://Qwen/Qwen3-32B`` -> ``hf---qwen-qwen3-32b``.
     """
-    out = re.sub(r"[^a-z0-9-]", "-", go_lower(text)).strip("-")
+    out = _RFC1123_INVALID.sub("-", go_lower(text)).strip("-")
     return out[:MAX_NAME].rstrip("-")
 
 
@@ -120,7 +125,7 @@ def sanitize_label_value(text: str) -> str:
     ``Meta/Llama-3-8B`` -> ``meta_llama-3-8b``. Raises ``ValueError`` when nothing is left (the
     operator's callers ignore that error and write an empty label value).
     """
-    out = re.sub(r"[^a-z0-9._-]+", "_", go_lower(text)).strip("_.-")
+    out = _LABEL_VALUE_INVALID.sub("_", go_lower(text)).strip("_.-")
     out = out[:MAX_NAME].rstrip("_.-")
     if not out:
         raise ValueError(f"label value {text!r} is empty after sanitization")
@@ -208,6 +213,10 @@ def go_json(value: object) -> str:
     ``resourceFieldRef.divisor`` always present, ``"0"`` when unset); an empty list -> ``null``
     (the only list-valued hash input is an env list, which MergeEnvVars returns as nil when empty).
     """
+    if type(value) is str:  # the common cases first; subclasses take the general path below
+        return go_json_string(value)
+    if type(value) is list and value and all(type(item) is dict for item in value):
+        return "[" + ",".join([_env_json(item) for item in value]) + "]"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -250,15 +259,24 @@ def derived_name(
     names = [sanitize_rfc1123(part) or "part" for part in parts]
     suffix = ""
     if hash_len > 0 and hash_inputs:
-        joined = "|".join(go_json(item) for item in hash_inputs)
-        suffix = hashlib.sha256(joined.encode("utf-8")).hexdigest()[:hash_len]
+        suffix = _sha256_hex("|".join([go_json(item) for item in hash_inputs]))[:hash_len]
     extra = len(suffix) if suffix else -1
-    while sum(len(n) + 1 for n in names) + extra > max_len:
-        longest = max(range(len(names)), key=lambda i: (len(names[i]), -i))
-        if len(names[longest]) <= 1:
+    lengths = [len(name) for name in names]
+    length = sum(lengths) + len(names) + extra  # the joined name with its suffix
+    while length > max_len:
+        longest = lengths.index(max(lengths))  # the longest part, the first one on ties
+        if lengths[longest] <= 1:
             break
-        names[longest] = names[longest][:-1].rstrip("-")
+        cut = names[longest][:-1].rstrip("-")
+        length -= lengths[longest] - len(cut)
+        names[longest], lengths[longest] = cut, len(cut)
     return "-".join(names) + (f"-{suffix}" if suffix else "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _sha256_hex(text: str) -> str:
+    """SHA-256 of the UTF-8 text, in hex (the same hash inputs recur, e.g. a namespace)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ImageParts(NamedTuple):
@@ -389,6 +407,7 @@ def derived_template_name(
     return derived_name(parts, inputs, hash_len=4) if inputs else base
 
 
+@functools.lru_cache(maxsize=8192)
 def shared_cache_name(template: str, namespace: str) -> str:
     """Service-created Shared AIMTemplateCache: ``D([template]; [namespace])`` (§4.6)."""
     return derived_name([template], [namespace])
@@ -542,7 +561,14 @@ def stand_in_uid(api_version: str, kind: str, namespace: str, name: str) -> str:
     """aimctl's stand-in for a cluster-assigned UID: UUIDv5 over ``apiVersion/kind/namespace/name``
     in the ``aimctl.amd.com`` DNS namespace; ``namespace`` is ``""`` for cluster-scoped kinds.
     """
-    return str(uuid.uuid5(_STAND_IN_NAMESPACE, f"{api_version}/{kind}/{namespace}/{name}"))
+    # uuid.uuid5 spelled out (SHA-1 of namespace bytes + name, version and variant bits set):
+    # the same string, without building a UUID object (this runs for every service and artifact).
+    text = f"{api_version}/{kind}/{namespace}/{name}"
+    digest = bytearray(hashlib.sha1(_STAND_IN_NAMESPACE_BYTES + text.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    hexed = digest.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 def go_path_clean(path: str) -> str:

@@ -166,6 +166,7 @@ def format_binary_quantity(value: int) -> str:
     return _canonical(Fraction(value), "BinarySI")
 
 
+@functools.lru_cache(maxsize=1024)
 def pvc_size(size_bytes: int, headroom_percent: int) -> str:
     """PVC request for an artifact (§4.9).
 

@@ -11,6 +11,7 @@ is used); maps print as ``map[k:v]`` even where Go would print a struct as ``{v}
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -204,7 +205,7 @@ def _array(values: _Values, node: _Slice) -> _Values:
     return out
 
 
-def _walk(nodes: list[_Node], root: object) -> list[object]:
+def _walk(nodes: Sequence[_Node], root: object) -> list[object]:
     values: _Values = [((), root)]
     for node in nodes:
         if isinstance(node, _Field):
@@ -220,6 +221,8 @@ def _walk(nodes: list[_Node], root: object) -> list[object]:
 
 def _go_sprint(value: object) -> str:
     """``fmt.Sprint`` of a decoded value (maps as ``map[k:v]``, lists as ``[a b]``)."""
+    if type(value) is str:
+        return value
     if value is None:
         return "<nil>"
     if isinstance(value, bool):
@@ -233,6 +236,27 @@ def _go_sprint(value: object) -> str:
     return str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class _Expression:
+    """A parsed ``{expr}``: an exact label/annotation access (``field``, ``key``) or JSONPath."""
+
+    field: str  # "labels" or "annotations" for the direct map access; "" for JSONPath
+    key: str
+    nodes: tuple[_Node, ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(expr: str) -> _Expression:
+    """Parse one expression (path templates repeat across services, so each is parsed once)."""
+    for pattern, field in ((_LABEL, "labels"), (_ANNOTATION, "annotations")):
+        if match := pattern.fullmatch(expr):
+            return _Expression(field, match.group(1), ())
+    rewritten = _SINGLE_QUOTED_KEY.sub(
+        lambda m: '["' + m.group(1).replace("\\", "\\\\").replace('"', '\\\\"') + '"]', expr
+    )
+    return _Expression("", "", tuple(_parse(rewritten)))
+
+
 def evaluate_expression(expr: str, service: Mapping[str, object]) -> str:
     """Value of one ``{expr}`` of a path template, before trimming and R() (§4.2 step 2).
 
@@ -243,18 +267,14 @@ def evaluate_expression(expr: str, service: Mapping[str, object]) -> str:
     """
     if not expr:
         raise RoutePathError("jsonpath expression is empty")
-    metadata = service.get("metadata")
-    metadata = metadata if isinstance(metadata, Mapping) else {}
-    for pattern, field in ((_LABEL, "labels"), (_ANNOTATION, "annotations")):
-        if match := pattern.fullmatch(expr):
-            entries = metadata.get(field)
-            if not isinstance(entries, Mapping) or match.group(1) not in entries:
-                raise RoutePathError(f"{field[:-1]} {match.group(1)!r} not found")
-            return str(entries[match.group(1)])
-    rewritten = _SINGLE_QUOTED_KEY.sub(
-        lambda m: '["' + m.group(1).replace("\\", "\\\\").replace('"', '\\\\"') + '"]', expr
-    )
-    results = _walk(_parse(rewritten), service)
+    compiled = _compile(expr)
+    if compiled.field:
+        metadata = service.get("metadata")
+        entries = metadata.get(compiled.field) if isinstance(metadata, Mapping) else None
+        if not isinstance(entries, Mapping) or compiled.key not in entries:
+            raise RoutePathError(f"{compiled.field[:-1]} {compiled.key!r} not found")
+        return str(entries[compiled.key])
+    results = _walk(compiled.nodes, service)
     if len(results) != 1:
         raise RoutePathError(f"jsonpath returned {'no' if not results else 'multiple'} results")
     if results[0] is None:
@@ -262,25 +282,37 @@ def evaluate_expression(expr: str, service: Mapping[str, object]) -> str:
     return _go_sprint(results[0])
 
 
-def _render(template: str, service: Mapping[str, object]) -> str:
-    out, last = [], 0
+@functools.lru_cache(maxsize=1024)
+def _split_template(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """The literal text around each ``{expr}`` (one more than the expressions), and each trimmed
+    expression with whether it is an exact annotation access (not passed through R())."""
+    literals, exprs, last = [], [], 0
     for match in _TEMPLATE.finditer(template):
-        out.append(template[last : match.start()])
+        literals.append(template[last : match.start()])
         expr = go_trim_space(match.group(1))
+        exprs.append((expr, _ANNOTATION.fullmatch(expr) is not None))
+        last = match.end()
+    literals.append(template[last:])
+    return tuple(literals), tuple(exprs)
+
+
+def _render(template: str, service: Mapping[str, object]) -> str:
+    literals, exprs = _split_template(template)
+    out = [literals[0]]
+    for (expr, annotation), literal in zip(exprs, literals[1:], strict=True):
         try:
             value = go_trim_space(evaluate_expression(expr, service))
         except RoutePathError as exc:
             raise RoutePathError(f"failed to evaluate route template {expr!r}: {exc}") from None
-        if value and _ANNOTATION.fullmatch(expr) is None:
+        if value and not annotation:
             value = sanitize_rfc1123(value)
         out.append(value)
-        last = match.end()
-    out.append(template[last:])
+        out.append(literal)
     return "".join(out)
 
 
 def _byte_len(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def normalize_route_path(raw: str) -> str:
@@ -294,7 +326,7 @@ def normalize_route_path(raw: str) -> str:
     if _byte_len(normalized) > MAX_ROUTE_PATH:
         raise RoutePathError(f"route path {normalized!r} exceeds {MAX_ROUTE_PATH} characters")
     segments = [sanitize_rfc1123(go_trim_space(s)) for s in normalized.split("/")[1:] if s]
-    path = "/" + "/".join(s for s in segments if s)
+    path = "/" + "/".join([s for s in segments if s])
     if _byte_len(path) > MAX_ROUTE_PATH:
         raise RoutePathError(f"route path {path!r} exceeds {MAX_ROUTE_PATH} characters")
     return path
@@ -318,13 +350,12 @@ def render_route_path(
     written into the service's metadata before evaluation. Any error falls back to the default
     path silently, as the operator does; the reason is returned so aimctl can report it.
     """
-    default = default_route_path(namespace, uid)
     if not template:
-        return default, None
+        return default_route_path(namespace, uid), None
     metadata = service.get("metadata")
     identity = {**(metadata if isinstance(metadata, Mapping) else {}), "namespace": namespace}
     subject = {**service, "metadata": {**identity, "uid": uid}}
     try:
         return normalize_route_path(_render(template, subject)), None
     except RoutePathError as exc:
-        return default, str(exc)
+        return default_route_path(namespace, uid), str(exc)

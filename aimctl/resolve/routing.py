@@ -68,18 +68,14 @@ def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:
 def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnostic]:
     """§12.2 step 3, before the model is resolved: routing enabled without any gatewayRef."""
     routing = service.obj.spec.routing
-    enabled = _service_or_config(
-        "route.enabled",
-        service,
-        routing.enabled if routing is not None else None,
-        ("spec", "routing", "enabled"),
-        config,
-        "routing.enabled",
-    )
-    if not (enabled and enabled.value):
+    written = routing.enabled if routing is not None else None
+    if not (written if written is not None else config.value("routing.enabled")):
         return []
     if (routing is not None and routing.gateway_ref is not None) or config.gateway_ref():
         return []
+    enabled = _service_or_config(
+        "route.enabled", service, written, ("spec", "routing", "enabled"), config, "routing.enabled"
+    )
     return [_gateway_error(service, enabled)]
 
 

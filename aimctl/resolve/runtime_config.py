@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
 
 ENGINE_ARGS = "AIM_ENGINE_ARGS"
 _GATEWAY_FIELDS = ("group", "kind", "name", "namespace", "sectionName", "port")
+_GATEWAY_SETTINGS = tuple((f, f"routing.gatewayRef.{f}") for f in _GATEWAY_FIELDS)
 
 
 def read_path(obj: Any, path: FieldPath) -> Any:
@@ -58,9 +60,7 @@ def _attr(cls: type, alias: str) -> str:
 def origin_of(entry: Entry[Any], scope: Scope, path: FieldPath, rule: str = "") -> Origin:
     """Where ``path`` of ``entry`` was written. Whether it was written at all (or is a CRD
     default) is decided lazily, by ``explain``, from the file itself: this runs per value."""
-    return Origin(
-        scope=scope, resource=entry.key, field=path, file=entry.file, doc=entry.doc, rule=rule
-    )
+    return Origin(scope, entry.key, path, entry.file, entry.doc, rule)
 
 
 def env_dicts(env: Any) -> list[dict[str, Any]]:
@@ -99,10 +99,19 @@ class RuntimeConfig:
         return None if decision is None else decision.value
 
     def gateway_ref(self) -> dict[str, Any] | None:
-        ref = {f: self.value(f"routing.gatewayRef.{f}") for f in _GATEWAY_FIELDS}
-        if all(v is None for v in ref.values()):
-            return None
-        return {k: v for k, v in ref.items() if v is not None}
+        """The merged ``routing.gatewayRef`` without its unset fields; None when none is set."""
+        ref = {}
+        for name, setting in _GATEWAY_SETTINGS:
+            decision = self.settings.get(setting)
+            if decision is not None and decision.value is not None:
+                ref[name] = decision.value
+        return ref or None
+
+    def label_policy(self) -> tuple[bool, Sequence[str]]:
+        """``labelPropagation``: whether it is enabled, and the key patterns (§6)."""
+        enabled = self.settings.get("labelPropagation.enabled")
+        patterns: Any = self.value("labelPropagation.match")
+        return bool(enabled is not None and enabled.value), patterns or ()
 
     @property
     def exists(self) -> bool:

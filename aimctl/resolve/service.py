@@ -78,14 +78,9 @@ class ResolvedService:
         return self.entry.key.name
 
 
-def _labels(service: Entry[Any]) -> dict[str, str]:
-    return dict(service.obj.metadata.labels or {})
-
-
 def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
-    enabled = bool(config.value("labelPropagation.enabled"))
-    patterns = list(config.value("labelPropagation.match") or [])
-    return dict(propagate_labels(_labels(service), child, enabled, patterns))
+    enabled, patterns = config.label_policy()
+    return propagate_labels(service.obj.metadata.labels or {}, child, enabled, patterns)
 
 
 def _scaling(service: Entry[Any]) -> Scaling:
@@ -272,9 +267,7 @@ def _other_decisions(result: ResolvedService, config: RuntimeConfig) -> dict[str
             "Never/Dedicated -> Dedicated; Always/Auto/Shared -> Shared",
         )
     else:
-        out["cache.mode"] = Decision(
-            "cache.mode", mode, Origin(Scope.OPERATOR_DEFAULT, rule="no caching block: Shared")
-        )
+        out["cache.mode"] = Decision("cache.mode", mode, _NO_CACHING_ORIGIN)
     for name in (
         "storage.pvcHeadroomPercent",
         "labelPropagation.enabled",
@@ -284,12 +277,14 @@ def _other_decisions(result: ResolvedService, config: RuntimeConfig) -> dict[str
         if decision is not None:
             out[name] = decision
     if "storage.pvcHeadroomPercent" not in out:
-        out["storage.pvcHeadroomPercent"] = Decision(
-            "storage.pvcHeadroomPercent",
-            10,
-            Origin(Scope.OPERATOR_DEFAULT, rule="PVC headroom 10 %"),
-        )
+        out["storage.pvcHeadroomPercent"] = _DEFAULT_HEADROOM
     return out
+
+
+_NO_CACHING_ORIGIN = Origin(Scope.OPERATOR_DEFAULT, rule="no caching block: Shared")
+_DEFAULT_HEADROOM = Decision(
+    "storage.pvcHeadroomPercent", 10, Origin(Scope.OPERATOR_DEFAULT, rule="PVC headroom 10 %")
+)
 
 
 def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
@@ -340,7 +335,12 @@ def _resolve_children(
     result.resources, res_decisions = build_resources(service, template)
     result.decisions.update(res_decisions)
     cache, problems = plan_cache(
-        service, template, config, result.uid, _labels(service), context.shared_caches
+        service,
+        template,
+        config,
+        result.uid,
+        service.obj.metadata.labels or {},
+        context.shared_caches,
     )
     result.cache = cache
     result.diagnostics += problems
