@@ -8,6 +8,7 @@ is restored exactly as for any other failure.
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 
@@ -24,4 +25,35 @@ def main() -> None:
     gc.disable()
     from aimctl.cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    _leave(code)
+
+
+def _exit_code(code: object) -> int:
+    """What ``sys.exit(code)`` would make of ``code`` (a message is printed, exit 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _leave(code: int) -> None:
+    """Flush the standard streams and exit without freeing the heap object by object.
+
+    Interpreter teardown decrements every object of a large render one by one (measured: 0.3 s
+    for 10,000 services). Every file aimctl writes is closed by then and every ``finally`` has
+    run; only the standard streams hold buffered data. A stream that cannot be flushed (a closed
+    pipe) exits 120, as the interpreter does.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120
+    os._exit(code)

@@ -50,3 +50,33 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback() -> None:
         return
     assert proc.returncode == 130
     assert "Traceback" not in err
+
+
+def test_the_script_exits_with_every_code_and_all_its_output(run_cli, tmp_path) -> None:
+    """The entry leaves with ``os._exit`` (no heap teardown): exit codes and buffered output
+    must be exactly what ``sys.exit`` would give."""
+    full = subprocess.run(
+        [sys.executable, "-m", "aimctl", "render", "examples/quickstart"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert full.returncode == 0
+    assert full.stdout == run_cli("render", "examples/quickstart").stdout
+    assert full.stdout.count("\n---\n") >= 2
+    missing = subprocess.run(
+        [sys.executable, "-m", "aimctl", "render", str(tmp_path / "nothing-here")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert "no such file or directory" in missing.stderr
+    usage = subprocess.run(
+        [sys.executable, "-m", "aimctl", "render", "--no-such-flag"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert usage.returncode == 2
+    assert "--no-such-flag" in usage.stderr
