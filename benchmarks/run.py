@@ -214,6 +214,49 @@ def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
     }
 
 
+LOADER_SAMPLE_BYTES: Final = 1024 * 1024  # the round-trip loader needs ~4 s per MiB
+
+
+def loader_worker(tree: Path) -> dict[str, Any]:
+    """Seconds per MiB of the input YAML for each way of loading it, on (up to) the first MiB of
+    the tree's files: aimctl's loader, PyYAML's C loader, ruamel.yaml safe (C when
+    ruamel.yaml.clib is installed) and pure, and ruamel.yaml round-trip (line numbers kept)."""
+    import yaml
+    from ruamel.yaml import YAML
+
+    from aimctl.loader import parse_text
+
+    gc.disable()
+    texts: list[str] = []
+    size = 0
+    for path in sorted(tree.rglob("*.yaml")):
+        if path.name == "aimctl.yaml":
+            continue
+        text = path.read_text(encoding="utf-8")
+        texts.append(text)
+        size += len(text.encode("utf-8"))
+        if size >= LOADER_SAMPLE_BYTES:
+            break
+    import importlib.util
+
+    has_c = importlib.util.find_spec("_ruamel_yaml") is not None  # ruamel.yaml.clib
+    ruamel_c = "C" if has_c else "no C extension installed: pure"
+    loaders: dict[str, Any] = {
+        "aimctl loader (PyYAML C parser, direct node walk)": lambda t: list(parse_text(t)),
+        "PyYAML CSafeLoader": lambda t: list(yaml.load_all(t, Loader=yaml.CSafeLoader)),
+        f"ruamel.yaml safe ({ruamel_c})": lambda t: list(YAML(typ="safe").load_all(t)),
+        "ruamel.yaml safe, pure": lambda t: list(YAML(typ="safe", pure=True).load_all(t)),
+        "ruamel.yaml round-trip (line numbers)": lambda t: list(YAML(typ="rt").load_all(t)),
+    }
+    out: dict[str, float] = {}
+    for name, load in loaders.items():
+        start = time.process_time()
+        for text in texts:
+            load(text)
+        out[name] = (time.process_time() - start) / (size / MIB)
+    return {"sample_mib": size / MIB, "files": len(texts), "s_per_mib": out}
+
+
 # --------------------------------------------------------------------------- one size
 
 
@@ -242,6 +285,7 @@ class SizeResult:
     kustomize_mib: float = 0.0
     kustomize_error: str = ""
     kustomize_stopped_s: float = 0.0  # > 0: stopped after this many seconds
+    loaders: dict[str, Any] = field(default_factory=dict)  # loader_worker's figures
 
     @property
     def wall(self) -> float:
@@ -359,6 +403,21 @@ def measure_size(
             + ", ".join(f"{k} {v:.2f}" for k, v in data["times"].items())
         )
     shutil.rmtree(stage_out, ignore_errors=True)
+
+    loader_json = base / "loaders.json"
+    run = run_child(
+        [python, str(Path(__file__).resolve()), "--loader-worker", str(tree)],
+        cwd=base,
+        stdout_path=loader_json,
+        stderr_path=log,
+    )
+    if run.exit_code != 0:
+        raise _fail("the loader worker", log)
+    res.loaders = json.loads(loader_json.read_text(encoding="utf-8"))
+    _say(
+        f"[{tenants}x{services}] loaders (s/MiB): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in res.loaders["s_per_mib"].items())
+    )
 
     if kubectl is None:
         res.kustomize_error = "unavailable"
@@ -561,6 +620,22 @@ def markdown(
             f"| {r.tenants:,} | {ser:.2f} | {floor:.2f} | {cdump:.2f} | {_ratio(ser, floor)} "
             f"| {_ratio(ser, cdump)} |"
         )
+    lines += [
+        "",
+        "Loading the input YAML (CPU seconds per MiB, on up to the first MiB of each tree's "
+        "files; ratio to aimctl's loader):",
+        "",
+        "| tenants | sample | " + " | ".join(results[0].loaders.get("s_per_mib", {})) + " |",
+        "|--:|--:|" + "--:|" * len(results[0].loaders.get("s_per_mib", {})),
+    ]
+    for r in results:
+        figures = r.loaders.get("s_per_mib", {})
+        base_s = next(iter(figures.values()), 0.0)
+        cells = " | ".join(f"{v:.2f} ({_ratio(v, base_s)})" for v in figures.values())
+        lines.append(
+            f"| {r.tenants:,} | {r.loaders.get('files', 0):,} files, "
+            f"{r.loaders.get('sample_mib', 0.0):.2f} MiB | {cells} |"
+        )
     lines += ["", *_verdicts(results)]
     return "\n".join(lines) + "\n"
 
@@ -606,6 +681,11 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == ["--loader-worker"]:
+        if len(args_in) != 2:
+            raise SystemExit("usage: run.py --loader-worker TREE")
+        sys.stdout.write(json.dumps(loader_worker(Path(args_in[1]))) + "\n")
+        return 0
     if args_in[:1] == ["--stage-worker"]:
         if len(args_in) != 3:
             raise SystemExit("usage: run.py --stage-worker TREE OUT")
