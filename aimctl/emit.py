@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -311,23 +312,84 @@ def _exchange(a: Path, b: Path) -> bool:
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _write_files(base: Path, files: dict[str, str]) -> None:
-    """Each directory made once, then one plain ``os.open``/``os.write`` per file.
+def _write_files(base: Path, files: dict[str, str], previous: Path | None = None) -> None:
+    """Each directory made once, then one plain ``os.open``/``os.write`` per file — or, for a file
+    whose bytes ``previous`` (the tree being replaced) already holds, a hard link to it.
 
-    (A thread pool was tried: on tmpfs and on this project's ext4 it was slower than this loop,
-    the file system serialising creations in one directory; see benchmarks/README.md.)
+    Linking unchanged files spares the file system an inode per file: re-rendering 33,600
+    unchanged files took 1.6 s instead of 8.8 s on an ext4 disk that had recently deleted many
+    files (and 0.44 s instead of 0.31 s on tmpfs; see benchmarks/README.md). The old tree is
+    swapped out and deleted afterwards, so a shared inode belongs to the new tree alone. A thread
+    pool was tried too: on tmpfs and on ext4 it was slower than this loop.
     """
-    for folder in sorted({rel.rpartition("/")[0] for rel in files} - {""}):
-        os.makedirs(os.path.join(base, folder), exist_ok=True)
+    folders = sorted({rel.rpartition("/")[0] for rel in files})
+    for folder in folders:
+        if folder:
+            os.makedirs(os.path.join(base, folder), exist_ok=True)
+    # only files in real directories of the old tree are candidates (never through a symlink)
+    reusable = {f for f in folders if previous is not None and _real_dir(previous / f)}
     join, open_, write, close = os.path.join, os.open, os.write, os.close
+    mode = 0o644 & ~_umask()
     for rel, text in files.items():
-        fd = open_(join(base, rel), _FLAGS, 0o644)
+        data = text.encode("utf-8")
+        target = join(base, rel)
+        if (
+            previous is not None
+            and rel.rpartition("/")[0] in reusable
+            and _link_if_same(join(previous, rel), target, data, mode)
+        ):
+            continue
+        fd = open_(target, _FLAGS, 0o644)
         try:
-            data = memoryview(text.encode("utf-8"))
-            while data:
-                data = data[write(fd, data) :]
+            view = memoryview(data)
+            while view:
+                view = view[write(fd, view) :]
         finally:
             close(fd)
+
+
+def _real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _link_if_same(old: str, new: str, data: bytes, mode: int) -> bool:
+    """Hard-link ``old`` as ``new`` when it is a plain file of ours holding exactly ``data``: a
+    regular file (no symlink), one link, owned by us, with the mode a fresh write would give."""
+    try:
+        fd = os.open(old, _READ_FLAGS)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if (
+            not stat.S_ISREG(st.st_mode)
+            or st.st_size != len(data)
+            or st.st_nlink != 1
+            or st.st_uid != os.geteuid()
+            or stat.S_IMODE(st.st_mode) != mode
+        ):
+            return False
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            if handle.read(len(data) + 1) != data:
+                return False
+        os.link(old, new, follow_symlinks=False)
+        return True
+    except OSError:
+        return False  # e.g. a file system without hard links: write it instead
+    finally:
+        os.close(fd)
 
 
 def _clean_stale(root: Path) -> None:
@@ -361,7 +423,8 @@ def _swap_in(files: dict[str, str], root: Path) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes 0700; DIR keeps ordinary permissions
-        _write_files(staging, files)
+        previous = root if root.is_dir() and not root.is_symlink() else None
+        _write_files(staging, files, previous)
         (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
         if root.exists():
             if _exchange(staging, root):

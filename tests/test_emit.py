@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,61 @@ def test_diff_lists_files_that_would_be_added_or_removed(tmp_path: Path, run_cli
     assert result.exit_code == 3
     assert "--- a/ml-team/configmap-extra.yaml\n+++ /dev/null\n" in result.stdout
     assert "--- /dev/null\n+++ b/ml-team/httproute-" in result.stdout
+
+
+def _files_of(*objects: dict[str, object]) -> dict[str, str]:
+    return build_files(list(objects))
+
+
+def test_a_rewrite_keeps_unchanged_files_as_they_were_and_rewrites_changed_ones(
+    tmp_path: Path,
+) -> None:
+    """Unchanged files are hard-linked from the tree being replaced (no new inode), changed ones
+    are written afresh; afterwards every file has one link: the old tree is gone."""
+    out = tmp_path / "out"
+    same, changing = _obj("ConfigMap", "same", "ns"), _obj("ConfigMap", "changing", "ns")
+    write_dir(_files_of(same, changing), out)
+    kept = (out / "ns/configmap-same.yaml").stat().st_ino
+    replaced = (out / "ns/configmap-changing.yaml").stat().st_ino
+    changed = {**changing, "data": {"k": "v2"}}
+    files = _files_of(same, changed)
+    write_dir(files, out)
+    assert (out / "ns/configmap-same.yaml").stat().st_ino == kept
+    assert (out / "ns/configmap-changing.yaml").stat().st_ino != replaced
+    for rel, text in files.items():
+        assert (out / rel).read_text() == text
+        assert (out / rel).stat().st_nlink == 1
+
+
+def test_a_rewrite_never_keeps_a_file_someone_edited_or_chmodded(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = _files_of(_obj("ConfigMap", "a", "ns"), _obj("ConfigMap", "b", "ns"))
+    write_dir(files, out)
+    edited, chmodded = out / "ns/configmap-a.yaml", out / "ns/configmap-b.yaml"
+    edited.write_text(edited.read_text().replace("ConfigMap", "ConfigMaq"))  # same size
+    chmodded.chmod(0o600)
+    write_dir(files, out)
+    assert edited.read_text() == files["ns/configmap-a.yaml"]
+    assert chmodded.stat().st_mode & 0o777 != 0o600
+
+
+def test_a_rewrite_never_links_through_symlinks_or_to_files_linked_elsewhere(
+    tmp_path: Path,
+) -> None:
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    files = _files_of(_obj("ConfigMap", "a", "ns"), _obj("ConfigMap", "b", "other"))
+    write_dir(files, out)
+    # a folder of the old tree replaced by a symlink to an identical file elsewhere
+    outside.mkdir()
+    (outside / "configmap-a.yaml").write_text(files["ns/configmap-a.yaml"])
+    for child in (out / "ns").iterdir():
+        child.unlink()
+    (out / "ns").rmdir()
+    (out / "ns").symlink_to(outside)
+    # a file of the old tree that also has a name outside it
+    os.link(out / "other/configmap-b.yaml", tmp_path / "second-name.yaml")
+    write_dir(files, out)
+    assert (outside / "configmap-a.yaml").stat().st_nlink == 1
+    assert (out / "ns").is_dir() and not (out / "ns").is_symlink()
+    assert (tmp_path / "second-name.yaml").stat().st_nlink == 1
+    assert (out / "other/configmap-b.yaml").stat().st_nlink == 1
