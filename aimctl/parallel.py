@@ -6,15 +6,18 @@ its own namespace or at cluster scope, which no service changes. So namespaces a
 the loaded catalog is handed to forked workers (copy-on-write, nothing re-parsed), each resolves,
 renders and serialises the services of its namespaces, and sends back finished YAML documents.
 The caller merges the parts and sorts them as usual, so the output is byte for byte the serial
-render's (``tests/test_parallel.py`` checks every golden case both ways).
+render's (``tests/test_golden.py`` renders every golden case both ways, ``tests/test_parallel.py``
+each output form with the options that touch the merge).
 
-Used only where ``fork`` exists (Linux; elsewhere the render stays serial).
+Chosen automatically on Linux only; elsewhere where ``fork`` exists (macOS), only with an
+explicit ``--jobs``; without ``fork`` the render stays serial.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
@@ -59,8 +62,8 @@ def choose_jobs(requested: int, size: int, threshold: int = AUTO_MIN_SERVICES) -
         return 1
     if requested > 0:
         return requested
-    if size < threshold:
-        return 1
+    if size < threshold or not sys.platform.startswith("linux"):
+        return 1  # macOS can fork, but its system libraries are not fork-safe: ask explicitly
     return max(1, min(available_cpus(), MAX_AUTO_JOBS))
 
 
