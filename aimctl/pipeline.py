@@ -187,13 +187,12 @@ def render_inputs(
     """
     from aimctl.emit import Serialised, sort_objects
     from aimctl.parallel import choose_jobs
-    from aimctl.render.children import default_templates_dir
-    from aimctl.render.engine import TemplateSet
     from aimctl.tenants import render_tenants
 
     jobs = choose_jobs(options.jobs, len(inputs.catalog.of_kind("AIMService")))
-    if jobs > 1:
-        templates = TemplateSet.load(options.templates or default_templates_dir())
+    prepared = _templates_for_workers(options) if jobs > 1 else None
+    if prepared is not None and inputs.catalog.namespaces_used():
+        templates = prepared
         part = _render_parallel(inputs, options, templates, jobs, on_service)
     else:
         part, loaded = _render_part(inputs, options, None, on_service=on_service)
@@ -220,6 +219,50 @@ def render_inputs(
     if options.sync_waves:  # serialised objects had theirs added before serialising
         objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
     return RenderResult(sort_objects(objects), diagnostics, part.count)
+
+
+def _templates_for_workers(options: RenderOptions) -> TemplateSet | None:
+    """The template set, loaded once before the fork; None when it cannot be loaded (the serial
+    path then reports that after resolution, in the usual order)."""
+    from aimctl.render.children import default_templates_dir
+    from aimctl.render.engine import TemplateError, TemplateSet
+
+    try:
+        return TemplateSet.load(options.templates or default_templates_dir())
+    except TemplateError:
+        return None
+
+
+def _linked_parts(catalog: Catalog, parts: int) -> list[frozenset[str]]:
+    """Namespaces in ``parts`` groups of similar size (one per service, plus one), keeping
+    together the namespaces a service reaches into: a ``status.resolvedTemplate`` in another
+    namespace (which that namespace's services may generate first, and where a derived template
+    of the service would go). Everything else a service uses is in its own namespace or at
+    cluster scope."""
+    from aimctl.parallel import partition
+
+    leader = {ns: ns for ns in catalog.namespaces_used()}
+
+    def find(ns: str) -> str:
+        while leader[ns] != ns:
+            leader[ns] = leader[leader[ns]]
+            ns = leader[ns]
+        return ns
+
+    services = catalog.of_kind("AIMService")
+    for entry in services:
+        status = entry.obj.status
+        ref = status.resolved_template if status is not None else None
+        own = entry.key.namespace or ""
+        if ref is not None and ref.scope != "Cluster" and ref.namespace and ref.namespace != own:
+            leader.setdefault(ref.namespace, ref.namespace)
+            a, b = sorted((find(own), find(ref.namespace)))
+            leader[b] = a
+    weights = {ns: 1 for ns in leader if find(ns) == ns}
+    for entry in services:
+        weights[find(entry.key.namespace or "")] += 1
+    groups = partition(weights, parts)
+    return [frozenset(ns for ns in leader if find(ns) in group) for group in groups]
 
 
 def _render_part(
@@ -275,19 +318,15 @@ def _render_parallel(
 ) -> _Part:
     """``_render_part`` for groups of namespaces in forked workers, merged into one part."""
     from aimctl.emit import Serialised
-    from aimctl.parallel import PARTS_PER_JOB, partition, run
+    from aimctl.parallel import PARTS_PER_JOB, run
     from aimctl.render.children import render_services
     from aimctl.resolve.inventory import GpuInventory
     from aimctl.resolve.templates import TemplateIndex
 
     catalog = inputs.catalog
     index = TemplateIndex.build(catalog, GpuInventory.from_project(inputs.project))
-    weights = dict.fromkeys(catalog.namespaces_used(), 1)
     services = catalog.of_kind("AIMService")
-    for entry in services:
-        namespace = entry.key.namespace or ""
-        weights[namespace] = weights.get(namespace, 1) + 1
-    parts = partition(weights, jobs * PARTS_PER_JOB)
+    parts = _linked_parts(catalog, jobs * PARTS_PER_JOB)
     keep_services = bool(inputs.project.tenants)  # only the tenant steps read them
 
     def work(namespaces: frozenset[str]) -> _Part:

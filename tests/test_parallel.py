@@ -147,3 +147,69 @@ def test_chunks_keep_order_and_balance_weight() -> None:
     totals = [sum(weights[i] for i in run) for run in runs]
     assert max(totals) - min(totals) <= 2 * max(weights)
     assert chunks(["only"], [7], 4) == [["only"]]
+
+
+def _custom_service(namespace: str, source: str, status: str = "") -> str:
+    return f"""\
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: svc
+  namespace: {namespace}
+spec:
+  model:
+    custom:
+      baseImage: ghcr.io/silogen/aim-dummy:0.1.10
+      modelSources:
+        - modelId: org/{source}
+          sourceUri: hf://org/{source}
+          size: 1Gi
+      hardware:
+        gpu:
+          requests: 1
+  template:
+    allowUnoptimized: true
+{status}"""
+
+
+def test_a_service_reaching_into_another_namespace_renders_as_serially(
+    tmp_path: Path, run_cli
+) -> None:
+    """``status.resolvedTemplate`` may name a template of another namespace, which that
+    namespace's service generates: both namespaces must go to the same worker."""
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "a.yaml").write_text(_custom_service("a", "one"))
+    listed = run_cli("render", str(first), "--include-intermediates", "--format", "json")
+    template = next(
+        item["metadata"]["name"]
+        for item in json.loads(listed.stdout)["items"]
+        if item["kind"] == "AIMServiceTemplate"
+    )
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.yaml").write_text(_custom_service("a", "one"))
+    sticky = f"status:\n  resolvedTemplate:\n    name: {template}\n    namespace: a\n"
+    (tree / "b.yaml").write_text(_custom_service("b", "two", sticky))
+    serial = run_cli("render", str(tree), "--jobs", "1")
+    parallel = run_cli("render", str(tree), "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 0, serial.stderr
+    assert parallel.stdout == serial.stdout
+    b_isvc = serial.stdout.split("kind: InferenceService")[2]
+    assert "namespace: b" in b_isvc and "org/one" in b_isvc  # b kept a's template
+
+
+def test_inputs_without_namespaces_render_with_explicit_jobs(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n")
+    serial = run_cli("render", str(tmp_path), "--jobs", "1")
+    parallel = run_cli("render", str(tmp_path), "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 0, parallel.stderr
+    assert parallel.stdout == serial.stdout
+
+
+def test_a_broken_template_directory_is_reported_as_serially(tree: Path, run_cli) -> None:
+    args = ("render", str(tree), "--templates", str(tree / "no-such-dir"))
+    serial, parallel = run_cli(*args, "--jobs", "1"), run_cli(*args, "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 1
+    assert parallel.stderr == serial.stderr
+    assert "template directory not found" in serial.stderr
