@@ -54,7 +54,19 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.tenants",
         "aimctl.provenance",
         "aimctl.parallel",
+        "aimctl.render_parts",
+    ),
+    "aimctl.render_parts": (
+        "aimctl.catalog",
+        "aimctl.errors",
+        "aimctl.project",
+        "aimctl.provenance",
+        "aimctl.resolve",
+        "aimctl.render",
+        "aimctl.emit",
+        "aimctl.parallel",
         "aimctl.serialize",
+        "aimctl.pipeline",  # RenderOptions, for annotations only
     ),
     "aimctl.parallel": (),
     "aimctl.tenants": (

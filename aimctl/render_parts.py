@@ -1,0 +1,227 @@
+"""Resolve and render the services of some namespaces — all of them in this process, or groups of
+them in forked workers (``aimctl.parallel``) whose results are merged into one part.
+
+``pipeline.render_inputs`` takes a part and adds what spans namespaces: tenant scaffolding and
+checks, pass-through objects, sync waves, the final order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aimctl.catalog import Catalog
+from aimctl.errors import Diagnostic
+from aimctl.project import Project
+from aimctl.provenance import ResourceKey
+
+if TYPE_CHECKING:
+    from aimctl.pipeline import RenderOptions
+    from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.templates import TemplateIndex
+
+__all__ = ["Part", "render_parallel", "render_part", "templates_for_workers"]
+
+
+@dataclass(slots=True)
+class Part:
+    """The services of some namespaces (or all), resolved and rendered."""
+
+    resolve_diagnostics: list[Diagnostic]
+    render_diagnostics: list[Diagnostic] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    services: list[Any] = field(default_factory=list)  # ResolvedService (slimmed by workers)
+    count: int = 0
+    # from a worker: (identity, YAML document) of each object, instead of ``objects``
+    documents: list[tuple[tuple[str, str, str | None, str], str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.resolve_diagnostics)
+
+
+def templates_for_workers(options: RenderOptions) -> TemplateSet | None:
+    """The template set, loaded once before the fork; None when it cannot be loaded (the serial
+    path then reports that after resolution, in the usual order)."""
+    from aimctl.render.children import default_templates_dir
+    from aimctl.render.engine import TemplateError, TemplateSet
+
+    try:
+        return TemplateSet.load(options.templates or default_templates_dir())
+    except TemplateError:
+        return None
+
+
+def _linked_parts(catalog: Catalog, parts: int) -> list[frozenset[str]]:
+    """Namespaces in ``parts`` groups of similar size (one per service, plus one), keeping
+    together the namespaces a service reaches into: a ``status.resolvedTemplate`` in another
+    namespace (which that namespace's services may generate first, and where a derived template
+    of the service would go). Everything else a service uses is in its own namespace or at
+    cluster scope."""
+    from aimctl.parallel import partition
+
+    leader = {ns: ns for ns in catalog.namespaces_used()}
+
+    def find(ns: str) -> str:
+        while leader[ns] != ns:
+            leader[ns] = leader[leader[ns]]
+            ns = leader[ns]
+        return ns
+
+    services = catalog.of_kind("AIMService")
+    for entry in services:
+        status = entry.obj.status
+        ref = status.resolved_template if status is not None else None
+        own = entry.key.namespace or ""
+        if ref is not None and ref.scope != "Cluster" and ref.namespace and ref.namespace != own:
+            leader.setdefault(ref.namespace, ref.namespace)
+            a, b = sorted((find(own), find(ref.namespace)))
+            leader[b] = a
+    weights = {ns: 1 for ns in leader if find(ns) == ns}
+    for entry in services:
+        weights[find(entry.key.namespace or "")] += 1
+    groups = partition(weights, parts)
+    return [frozenset(ns for ns in leader if find(ns) in group) for group in groups]
+
+
+def render_part(
+    catalog: Catalog,
+    project: Project,
+    options: RenderOptions,
+    namespaces: frozenset[str] | None,
+    prepared: tuple[TemplateSet, TemplateIndex] | None = None,
+    on_service: Callable[[int, int], None] | None = None,
+) -> tuple[Part, TemplateSet | None]:
+    """Resolve and render the services, hand-written template caches and artifacts of
+    ``namespaces`` (None: all of them, and the model-generated templates of every scope).
+
+    ``prepared``: the template set and template index, made once before a fork. Returns the part
+    and the template set (None when resolution failed and nothing was rendered).
+    """
+    from aimctl.render.children import default_templates_dir, render_services
+    from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.run import resolve_all
+
+    templates, index = prepared if prepared is not None else (None, None)
+    resolution = resolve_all(
+        catalog, project, on_service=on_service, namespaces=namespaces, index=index
+    )
+    part = Part(resolution.diagnostics, services=resolution.services)
+    part.count = len(resolution.services)
+    if not resolution.ok:
+        return part, None
+    if templates is None:
+        templates = TemplateSet.load(options.templates or default_templates_dir())
+    generated = [
+        view
+        for view in resolution.index.generated()
+        if namespaces is None or view.namespace in namespaces
+    ]
+    manifests, part.render_diagnostics = render_services(
+        resolution.services,
+        templates,
+        options.include_intermediates,
+        generated,
+        [(c, *_where(catalog, "AIMTemplateCache", c.namespace, c.name)) for c in resolution.caches],
+        [(a, *_where(catalog, "AIMArtifact", a.namespace, a.name)) for a in resolution.artifacts],
+    )
+    part.objects = [m.body for m in manifests]
+    return part, templates
+
+
+def render_parallel(
+    catalog: Catalog,
+    project: Project,
+    options: RenderOptions,
+    templates: TemplateSet,
+    jobs: int,
+    on_service: Callable[[int, int], None] | None,
+) -> Part:
+    """``_render_part`` for groups of namespaces in forked workers, merged into one part."""
+    from aimctl.emit import Serialised
+    from aimctl.parallel import PARTS_PER_JOB, run
+    from aimctl.render.children import render_services
+    from aimctl.resolve.inventory import GpuInventory
+    from aimctl.resolve.templates import TemplateIndex
+
+    index = TemplateIndex.build(catalog, GpuInventory.from_project(project))
+    services = catalog.of_kind("AIMService")
+    parts = _linked_parts(catalog, jobs * PARTS_PER_JOB)
+    keep_services = bool(project.tenants)  # only the tenant steps read them
+
+    def work(namespaces: frozenset[str]) -> Part:
+        part, _ = render_part(catalog, project, options, namespaces, (templates, index))
+        return _for_shipping(part, options, keep_services)
+
+    done = 0
+
+    def progress(_: int, result: Part) -> None:
+        nonlocal done
+        done += result.count
+        assert on_service is not None
+        on_service(done, len(services))
+
+    merged = Part([])
+    assumed_seen = False
+    for result in run(work, parts, jobs, progress if on_service else None):
+        for diagnostic in result.resolve_diagnostics:
+            if diagnostic.code == "W_GPU_ASSUMED":  # resolve_all's render-wide warning: once
+                if assumed_seen:
+                    continue
+                assumed_seen = True
+            merged.resolve_diagnostics.append(diagnostic)
+        merged.render_diagnostics.extend(result.render_diagnostics)
+        merged.objects.extend(result.objects)
+        merged.objects.extend(Serialised(identity, text) for identity, text in result.documents)
+        merged.services.extend(result.services)
+        merged.count += result.count
+    if merged.ok and options.include_intermediates:
+        cluster = [view for view in index.generated() if view.namespace is None]
+        manifests, problems = render_services([], templates, True, cluster)
+        merged.objects.extend(m.body for m in manifests)
+        merged.render_diagnostics.extend(problems)
+    return merged
+
+
+def _for_shipping(part: Part, options: RenderOptions, keep_services: bool) -> Part:
+    """What a worker sends back: YAML documents instead of objects when the caller writes YAML,
+    and only the service fields the tenant steps read (or none)."""
+    import dataclasses
+
+    from aimctl.emit import Serialised, add_sync_wave
+    from aimctl.serialize import dump_yaml
+
+    objects = part.objects
+    if options.sync_waves:
+        objects = [add_sync_wave(o) for o in objects]
+    if options.yaml_output:
+        part.documents = [(Serialised.identity(o), dump_yaml(o)) for o in objects]
+        part.objects = []
+    else:
+        part.objects = objects
+    part.services = (
+        [
+            dataclasses.replace(
+                svc,
+                config=None,
+                model=None,
+                selection=None,
+                env=[],
+                isvc_labels={},
+                route_labels={},
+                derived_template=None,
+                decisions={},
+            )
+            for svc in part.services
+        ]
+        if keep_services
+        else []
+    )
+    return part
+
+
+def _where(catalog: Catalog, kind: str, namespace: str, name: str) -> tuple[ResourceKey, str, int]:
+    entry = catalog.get(kind, namespace, name)
+    assert entry is not None
+    return entry.key, entry.file, entry.doc
