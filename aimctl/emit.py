@@ -217,17 +217,30 @@ def _ident(obj: dict[str, Any]) -> str:
 
 
 def _read_tree(root: Path) -> dict[str, str]:
+    """Every file below ``root`` (relative POSIX path -> text), the ownership marker excepted.
+
+    Symlinked directories are not entered; a file that cannot be read as UTF-8 text gets a
+    content no render produces, so it always counts as changed.
+    """
     out: dict[str, str] = {}
     if not root.is_dir():
         return out
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and rel != MARKER:
+    for folder, _, filenames in os.walk(root):
+        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        for name in filenames:
+            rel = prefix + name
+            if rel == MARKER:
+                continue
+            path = os.path.join(folder, name)
             try:
-                out[rel] = path.read_text(encoding="utf-8")
+                if not os.path.isfile(path):
+                    continue
+                with open(path, encoding="utf-8") as handle:
+                    out[rel] = handle.read()
             except (UnicodeDecodeError, OSError):
                 out[rel] = "\0unreadable"
-    return out
+    return dict(sorted(out.items()))
 
 
 def compare_dir(files: dict[str, str], root: Path) -> Drift:

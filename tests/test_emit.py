@@ -247,3 +247,20 @@ def test_a_rewrite_never_links_through_symlinks_or_to_files_linked_elsewhere(
     assert (out / "ns").is_dir() and not (out / "ns").is_symlink()
     assert (tmp_path / "second-name.yaml").stat().st_nlink == 1
     assert (out / "other/configmap-b.yaml").stat().st_nlink == 1
+
+
+def test_drift_counts_every_file_below_the_directory_but_the_marker(tmp_path: Path) -> None:
+    from aimctl.emit import compare_dir
+
+    out = tmp_path / "out"
+    files = _files_of(_obj("ConfigMap", "a", "ns"), _obj("ClusterRole", "r"))
+    write_dir(files, out)
+    assert compare_dir(files, out).clean
+    (out / "ns" / "configmap-a.yaml").write_bytes(b"caf\xe9\n")  # not UTF-8: changed
+    (out / "ns" / "deep").mkdir()
+    (out / "ns" / "deep" / "stray.yaml").write_text("x: 1\n")  # nested and unknown: removed
+    (out / MARKER).write_text("edited marker\n")  # never compared
+    drift = compare_dir(files, out)
+    assert drift.changed == ["ns/configmap-a.yaml"]
+    assert drift.removed == ["ns/deep/stray.yaml"]
+    assert drift.added == []
