@@ -170,17 +170,13 @@ def render_inputs(
 
     catalog, project = inputs.catalog, inputs.project
     jobs = choose_jobs(options.jobs, len(catalog.of_kind("AIMService")))
-    prepared = templates_for_workers(options) if jobs > 1 else None
-    if prepared is not None and catalog.namespaces_used():
-        templates = prepared
+    templates = templates_for_workers(options) if jobs > 1 else None
+    if templates is not None and catalog.namespaces_used():
         part = render_parallel(catalog, project, options, templates, jobs, on_service)
-    else:
-        part, loaded = render_part(catalog, project, options, None, on_service=on_service)
-        if loaded is None:
-            return RenderResult([], list(part.resolve_diagnostics), part.count)
-        templates = loaded
+    else:  # templates load after resolution here: None when it failed
+        part, templates = render_part(catalog, project, options, None, on_service=on_service)
     diagnostics = list(part.resolve_diagnostics)
-    if not part.ok:
+    if not part.ok or templates is None:
         return RenderResult([], diagnostics, part.count)
     diagnostics.extend(part.render_diagnostics)
     objects = part.objects

@@ -107,8 +107,9 @@ def render_part(
     resolution = resolve_all(
         catalog, project, on_service=on_service, namespaces=namespaces, index=index
     )
-    part = Part(resolution.diagnostics, services=resolution.services)
-    part.count = len(resolution.services)
+    part = Part(
+        resolution.diagnostics, services=resolution.services, count=len(resolution.services)
+    )
     if not resolution.ok:
         return part, None
     if templates is None:
@@ -138,7 +139,7 @@ def render_parallel(
     jobs: int,
     on_service: Callable[[int, int], None] | None,
 ) -> Part:
-    """``_render_part`` for groups of namespaces in forked workers, merged into one part."""
+    """``render_part`` for groups of namespaces in forked workers, merged into one part."""
     from aimctl.emit import Serialised
     from aimctl.parallel import PARTS_PER_JOB, run
     from aimctl.render.children import render_services
@@ -163,14 +164,9 @@ def render_parallel(
         on_service(done, len(services))
 
     merged = Part([])
-    assumed_seen = False
     for result in run(work, parts, jobs, progress if on_service else None):
-        for diagnostic in result.resolve_diagnostics:
-            if diagnostic.code == "W_GPU_ASSUMED":  # resolve_all's render-wide warning: once
-                if assumed_seen:
-                    continue
-                assumed_seen = True
-            merged.resolve_diagnostics.append(diagnostic)
+        # a render-wide warning (W_GPU_ASSUMED) comes once per part; reports drop repeats
+        merged.resolve_diagnostics.extend(result.resolve_diagnostics)
         merged.render_diagnostics.extend(result.render_diagnostics)
         merged.objects.extend(result.objects)
         merged.objects.extend(Serialised(identity, text) for identity, text in result.documents)

@@ -213,3 +213,18 @@ def test_a_broken_template_directory_is_reported_as_serially(tree: Path, run_cli
     assert serial.exit_code == parallel.exit_code == 1
     assert parallel.stderr == serial.stderr
     assert "template directory not found" in serial.stderr
+
+
+def test_a_render_wide_warning_is_reported_once_with_workers(
+    tree: Path, tmp_path: Path, run_cli
+) -> None:
+    import shutil
+
+    bare = tmp_path / "no-project"
+    shutil.copytree(tree, bare)
+    (bare / "aimctl.yaml").unlink()  # no cluster.gpus: every GPU model is assumed present
+    serial = run_cli("render", str(bare), "--jobs", "1")
+    parallel = run_cli("render", str(bare), "--jobs", "3")
+    assert serial.exit_code == parallel.exit_code == 0
+    assert parallel.stderr == serial.stderr
+    assert parallel.stderr.count("assumed present") == 1
