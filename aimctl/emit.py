@@ -219,8 +219,9 @@ def _ident(obj: dict[str, Any]) -> str:
 def _read_tree(root: Path) -> dict[str, str]:
     """Every file below ``root`` (relative POSIX path -> text), the ownership marker excepted.
 
-    Symlinked directories are not entered; a file that cannot be read as UTF-8 text gets a
-    content no render produces, so it always counts as changed.
+    In no particular order (callers sort). Symlinked directories are not entered; a file that
+    cannot be read as UTF-8 text gets a content no render produces, so it always counts as
+    changed.
     """
     out: dict[str, str] = {}
     if not root.is_dir():
@@ -240,7 +241,7 @@ def _read_tree(root: Path) -> dict[str, str]:
                     out[rel] = handle.read()
             except (UnicodeDecodeError, OSError):
                 out[rel] = "\0unreadable"
-    return dict(sorted(out.items()))
+    return out
 
 
 def compare_dir(files: dict[str, str], root: Path) -> Drift:
@@ -433,9 +434,7 @@ def _swap_in(files: dict[str, str], root: Path) -> None:
     staging: Path | None = None
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes 0700; DIR keeps ordinary permissions
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; DIR keeps ordinary permissions
         previous = root if root.is_dir() and not root.is_symlink() else None
         _write_files(staging, files, previous)
         (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")

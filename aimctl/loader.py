@@ -181,7 +181,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
 
     def scalar(item: Any) -> Any:
         tag = item.tag
-        if tag is _STR_TAG or tag == _STR_TAG:
+        if tag == _STR_TAG:
             return item.value
         if tag in _FAST_SCALARS:
             return constructors[tag](loader, item)
