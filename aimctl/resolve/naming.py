@@ -63,7 +63,6 @@ _JSON_SHORT: Final = {
     "\f": "\\f",
 }
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
-_STAND_IN_NAMESPACE_BYTES: Final = _STAND_IN_NAMESPACE.bytes
 
 
 class InvalidImageReference(ValueError):
@@ -561,14 +560,7 @@ def stand_in_uid(api_version: str, kind: str, namespace: str, name: str) -> str:
     """aimctl's stand-in for a cluster-assigned UID: UUIDv5 over ``apiVersion/kind/namespace/name``
     in the ``aimctl.amd.com`` DNS namespace; ``namespace`` is ``""`` for cluster-scoped kinds.
     """
-    # uuid.uuid5 spelled out (SHA-1 of namespace bytes + name, version and variant bits set):
-    # the same string, without building a UUID object (this runs for every service and artifact).
-    text = f"{api_version}/{kind}/{namespace}/{name}"
-    digest = bytearray(hashlib.sha1(_STAND_IN_NAMESPACE_BYTES + text.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    hexed = digest.hex()
-    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+    return str(uuid.uuid5(_STAND_IN_NAMESPACE, f"{api_version}/{kind}/{namespace}/{name}"))
 
 
 def go_path_clean(path: str) -> str:

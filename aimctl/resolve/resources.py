@@ -23,18 +23,22 @@ _Where = Callable[[str, str], Origin]
 
 
 @functools.lru_cache(maxsize=256)
-def _gpu_defaults(n: int, resource: str) -> tuple[_Sections, Origin]:
-    """Per-GPU defaults for ``n`` GPUs of ``resource`` (shared: callers only read them)."""
+def _default_layer(n: int, resource: str) -> tuple[_Sections, _Where]:
+    """The system-default layer for ``n`` GPUs of ``resource``: per-GPU defaults and their
+    origin (shared: callers only read them)."""
     origin = Origin(
         Scope.OPERATOR_DEFAULT,
         rule=f"{n} GPU(s) from the template's resolvedHardware: 4 CPU, 32Gi request / 48Gi limit per GPU",
     )
-    if n <= 0:
-        return {}, origin
-    return {
-        "requests": {"cpu": str(4 * n), "memory": f"{32 * n}Gi", resource: str(n)},
-        "limits": {"memory": f"{48 * n}Gi", resource: str(n)},
-    }, origin
+    defaults: _Sections = (
+        {
+            "requests": {"cpu": str(4 * n), "memory": f"{32 * n}Gi", resource: str(n)},
+            "limits": {"memory": f"{48 * n}Gi", resource: str(n)},
+        }
+        if n > 0
+        else {}
+    )
+    return defaults, lambda _section, _name: origin
 
 
 def build_resources(
@@ -49,9 +53,8 @@ def build_resources(
     if tpl_res is None and svc_res is None:
         ordered, decisions = _defaults_only(n, resource)
         return {s: dict(values) for s, values in ordered.items()}, dict(decisions)
-    defaults, default_origin = _gpu_defaults(n, resource)
     layers: dict[Layer, tuple[_Sections, _Where]] = {
-        Layer.SYSTEM_DEFAULT: (defaults, lambda _section, _name: default_origin),
+        Layer.SYSTEM_DEFAULT: _default_layer(n, resource)
     }
     if tpl_res is not None:
         layers[Layer.TEMPLATE] = (
@@ -75,8 +78,7 @@ def build_resources(
 @functools.lru_cache(maxsize=256)
 def _defaults_only(n: int, resource: str) -> tuple[_Sections, Mapping[str, Decision]]:
     """The result when neither the template nor the service sets resources (shared: copy it)."""
-    defaults, default_origin = _gpu_defaults(n, resource)
-    return _overlay({Layer.SYSTEM_DEFAULT: (defaults, lambda _section, _name: default_origin)})
+    return _overlay({Layer.SYSTEM_DEFAULT: _default_layer(n, resource)})
 
 
 def _overlay(

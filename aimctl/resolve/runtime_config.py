@@ -100,18 +100,13 @@ class RuntimeConfig:
 
     def gateway_ref(self) -> dict[str, Any] | None:
         """The merged ``routing.gatewayRef`` without its unset fields; None when none is set."""
-        ref = {}
-        for name, setting in _GATEWAY_SETTINGS:
-            decision = self.settings.get(setting)
-            if decision is not None and decision.value is not None:
-                ref[name] = decision.value
+        ref = {name: v for name, key in _GATEWAY_SETTINGS if (v := self.value(key)) is not None}
         return ref or None
 
     def label_policy(self) -> tuple[bool, Sequence[str]]:
         """``labelPropagation``: whether it is enabled, and the key patterns (§6)."""
-        enabled = self.settings.get("labelPropagation.enabled")
         patterns: Any = self.value("labelPropagation.match")
-        return bool(enabled is not None and enabled.value), patterns or ()
+        return bool(self.value("labelPropagation.enabled")), patterns or ()
 
     @property
     def exists(self) -> bool:
