@@ -8,6 +8,13 @@ import sys
 from aimctl import __version__
 
 
+def _script(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m aimctl ARGS`` in a fresh process, as the console script runs."""
+    return subprocess.run(
+        [sys.executable, "-m", "aimctl", *args], capture_output=True, text=True, check=False
+    )
+
+
 def test_version_prints_on_stdout(run_cli) -> None:
     result = run_cli("version")
     assert result.exit_code == 0
@@ -20,9 +27,7 @@ def test_unknown_option_is_a_usage_error_with_exit_2(run_cli) -> None:
 
 
 def test_python_dash_m_behaves_like_the_script() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "aimctl", "version"], capture_output=True, text=True, check=False
-    )
+    proc = _script("version")
     assert proc.returncode == 0
     assert proc.stdout == f"aimctl {__version__}\n"
 
@@ -55,28 +60,13 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback() -> None:
 def test_the_script_exits_with_every_code_and_all_its_output(run_cli, tmp_path) -> None:
     """The entry leaves with ``os._exit`` (no heap teardown): exit codes and buffered output
     must be exactly what ``sys.exit`` would give."""
-    full = subprocess.run(
-        [sys.executable, "-m", "aimctl", "render", "examples/quickstart"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    full = _script("render", "examples/quickstart")
     assert full.returncode == 0
     assert full.stdout == run_cli("render", "examples/quickstart").stdout
     assert full.stdout.count("\n---\n") >= 2
-    missing = subprocess.run(
-        [sys.executable, "-m", "aimctl", "render", str(tmp_path / "nothing-here")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = _script("render", str(tmp_path / "nothing-here"))
     assert missing.returncode == 1
     assert "no such file or directory" in missing.stderr
-    usage = subprocess.run(
-        [sys.executable, "-m", "aimctl", "render", "--no-such-flag"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    usage = _script("render", "--no-such-flag")
     assert usage.returncode == 2
     assert "--no-such-flag" in usage.stderr
