@@ -1,6 +1,7 @@
 """The AIM models accept exactly what the real CRD schemas (plus their CEL rules) accept.
 
-For each kind, documents are generated from ``../shared/schemas/crd`` — a few "maximal" ones with
+For each kind, documents are generated from ``../shared/schemas/crd-aim-0.2.2`` (operator release
+0.2.2, the schema aimctl accepts) — a few "maximal" ones with
 every field, random valid ones, then single mutations (wrong types, unknown and snake_case
 fields, enum/pattern/length/range violations, missing required fields, nulls, CEL breakers). The
 oracle is the way ``../shared/tools/validate_manifests.py`` checks a custom resource — drop nulls,
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 from aimctl.model import AIM_KINDS, CLUSTER_SCOPED_KINDS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-SCHEMAS = SHARED / "schemas" / "crd"
+SCHEMAS = SHARED / "schemas" / "crd-aim-0.2.2"
 VALIDATOR = SHARED / "tools" / "validate_manifests.py"
 
 pytestmark = [
@@ -250,6 +251,22 @@ def _satisfy_cel(doc: Json, rng: random.Random) -> None:
     if isinstance(spec, dict) and spec.get("modelSources") and spec.get("customTemplates"):
         for template in spec["customTemplates"]:
             template.setdefault("hardware", {"gpu": {"requests": 1}})
+    for node in _dicts(spec):
+        if "customProfile" in node:  # 0.2.2: customProfile needs aimId, modelId, hardware, ...
+            _complete_custom_profile(node)
+
+
+def _complete_custom_profile(node: dict[str, Any]) -> None:
+    node.setdefault("aimId", "org/family")
+    node.setdefault("modelId", "org/model")
+    node.setdefault("hardware", {"gpu": {"requests": 1}})
+    if "modelName" not in node:  # AIMModel.spec.customTemplates[] keep them under profile
+        profile = node.setdefault("profile", {})
+        profile.setdefault("metric", "latency")
+        profile.setdefault("precision", "fp8")
+    else:
+        node.setdefault("metric", "latency")
+        node.setdefault("precision", "fp8")
 
 
 def _dicts(value: Json) -> Iterator[dict[str, Any]]:
@@ -413,12 +430,19 @@ def _break_cel(doc: Json, schema: dict[str, Any], rng: random.Random) -> bool:
         if isinstance(model, dict) and {"name", "image", "custom"} & model.keys():
             targets.append(functools.partial(_two_models, model))
             targets.append(functools.partial(_no_model, model))
+        if "customProfile" in node:
+            targets.append(functools.partial(_custom_profile_without_fields, node, rng))
     if isinstance(spec, dict) and doc["kind"] in {"AIMModel", "AIMClusterModel"}:
         targets.append(functools.partial(_sources_without_hardware, spec))
     if not targets:
         return False
     rng.choice(targets)()
     return True
+
+
+def _custom_profile_without_fields(node: dict[str, Any], rng: random.Random) -> None:
+    needed = ["aimId", "modelId", "hardware", "metric", "precision", "profile"]
+    node.pop(rng.choice([k for k in needed if k in node] or ["aimId"]), None)
 
 
 def _drop_optional(doc: Json, schema: dict[str, Any], rng: random.Random) -> bool:

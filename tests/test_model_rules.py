@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from aimctl.model import (
     AIM_KINDS,
     CLUSTER_SCOPED_KINDS,
+    MSG_CUSTOM_PROFILE_REQUIRES,
+    MSG_CUSTOM_TEMPLATE_PROFILE_REQUIRES,
     MSG_EXACTLY_ONE_MODEL,
     MSG_GPU_OR_CPU,
     MSG_MODEL_SOURCES_NEED_HARDWARE,
@@ -222,14 +224,15 @@ def test_template_caching_enabled_and_gpu_resource_defaults() -> None:
     assert spec.hardware.gpu.resource_name == "amd.com/gpu"
 
 
-def test_template_cache_mode_and_artifact_image_defaults() -> None:
+def test_template_cache_mode_default_and_no_artifact_image_default_at_0_2_2() -> None:
     cache = AIMTemplateCache.model_validate(
         _doc("AIMTemplateCache", {"templateName": "t", "templateScope": "Namespace"})
     ).spec
     assert cache is not None and cache.mode == "Shared"
+    # The 0.2.2 CRD dropped the modelDownloadImage default (the controller's built-in is used).
     artifact = AIMArtifact.model_validate(_doc("AIMArtifact", {"sourceUri": "hf://a/b"})).spec
     assert artifact is not None
-    assert artifact.model_download_image == "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
+    assert artifact.model_download_image is None
 
 
 def test_cluster_model_source_defaults() -> None:
@@ -536,3 +539,87 @@ def test_model_sources_hardware_rule_is_met(extra: Doc) -> None:
 
 def test_custom_templates_without_model_sources_need_no_hardware() -> None:
     AIMModel.model_validate(_doc("AIMModel", {"image": "img", "customTemplates": [{"name": "a"}]}))
+
+
+# --------------------------------------------------------------------------- operator 0.2.2 fields
+
+_CUSTOM_TEMPLATE = {
+    "modelName": "m",
+    "aimId": "Qwen/Qwen3-32B",
+    "modelId": "Qwen/Qwen3-32B-FP8",
+    "metric": "latency",
+    "precision": "fp8",
+    "hardware": {"gpu": {"model": "MI300X", "requests": 1}},
+    "customProfile": {"engineArgs": {"max-model-len": 8192}, "envVars": {"VLLM_X": "1"}},
+}
+
+
+@pytest.mark.parametrize("kind", ["AIMServiceTemplate", "AIMClusterServiceTemplate"])
+def test_template_accepts_the_0_2_2_custom_profile_fields(kind: str) -> None:
+    spec = AIM_KINDS[kind].model_validate(_doc(kind, _CUSTOM_TEMPLATE)).spec
+    assert spec.aim_id == "Qwen/Qwen3-32B" and spec.model_id == "Qwen/Qwen3-32B-FP8"
+    assert spec.custom_profile.engine_args == {"max-model-len": 8192}
+    assert spec.custom_profile.env_vars == {"VLLM_X": "1"}
+
+
+@pytest.mark.parametrize("kind", ["AIMServiceTemplate", "AIMClusterServiceTemplate"])
+@pytest.mark.parametrize("missing", ["aimId", "modelId", "hardware", "metric", "precision"])
+def test_custom_profile_without_a_required_field_fails_with_the_crd_message(
+    kind: str, missing: str
+) -> None:
+    spec = {k: v for k, v in _CUSTOM_TEMPLATE.items() if k != missing}
+    assert _errors(kind, spec) == [("spec", f"Value error, {MSG_CUSTOM_PROFILE_REQUIRES}")]
+
+
+def test_aim_id_and_model_id_without_custom_profile_are_informational() -> None:
+    spec = {"modelName": "m", "aimId": "a/b", "modelId": "a/b-c"}
+    assert AIMServiceTemplate.model_validate(_doc("AIMServiceTemplate", spec)).spec is not None
+
+
+@pytest.mark.parametrize("missing", ["aimId", "modelId", "hardware", "profile", "precision"])
+def test_custom_template_custom_profile_needs_its_fields(missing: str) -> None:
+    template: Doc = {
+        "aimId": "a/b",
+        "modelId": "a/b-c",
+        "hardware": {"gpu": {"requests": 1}},
+        "profile": {"metric": "latency", "precision": "fp8"},
+        "customProfile": {"envVars": {"A": "1"}},
+    }
+    if missing == "precision":
+        del template["profile"]["precision"]
+    else:
+        del template[missing]
+    errors = _errors("AIMModel", {"image": "img", "customTemplates": [template]})
+    assert errors == [
+        ("spec.customTemplates.0", f"Value error, {MSG_CUSTOM_TEMPLATE_PROFILE_REQUIRES}")
+    ]
+
+
+def test_0_2_2_service_runtime_config_and_artifact_fields_are_accepted() -> None:
+    service = _service(
+        priorityClassName="high", storage={"downloadFilter": {"exclude": ["*/*"]}}
+    ).spec
+    assert service is not None and service.priority_class_name == "high"
+    assert service.storage is not None and service.storage.download_filter is not None
+    cluster_rc = AIM_KINDS["AIMClusterRuntimeConfig"].model_validate(
+        _doc(
+            "AIMClusterRuntimeConfig",
+            {
+                "artifact": {"defaultRetentionPriority": 5},
+                "artifactStorageQuota": {"clusterLimit": "10Ti", "defaultNamespaceLimit": "1Ti"},
+                "storage": {"downloadFilter": {"include": ["*.json"]}},
+            },
+        )
+    )
+    assert cluster_rc.spec.artifact_storage_quota.cluster_limit == "10Ti"
+    with pytest.raises(ValidationError):  # the namespace kind has no quota
+        AIMRuntimeConfig.model_validate(
+            _doc("AIMRuntimeConfig", {"artifactStorageQuota": {"clusterLimit": "1Ti"}})
+        )
+    artifact = AIMArtifact.model_validate(
+        _doc(
+            "AIMArtifact",
+            {"sourceUri": "hf://a/b", "retentionPriority": 3, "downloadFilter": {"exclude": []}},
+        )
+    ).spec
+    assert artifact is not None and artifact.retention_priority == 3

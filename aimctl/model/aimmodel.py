@@ -6,12 +6,18 @@ from annotated_types import MaxLen, MinLen
 from pydantic import model_validator
 
 from aimctl.model._base import AimBase
-from aimctl.model.common import HardwareRequirements, ModelSource, ResolvedReference
+from aimctl.model.common import (
+    CustomProfile,
+    HardwareRequirements,
+    ModelSource,
+    ResolvedReference,
+)
 from aimctl.model.core import Conditions, EnvList, LocalObjectReference, ResourceRequirements
 from aimctl.model.document import AimDocument
 from aimctl.model.scalars import AimPrecision, AimStatusValue, Int32, Int64, Metric, ProfileType
 
 __all__ = [
+    "MSG_CUSTOM_TEMPLATE_PROFILE_REQUIRES",
     "MSG_MODEL_SOURCES_NEED_HARDWARE",
     "AIMClusterModel",
     "AIMModel",
@@ -30,6 +36,11 @@ __all__ = [
 MSG_MODEL_SOURCES_NEED_HARDWARE = (
     "when using modelSources, hardware must be specified: set custom.hardware "
     "(inherited by all templates) or set hardware on each template individually"
+)
+
+MSG_CUSTOM_TEMPLATE_PROFILE_REQUIRES = (
+    "when customProfile is set, aimId, modelId, hardware, profile.metric, and profile.precision "
+    "are required"
 )
 
 
@@ -95,6 +106,27 @@ class CustomTemplate(AimBase):
     env: Annotated[EnvList, MaxLen(64)] | None = None
     hardware: HardwareRequirements | None = None
     profile: CustomTemplateProfile | None = None
+    aim_id: str | None = None
+    """Operator 0.2.2."""
+    model_id: str | None = None
+    """Operator 0.2.2."""
+    custom_profile: CustomProfile | None = None
+    """Operator 0.2.2; accepted, not yet passed on to the generated templates."""
+
+    @model_validator(mode="after")
+    def _custom_profile_fields(self) -> Self:
+        # CEL (0.2.2): !has(self.customProfile) || (has(self.aimId) && has(self.modelId)
+        #   && has(self.hardware) && has(self.profile) && has(self.profile.metric)
+        #   && has(self.profile.precision))
+        if self.custom_profile is None:
+            return self
+        profile = self.profile
+        needed = (self.aim_id, self.model_id, self.hardware, profile)
+        if any(value is None for value in needed) or (
+            profile is not None and (profile.metric is None or profile.precision is None)
+        ):
+            raise ValueError(MSG_CUSTOM_TEMPLATE_PROFILE_REQUIRES)
+        return self
 
 
 class AIMModelSpec(AimBase):

@@ -5,6 +5,7 @@ from typing import Annotated, ClassVar, Literal
 from annotated_types import Interval, MinLen
 
 from aimctl.model._base import AimBase
+from aimctl.model.common import DownloadFilter
 from aimctl.model.core import Conditions, EnvList, LocalObjectReference
 from aimctl.model.document import AimDocument
 from aimctl.model.scalars import (
@@ -14,6 +15,7 @@ from aimctl.model.scalars import (
     Int32,
     Int64,
     ModelId,
+    NonNegativeInt32,
     Quantity,
     SourceUri,
 )
@@ -38,9 +40,14 @@ class AIMArtifactSpec(AimBase):
     storage_class_name: str | None = None
     size: Quantity | None = None
     env: EnvList | None = None
-    model_download_image: str = DEFAULT_DOWNLOAD_IMAGE
+    model_download_image: str | None = None
+    """The 0.2.2 CRD has no default (the controller's built-in one is used when unset)."""
     image_pull_secrets: list[LocalObjectReference] | None = None
     runtime_config_name: str | None = None
+    download_filter: DownloadFilter | None = None
+    """Operator 0.2.2 (#56)."""
+    retention_priority: NonNegativeInt32 | None = None
+    """Operator 0.2.2 (#60): eviction order, evaluated in-cluster only."""
 
 
 class DownloadProgress(AimBase):

@@ -1,6 +1,6 @@
 """AIM value types used by several kinds: hardware, model sources, routing, storage, refs."""
 
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from annotated_types import Interval, MaxLen
 from pydantic import StringConstraints, model_validator
@@ -22,6 +22,8 @@ __all__ = [
     "MSG_GPU_OR_CPU",
     "MSG_MODEL_XOR_MIN_VRAM",
     "CpuRequirements",
+    "CustomProfile",
+    "DownloadFilter",
     "GatewayRef",
     "GpuRequirements",
     "HardwareRequirements",
@@ -157,6 +159,22 @@ class RoutingConfig(AimBase):
     annotations: dict[str, str] | None = None
 
 
+class CustomProfile(AimBase):
+    """Inline profile data for the inference engine (operator 0.2.2, #61)."""
+
+    engine_args: Any = None
+    """Free-form (``x-kubernetes-preserve-unknown-fields``)."""
+    env_vars: dict[str, str] | None = None
+
+
+class DownloadFilter(AimBase):
+    """Glob patterns for the files a download Job fetches (operator 0.2.2, #56)."""
+
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+
+
 class StorageConfig(AimBase):
     default_storage_class_name: str | None = None
+    download_filter: DownloadFilter | None = None
     pvc_headroom_percent: NonNegativeInt32 = 10

@@ -145,6 +145,8 @@ class AIMServiceSpec(AimBase):
     overrides: ServiceOverrides | None = None
     image_pull_secrets: list[LocalObjectReference] | None = None
     service_account_name: str | None = None
+    priority_class_name: str | None = None
+    """Operator 0.2.2 (#50): copied to the InferenceService predictor."""
 
 
 class ServiceCacheStatus(AimBase):
@@ -157,10 +159,10 @@ class ServiceRoutingStatus(AimBase):
 
 
 class ServiceRuntimeStatus(AimBase):
-    current_replicas: Int32 | None = None
-    desired_replicas: Int32 | None = None
-    min_replicas: Int32 | None = None
-    max_replicas: Int32 | None = None
+    current_replicas: Int32
+    desired_replicas: Int32
+    min_replicas: Int32
+    max_replicas: Int32
     replicas: str | None = None
 
 

@@ -1,12 +1,13 @@
 """AIMServiceTemplate and AIMClusterServiceTemplate: a runtime profile for one model."""
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import MinLen
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from aimctl.model._base import AimBase
 from aimctl.model.common import (
+    CustomProfile,
     HardwareRequirements,
     ModelSource,
     ResolvedHardware,
@@ -32,6 +33,7 @@ from aimctl.model.scalars import (
 )
 
 __all__ = [
+    "MSG_CUSTOM_PROFILE_REQUIRES",
     "AIMClusterServiceTemplate",
     "AIMClusterServiceTemplateSpec",
     "AIMServiceTemplate",
@@ -43,6 +45,10 @@ __all__ = [
     "TemplateCaching",
     "TemplateProfile",
 ]
+
+MSG_CUSTOM_PROFILE_REQUIRES = (
+    "when customProfile is set, aimId, modelId, hardware, metric, and precision are required"
+)
 
 # ``modelName``, ``metric``, ``precision`` and ``hardware`` carry transition rules
 # (``self == oldSelf``, immutable after creation); with a single version of each document there
@@ -69,6 +75,23 @@ class ServiceTemplateSpecCommon(AimBase):
     service_account_name: str | None = None
     resources: ResourceRequirements | None = None
     env: EnvList | None = None
+    aim_id: str | None = None
+    """Operator 0.2.2: the AIM product family; used only by the custom profile."""
+    model_id: str | None = None
+    """Operator 0.2.2: the model id written into the custom profile."""
+    custom_profile: CustomProfile | None = None
+    """Operator 0.2.2: an inline profile, mounted into the InferenceService from a ConfigMap."""
+
+    @model_validator(mode="after")
+    def _custom_profile_fields(self) -> Self:
+        # CEL (0.2.2): !has(self.customProfile) || (has(self.aimId) && has(self.modelId)
+        #   && has(self.hardware) && has(self.metric) && has(self.precision))
+        if self.custom_profile is None:
+            return self
+        needed = (self.aim_id, self.model_id, self.hardware, self.metric, self.precision)
+        if any(value is None for value in needed):
+            raise ValueError(MSG_CUSTOM_PROFILE_REQUIRES)
+        return self
 
 
 class AIMServiceTemplateSpec(ServiceTemplateSpecCommon):

@@ -10,7 +10,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION
+from aimctl.model import AIM_API_VERSION, DEFAULT_DOWNLOAD_IMAGE
 from aimctl.resolve.caching import (
     ArtifactPlan,
     ArtifactSpec,
@@ -141,7 +141,7 @@ def resolve_input_artifacts(
             storage_class=spec.storage_class_name or "",
             runtime_config_name=spec.runtime_config_name or "",
             labels=dict(entry.obj.metadata.labels or {}),
-            download_image=spec.model_download_image,
+            download_image=spec.model_download_image or DEFAULT_DOWNLOAD_IMAGE,
             image_pull_secrets=secrets or None,
         )
         plans.append(plan_artifact_children(art, config, 0))
