@@ -16,7 +16,19 @@ from pydantic import BaseModel, ValidationError
 
 from aimctl.errors import Diagnostic, Severity
 from aimctl.loader import LoadedDocument
-from aimctl.model import AIM_GROUP, AIM_KINDS, CLUSTER_SCOPED_KINDS
+from aimctl.model import (
+    AIM_API_VERSION,
+    AIM_API_VERSION_V1ALPHA2,
+    AIM_GROUP,
+    AIM_KINDS,
+    AIM_V1ALPHA2_KINDS,
+    CLUSTER_SCOPED_KINDS,
+    CLUSTER_SCOPED_V1ALPHA2_KINDS,
+    PIPELINE_ANNOTATION,
+    AIMService,
+    select_pipeline,
+)
+from aimctl.model.currency import UNSUPPORTED_KINDS, later_field
 from aimctl.provenance import FieldPath, ResourceKey
 
 __all__ = [
@@ -26,6 +38,7 @@ __all__ = [
     "check_env_literals",
     "check_references",
     "entry_error",
+    "profile_pipeline_refusals",
     "validation_diagnostics",
 ]
 
@@ -82,6 +95,10 @@ class Catalog:
         default_factory=lambda: defaultdict(list)
     )
     _models_by_image: dict[str, list[Entry[Any]]] = field(default_factory=lambda: defaultdict(list))
+    profile_services: list[Entry[Any]] = field(default_factory=list)
+    """AIMServices routed to the v1alpha2 profile pipeline: validated, never rendered."""
+    inert: list[Entry[Any]] = field(default_factory=list)
+    """Objects aimctl validates and renders nothing from (AIMClusterProfile, AIMProfile)."""
 
     def add(self, entry: Entry[Any]) -> None:
         self.by_key[entry.key] = entry
@@ -184,17 +201,32 @@ def _message(err: Any, path: FieldPath) -> str:
 def validation_diagnostics(
     exc: ValidationError, doc: LoadedDocument, key: ResourceKey | None, code: str = "E_SCHEMA"
 ) -> list[Diagnostic]:
-    """One diagnostic per pydantic error, located by field path in the document."""
+    """One diagnostic per pydantic error, located by field path in the document.
+
+    An unknown field that a later operator release defines (or that no release defines but
+    real files carry) gets the message that says so (``aimctl.model.currency``).
+    """
     out: list[Diagnostic] = []
     seen: set[tuple[FieldPath, str]] = set()
     for err in exc.errors():
         path = _clean_loc(doc.data, tuple(err["loc"]), err["type"])
-        message = _message(err, path)
+        message, hint, this_code = _message(err, path), "", code
+        later = later_field(key.kind, path) if key and err["type"] == "extra_forbidden" else None
+        if later is not None:
+            (message, hint), this_code = later, "E_NEWER_FIELD"
         if (path, message) in seen:
             continue
         seen.add((path, message))
         out.append(
-            Diagnostic(code, message, file=doc.file, doc=doc.index, field=path, resource=key)
+            Diagnostic(
+                this_code,
+                message,
+                file=doc.file,
+                doc=doc.index,
+                field=path,
+                resource=key,
+                hint=hint,
+            )
         )
     return out
 
@@ -262,8 +294,11 @@ def build_catalog(
                 )
             )
             continue
+        role = "render"
         if group == AIM_GROUP:
-            entry, diags = _validate_aim(doc, api_version, kind, name, namespace, default_namespace)
+            entry, diags, role = _validate_aim(
+                doc, api_version, kind, name, namespace, default_namespace
+            )
         else:
             entry, diags = _passthrough(doc, api_version, kind, name, namespace, default_namespace)
         problems.extend(diags)
@@ -303,8 +338,11 @@ def build_catalog(
             output_files[file_key] = entry
             catalog.passthrough.append(entry)
             catalog.by_key[entry.key] = entry
-        else:
+        elif role == "render":
             catalog.add(entry)
+        else:
+            catalog.by_key[entry.key] = entry
+            (catalog.profile_services if role == "profile" else catalog.inert).append(entry)
     return catalog, problems
 
 
@@ -315,30 +353,145 @@ def _validate_aim(
     name: str,
     namespace: str | None,
     default_namespace: str,
-) -> tuple[Entry[Any] | None, list[Diagnostic]]:
-    model_cls: type[BaseModel] | None = AIM_KINDS.get(kind)
-    cluster = kind in CLUSTER_SCOPED_KINDS
+) -> tuple[Entry[Any] | None, list[Diagnostic], str]:
+    """Validate one AIM document; the role says what the catalog does with it.
+
+    ``render``: an object resolution uses (every v1alpha1 kind, and v1alpha2 services on the
+    template pipeline, converted to the shared v1alpha1 model); ``profile``: a service on the
+    profile pipeline (validated, refused by ``render``); ``inert``: validated, renders nothing.
+    """
+    v1alpha2 = api_version == AIM_API_VERSION_V1ALPHA2
+    cluster = kind in (CLUSTER_SCOPED_V1ALPHA2_KINDS if v1alpha2 else CLUSTER_SCOPED_KINDS)
     key = ResourceKey(kind, None if cluster else (namespace or default_namespace), name)
-    if model_cls is None:
-        return None, [
-            _doc_diag(doc, ("kind",), f"unknown AIM kind {kind!r}", "E_UNKNOWN_KIND", key)
-        ]
+    refusal = _kind_refusal(api_version, kind)
+    if refusal is not None:
+        code, field_name, message = refusal
+        return None, [_doc_diag(doc, (field_name,), message, code, key)], "render"
     if cluster and namespace is not None:
-        return None, [
-            _doc_diag(
-                doc,
-                ("metadata", "namespace"),
-                f"{kind} is cluster-scoped and must not have a namespace",
-                "E_SCOPE",
-                key,
-            )
-        ]
+        message = f"{kind} is cluster-scoped and must not have a namespace"
+        return None, [_doc_diag(doc, ("metadata", "namespace"), message, "E_SCOPE", key)], "render"
     data = doc.data if cluster or namespace else _with_namespace(doc.data, default_namespace)
+    if v1alpha2 and kind == "AIMProfile":
+        return (
+            Entry(key, data, doc.file, doc.index, data),
+            [_profile_schema_warning(doc, key)],
+            "inert",
+        )
+    model_cls: type[BaseModel] = (AIM_V1ALPHA2_KINDS if v1alpha2 else AIM_KINDS)[kind]
     try:
-        obj = model_cls.model_validate(data)
+        obj: Any = model_cls.model_validate(data)
     except ValidationError as exc:
-        return None, validation_diagnostics(exc, doc, key)
-    return Entry(key, obj, doc.file, doc.index, data), []
+        return None, validation_diagnostics(exc, doc, key), "render"
+    entry = Entry(key, obj, doc.file, doc.index, data)
+    if kind != "AIMService":
+        return entry, [], "inert" if v1alpha2 else "render"
+    meta = data.get("metadata") or {}
+    has_profile = obj.spec is not None and getattr(obj.spec, "profile", None) is not None
+    if select_pipeline(meta.get("annotations"), has_profile) == "profile":
+        return entry, [], "profile"
+    if not v1alpha2:
+        return entry, [], "render"
+    return _as_v1alpha1_service(doc, data, key)
+
+
+def _kind_refusal(api_version: str, kind: str) -> tuple[str, str, str] | None:
+    """(code, field, message) when aimctl cannot take this apiVersion/kind, else None."""
+    if kind in UNSUPPORTED_KINDS:
+        return "E_UNSUPPORTED_KIND", "kind", UNSUPPORTED_KINDS[kind]
+    if api_version == AIM_API_VERSION:
+        if kind in AIM_KINDS:
+            return None
+        if kind in AIM_V1ALPHA2_KINDS or kind == "AIMProfile":
+            return "E_SCHEMA", "apiVersion", f"{kind} is served as {AIM_API_VERSION_V1ALPHA2}"
+        return "E_UNKNOWN_KIND", "kind", f"unknown AIM kind {kind!r}"
+    if api_version == AIM_API_VERSION_V1ALPHA2:
+        if kind in AIM_V1ALPHA2_KINDS or kind == "AIMProfile":
+            return None
+        if kind in ("AIMModel", "AIMClusterModel"):
+            message = (
+                f"{AIM_API_VERSION_V1ALPHA2} {kind}: not supported yet (its schema is not bundled, "
+                f"so aimctl cannot validate it); write it as {AIM_API_VERSION}"
+            )
+            return "E_UNSUPPORTED_KIND", "apiVersion", message
+        if kind in AIM_KINDS:
+            message = f"aimctl knows {kind} as {AIM_API_VERSION} only (operator 0.2.2 CRDs)"
+            return "E_SCHEMA", "apiVersion", message
+        return "E_UNKNOWN_KIND", "kind", f"unknown AIM kind {kind!r}"
+    known = f"{AIM_API_VERSION} or {AIM_API_VERSION_V1ALPHA2}"
+    return (
+        "E_SCHEMA",
+        "apiVersion",
+        f"unknown AIM API version {api_version!r} (aimctl reads {known})",
+    )
+
+
+def _profile_schema_warning(doc: LoadedDocument, key: ResourceKey) -> Diagnostic:
+    return Diagnostic(
+        "W_SCHEMA_NOT_BUNDLED",
+        f"{AIM_API_VERSION_V1ALPHA2} AIMProfile: schema not bundled (aimctl has the "
+        "AIMClusterProfile CRD only); only apiVersion, kind and metadata were checked",
+        severity=Severity.WARNING,
+        file=doc.file,
+        doc=doc.index,
+        resource=key,
+    )
+
+
+_V1ALPHA2_ONLY = ("profile", "profileOverrides")
+
+
+def _as_v1alpha1_service(
+    doc: LoadedDocument, data: dict[str, Any], key: ResourceKey
+) -> tuple[Entry[Any] | None, list[Diagnostic], str]:
+    """A template-pipeline v1alpha2 AIMService as the shared (v1alpha1) model.
+
+    There is one storage schema and the controller reads every service as the v1alpha1 type
+    (api-currency.md §4.1), so such a service renders exactly like its v1alpha1 twin.
+    """
+    spec = dict(data.get("spec") or {})
+    warnings = [
+        _v1alpha2_warning(doc, key, ("spec", name), message)
+        for name, message in _V1ALPHA2_WARNINGS.items()
+        if name in spec
+    ]
+    for name in _V1ALPHA2_ONLY:  # only with the annotation forcing the template pipeline
+        spec.pop(name, None)
+    twin = {**data, "apiVersion": AIM_API_VERSION, "spec": spec}
+    try:
+        obj = AIMService.model_validate(twin)
+    except ValidationError as exc:
+        return None, [*warnings, *validation_diagnostics(exc, doc, key)], "render"
+    return Entry(key, obj, doc.file, doc.index, twin), warnings, "render"
+
+
+_V1ALPHA2_WARNINGS = {
+    "template": (
+        "valid on the 0.2.5-cycle CRD, but newer releases reject spec.template on v1alpha2 when "
+        f"the service is created; use apiVersion {AIM_API_VERSION} for template-pipeline services"
+    ),
+    "overrides": (
+        "valid on the 0.2.5-cycle CRD, but newer releases reject spec.overrides on v1alpha2 when "
+        f"the service is created; use apiVersion {AIM_API_VERSION} for template-pipeline services"
+    ),
+    "profile": (
+        "the reconciler-pipeline annotation forces the legacy template pipeline: spec.profile "
+        "and spec.profileOverrides are ignored"
+    ),
+}
+
+
+def _v1alpha2_warning(
+    doc: LoadedDocument, key: ResourceKey, path: FieldPath, message: str
+) -> Diagnostic:
+    return Diagnostic(
+        "W_V1ALPHA2_SHAPE",
+        message,
+        severity=Severity.WARNING,
+        file=doc.file,
+        doc=doc.index,
+        field=path,
+        resource=key,
+    )
 
 
 def _passthrough(
@@ -574,4 +727,31 @@ def check_env_literals(catalog: Catalog) -> list[Diagnostic]:
                             hint="use valueFrom.secretKeyRef to reference a Secret instead",
                         )
                     )
+    return out
+
+
+_PROFILE_PIPELINE_MESSAGE = (
+    "uses the v1alpha2 profile pipeline ({why}); its InferenceService depends on in-cluster state "
+    "(profile readiness from node labels, the profile's status.resources and "
+    "resolvedNodeAffinity, AIMProfileCache PVCs), so aimctl cannot render it offline"
+)
+_PROFILE_PIPELINE_HINT = (
+    "for GitOps rendering write it as an aim.eai.amd.com/v1alpha1 service with spec.model.name "
+    "(and spec.template.name); or apply it as is to a cluster running operator ≥ 0.2.5"
+)
+
+
+def profile_pipeline_refusals(catalog: Catalog) -> list[Diagnostic]:
+    """One error per service ``render`` cannot produce (``validate`` accepts them)."""
+    out = []
+    for entry in sorted(catalog.profile_services, key=lambda e: (e.file, e.doc)):
+        spec = entry.raw.get("spec") or {}
+        annotations = (entry.raw.get("metadata") or {}).get("annotations") or {}
+        if annotations.get(PIPELINE_ANNOTATION) == "profile":
+            why = f"annotation {PIPELINE_ANNOTATION}: profile"
+            path: FieldPath = ("metadata", "annotations", PIPELINE_ANNOTATION)
+        else:
+            why, path = "spec.profile", ("spec", "profile") if "profile" in spec else ()
+        message = _PROFILE_PIPELINE_MESSAGE.format(why=why)
+        out.append(entry_error("E_PROFILE_PIPELINE", entry, path, message, _PROFILE_PIPELINE_HINT))
     return out

@@ -18,6 +18,7 @@ from aimctl.catalog import (
     build_catalog,
     check_env_literals,
     check_references,
+    profile_pipeline_refusals,
     validation_diagnostics,
 )
 from aimctl.emit import add_sync_wave
@@ -175,9 +176,10 @@ def render_inputs(
         part = render_parallel(catalog, project, options, templates, jobs, on_service)
     else:  # templates load after resolution here: None when it failed
         part, templates = render_part(catalog, project, options, None, on_service=on_service)
-    diagnostics = list(part.resolve_diagnostics)
-    if not part.ok or templates is None:
-        return RenderResult([], diagnostics, part.count)
+    refused = profile_pipeline_refusals(catalog)
+    diagnostics = [*refused, *part.resolve_diagnostics]
+    if not part.ok or templates is None or refused:
+        return RenderResult([], diagnostics, part.count + len(refused))
     diagnostics.extend(part.render_diagnostics)
     objects = part.objects
     scaffold, problems = render_tenants(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import HAS_SHARED, ROOT, load_validator
+from tests.conftest import HAS_SHARED, ROOT, SHARED, load_validator
 
 CASES = ROOT / "tests" / "cases"
 NAMES = sorted(
@@ -76,3 +76,22 @@ def test_every_golden_output_validates_against_the_real_schemas() -> None:
     for directory in dirs:  # one tree at a time: cases may render the same object names
         report = vm.validate_paths([str(directory)], require_namespace=True)
         assert report.ok, report.format()
+
+
+def _input_documents(case: Path) -> list[Path]:
+    return sorted(p for p in (case / "input").rglob("*.yaml") if p.name != "aimctl.yaml")
+
+
+@pytest.mark.skipif(
+    not HAS_SHARED, reason="../shared (schemas and validator) is not beside the project"
+)
+@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith(("v1alpha2-", "v0.2.2-"))])
+def test_golden_inputs_validate_against_the_crds_of_their_release(name: str) -> None:
+    """Inputs of the API-currency cases are what the 0.2.2 (v1alpha1) and 528af2c (v1alpha2)
+    CRDs accept, as ``validate_manifests.py -s crd-aim-0.2.2 -s crd-aim-528af2c`` checks."""
+    vm = load_validator()
+    schemas = SHARED / "schemas"
+    dirs = [schemas / "crd-aim-0.2.2", schemas / "crd-aim-528af2c", schemas / "crd"]
+    files = [str(p) for p in _input_documents(CASES / name)]
+    report = vm.validate_paths(files, schema_dirs=dirs)
+    assert report.ok, report.format()

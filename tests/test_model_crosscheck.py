@@ -28,10 +28,21 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from aimctl.model import AIM_KINDS, CLUSTER_SCOPED_KINDS
+from aimctl.model import (
+    AIM_KINDS,
+    AIM_V1ALPHA2_KINDS,
+    CLUSTER_SCOPED_KINDS,
+    CLUSTER_SCOPED_V1ALPHA2_KINDS,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCHEMAS = SHARED / "schemas" / "crd-aim-0.2.2"
+SCHEMAS_V1ALPHA2 = SHARED / "schemas" / "crd-aim-528af2c"
+# Models under test, by "Kind" (v1alpha1, the 0.2.2 CRDs) or "Kind/v1alpha2" (the 528af2c CRDs).
+MODELS: dict[str, Any] = {
+    **AIM_KINDS,
+    **{f"{kind}/v1alpha2": cls for kind, cls in AIM_V1ALPHA2_KINDS.items()},
+}
 VALIDATOR = SHARED / "tools" / "validate_manifests.py"
 
 pytestmark = [
@@ -64,6 +75,7 @@ PATTERN_SAMPLES: dict[str, list[str]] = {
     r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$": ["Ready", "example.com/Thing"],
     r"^$|" + _SUBDOMAIN: ["", "gateway.networking.k8s.io"],
     r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$": ["Gateway", "Service-1"],
+    r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$": ["MI300X", "mi325x", "R9700.a_b-c"],
 }
 PLAIN_STRINGS = ["a", "x-1", "", "hello world", "MI300X", "Ünï", "yes"]
 MAP_KEYS = ["k", "cpu", "amd.com/gpu"]
@@ -218,7 +230,7 @@ class Generator:
         props = schema["properties"]
         meta = self._object(props["metadata"], 1, full)
         meta["name"] = self.rng.choice(PATTERN_SAMPLES[_SUBDOMAIN])
-        if kind in CLUSTER_SCOPED_KINDS:
+        if kind in CLUSTER_SCOPED_KINDS | CLUSTER_SCOPED_V1ALPHA2_KINDS:
             meta.pop("namespace", None)
         doc = {"apiVersion": props["apiVersion"]["const"], "kind": kind, "metadata": meta}
         if full or self.rng.random() < 0.9:
@@ -254,6 +266,14 @@ def _satisfy_cel(doc: Json, rng: random.Random) -> None:
     for node in _dicts(spec):
         if "customProfile" in node:  # 0.2.2: customProfile needs aimId, modelId, hardware, ...
             _complete_custom_profile(node)
+    if doc["kind"] == "AIMService" and doc["apiVersion"].endswith("/v1alpha2"):
+        # Root rules: a spec with model or profile; profile excludes template; overrides need it.
+        spec = doc["spec"] = spec if isinstance(spec, dict) else {}
+        if "profile" in spec and "template" in spec:
+            spec.pop(rng.choice(["profile", "template"]))
+        if "profile" not in spec:
+            spec.pop("profileOverrides", None)
+            spec.setdefault("model", {"name": "m"})
 
 
 def _complete_custom_profile(node: dict[str, Any]) -> None:
@@ -434,10 +454,28 @@ def _break_cel(doc: Json, schema: dict[str, Any], rng: random.Random) -> bool:
             targets.append(functools.partial(_custom_profile_without_fields, node, rng))
     if isinstance(spec, dict) and doc["kind"] in {"AIMModel", "AIMClusterModel"}:
         targets.append(functools.partial(_sources_without_hardware, spec))
+    if isinstance(spec, dict) and doc["apiVersion"].endswith("/v1alpha2") and "image" not in spec:
+        targets.append(functools.partial(_break_service_root_rules, spec, rng))
     if not targets:
         return False
     rng.choice(targets)()
     return True
+
+
+def _break_service_root_rules(spec: dict[str, Any], rng: random.Random) -> None:
+    """v1alpha2 AIMService: overrides without a profile, profile with template, or neither."""
+    choice = rng.randrange(3)
+    if choice == 0:
+        spec.pop("profile", None)
+        spec["profileOverrides"] = {"engineArgs": {"x": 1}}
+        spec.setdefault("model", {"name": "m"})
+    elif choice == 1:
+        spec["profile"] = {"name": "p"}
+        spec["template"] = {"name": "t"}
+    else:
+        spec.pop("profile", None)
+        spec.pop("model", None)
+        spec.pop("profileOverrides", None)
 
 
 def _custom_profile_without_fields(node: dict[str, Any], rng: random.Random) -> None:
@@ -518,10 +556,12 @@ class Oracle:
         self.cel = self.vm.Cel("on")
         self.cel_results: dict[tuple[str, str], bool] = {}
         self.schemas: dict[str, tuple[dict[str, Any], Any]] = {}
-        for kind in AIM_KINDS:
-            name = f"{kind.lower()}-aim.eai.amd.com-v1alpha1.json"
-            schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-            self.schemas[kind] = (schema, self.vm.jsonschema.Draft7Validator(schema))
+        for key in MODELS:
+            kind, _, version = key.partition("/")
+            folder = SCHEMAS_V1ALPHA2 if version else SCHEMAS
+            name = f"{kind.lower()}-aim.eai.amd.com-{version or 'v1alpha1'}.json"
+            schema = json.loads((folder / name).read_text(encoding="utf-8"))
+            self.schemas[key] = (schema, self.vm.jsonschema.Draft7Validator(schema))
 
     def errors(self, kind: str, doc: Json) -> list[Path_]:
         schema, validator = self.schemas[kind]
@@ -571,7 +611,7 @@ def _server_ok(schema: dict[str, Any], value: Json) -> bool:
 
 def _model_errors(kind: str, doc: Json) -> list[Path_]:
     try:
-        AIM_KINDS[kind].model_validate(doc)
+        MODELS[kind].model_validate(doc)
     except ValidationError as exc:
         return [tuple(e["loc"]) for e in exc.errors()]
     return []
@@ -592,7 +632,8 @@ def oracle() -> Oracle:
 
 def _documents(kind: str, schema: dict[str, Any], rng: random.Random) -> Iterator[tuple[str, Json]]:
     gen = Generator(rng)
-    bases = [gen.document(kind, schema, full=i < 6) for i in range(BASES_PER_KIND)]
+    real_kind = kind.partition("/")[0]
+    bases = [gen.document(real_kind, schema, full=i < 6) for i in range(BASES_PER_KIND)]
     for i, base in enumerate(bases):
         yield f"base-{i}", base
     names = sorted(MUTATIONS)
@@ -606,7 +647,7 @@ def _documents(kind: str, schema: dict[str, Any], rng: random.Random) -> Iterato
             yield name, doc
 
 
-@pytest.mark.parametrize("kind", sorted(AIM_KINDS))
+@pytest.mark.parametrize("kind", sorted(MODELS))
 def test_models_agree_with_crd_schema_and_cel(kind: str, oracle: Oracle) -> None:
     schema = oracle.schemas[kind][0]
     rng = random.Random(f"aimctl-crosscheck-{kind}")
@@ -651,7 +692,7 @@ def test_model_fields_and_defaults_mirror_the_crd(oracle: Oracle) -> None:
     """Walk each CRD schema beside the model's JSON schema: same property names and required
     fields everywhere, the CRD's defaults under spec, and no default at all under status."""
     for kind, (crd, _) in oracle.schemas.items():
-        mine = AIM_KINDS[kind].model_json_schema(by_alias=True, mode="validation")
+        mine = MODELS[kind].model_json_schema(by_alias=True, mode="validation")
         _compare_properties(kind, crd, mine, mine.get("$defs", {}), ())
 
 

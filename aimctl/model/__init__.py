@@ -175,6 +175,22 @@ from aimctl.model.template_cache import (
     CachedArtifactStatus,
     TemplateScope,
 )
+from aimctl.model.v1alpha2 import (
+    AIM_API_VERSION_V1ALPHA2,
+    MSG_MODEL_OR_PROFILE,
+    MSG_PROFILE_OVERRIDES_NEED_PROFILE,
+    MSG_PROFILE_XOR_TEMPLATE,
+    PIPELINE_ANNOTATION,
+    AIMClusterProfile,
+    AIMClusterProfileSpec,
+    AIMServiceV1Alpha2,
+    AIMServiceV1Alpha2Spec,
+    AIMServiceV1Alpha2Status,
+    ProfileModelSource,
+    ProfileOverrides,
+    ServiceProfileRef,
+    select_pipeline,
+)
 
 _DOCUMENT_CLASSES: Final[tuple[type[AimDocument], ...]] = (
     AIMService,
@@ -198,12 +214,25 @@ CLUSTER_SCOPED_KINDS: Final[frozenset[str]] = frozenset(
 PLURALS: Final[dict[str, str]] = {cls.KIND: cls.PLURAL for cls in _DOCUMENT_CLASSES}
 """Lower-case resource plural per kind (``AIMService`` -> ``aimservices``)."""
 
+AIM_V1ALPHA2_KINDS: Final[dict[str, type[AimDocument]]] = {
+    "AIMService": AIMServiceV1Alpha2,
+    "AIMClusterProfile": AIMClusterProfile,
+}
+"""Document model per kind for ``aim.eai.amd.com/v1alpha2`` (the 0.2.5-cycle CRDs aimctl has)."""
+
+CLUSTER_SCOPED_V1ALPHA2_KINDS: Final[frozenset[str]] = frozenset(
+    {"AIMClusterProfile", "AIMClusterProfileSet"}
+)
+
 __all__ = [
     "AIM_API_VERSION",
+    "AIM_API_VERSION_V1ALPHA2",
     "AIM_GROUP",
     "AIM_KINDS",
+    "AIM_V1ALPHA2_KINDS",
     "AIM_VERSION",
     "CLUSTER_SCOPED_KINDS",
+    "CLUSTER_SCOPED_V1ALPHA2_KINDS",
     "DEFAULT_DOWNLOAD_IMAGE",
     "DNS1123_LABEL_PATTERN",
     "DNS1123_SUBDOMAIN_PATTERN",
@@ -217,9 +246,13 @@ __all__ = [
     "MSG_CUSTOM_TEMPLATE_PROFILE_REQUIRES",
     "MSG_EXACTLY_ONE_MODEL",
     "MSG_GPU_OR_CPU",
+    "MSG_MODEL_OR_PROFILE",
     "MSG_MODEL_SOURCES_NEED_HARDWARE",
     "MSG_MODEL_XOR_MIN_VRAM",
     "MSG_ONE_MODEL_SOURCE",
+    "MSG_PROFILE_OVERRIDES_NEED_PROFILE",
+    "MSG_PROFILE_XOR_TEMPLATE",
+    "PIPELINE_ANNOTATION",
     "PLURALS",
     "QUALIFIED_NAME_PATTERN",
     "QUANTITY_PATTERN",
@@ -231,6 +264,8 @@ __all__ = [
     "AIMClusterModelSource",
     "AIMClusterModelSourceSpec",
     "AIMClusterModelSourceStatus",
+    "AIMClusterProfile",
+    "AIMClusterProfileSpec",
     "AIMClusterRuntimeConfig",
     "AIMClusterRuntimeConfigSpec",
     "AIMClusterServiceTemplate",
@@ -247,6 +282,9 @@ __all__ = [
     "AIMServiceTemplate",
     "AIMServiceTemplateSpec",
     "AIMServiceTemplateStatus",
+    "AIMServiceV1Alpha2",
+    "AIMServiceV1Alpha2Spec",
+    "AIMServiceV1Alpha2Status",
     "AIMTemplateCache",
     "AIMTemplateCacheSpec",
     "AIMTemplateCacheStatus",
@@ -308,6 +346,8 @@ __all__ = [
     "PositiveInt32",
     "PreferredSchedulingTerm",
     "ProfileMetadata",
+    "ProfileModelSource",
+    "ProfileOverrides",
     "ProfileType",
     "Quantity",
     "RecommendedDeployment",
@@ -326,6 +366,7 @@ __all__ = [
     "ServiceCustomModel",
     "ServiceModel",
     "ServiceOverrides",
+    "ServiceProfileRef",
     "ServiceRoutingStatus",
     "ServiceRuntimeStatus",
     "ServiceStatusValue",
@@ -343,4 +384,5 @@ __all__ = [
     "TemplateCaching",
     "TemplateProfile",
     "TemplateScope",
+    "select_pipeline",
 ]
