@@ -17,6 +17,7 @@ from aimctl.errors import Diagnostic
 from aimctl.provenance import ResourceKey
 from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
+from aimctl.resolve.customprofile import VOLUME_NAME
 from aimctl.resolve.naming import cache_mount_path, cache_volume_name
 from aimctl.resolve.quantity import parse_quantity
 from aimctl.resolve.service import ResolvedService
@@ -100,6 +101,10 @@ def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
     volumes: list[dict[str, Any]] = [
         {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}}
     ]
+    custom = svc.custom_profile
+    if custom is not None:  # after dshm, before the cache volumes (kserve.go @0c8f85b)
+        mounts.append({"name": VOLUME_NAME, "mountPath": custom.mount_path, "readOnly": True})
+        volumes.append({"name": VOLUME_NAME, "configMap": {"name": svc.custom_profile_configmap}})
     artifacts = svc.cache.artifacts if svc.cache else []
     for art in sorted(artifacts, key=lambda a: a.name):
         volume = cache_volume_name(art.name)
@@ -118,6 +123,7 @@ def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
         "max_replicas": scaling.max_replicas or None,
         "auto_scaling": auto,
         "service_account_name": spec.service_account_name or None,
+        "priority_class_name": spec.priority_class_name or None,
         "image_pull_secrets": [
             s.model_dump(by_alias=True, exclude_none=True) for s in spec.image_pull_secrets
         ]
@@ -129,6 +135,19 @@ def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
         "resources": svc.resources or None,
         "volume_mounts": mounts,
         "volumes": volumes,
+    }
+
+
+def _configmap_context(svc: ResolvedService) -> dict[str, Any]:
+    assert svc.custom_profile is not None
+    profile = svc.custom_profile
+    return {
+        "configmap": {
+            "name": svc.custom_profile_configmap,
+            "namespace": svc.namespace,
+            "labels": _sorted(svc.custom_profile_labels),
+            "data": {profile.file_name: profile.text},
+        }
     }
 
 
@@ -274,6 +293,8 @@ def render_services(
         key, file, doc = svc.entry.key, svc.entry.file, svc.entry.doc
         if svc.cache is not None:
             out.cache(svc.cache, key, file, doc, own=True)
+        if svc.custom_profile is not None:
+            out.render("custom-profile-configmap", _configmap_context(svc), key, file, doc)
         out.render("inferenceservice", {"isvc": _isvc_context(svc)}, key, file, doc)
         if svc.route is not None and svc.route.enabled:
             out.render("httproute", {"route": _route_context(svc)}, key, file, doc)

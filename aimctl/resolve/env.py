@@ -6,8 +6,9 @@ from operator import itemgetter
 from typing import Any
 
 from aimctl.catalog import Entry
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.provenance import Candidate, Decision, Origin, Scope
+from aimctl.resolve.customprofile import CustomProfile
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.layers import ENV_LAYERS, Layer
 from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig, env_dicts, origin_of
@@ -34,9 +35,17 @@ def _template_origin(template: TemplateView, path: tuple[str | int, ...], rule: 
 
 
 def build_isvc_env(
-    service: Entry[Any], template: TemplateView, config: RuntimeConfig
+    service: Entry[Any],
+    template: TemplateView,
+    config: RuntimeConfig,
+    custom: CustomProfile | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Decision], list[Diagnostic]]:
-    """The sorted env list, one Decision per name, and an error for duplicate names."""
+    """The sorted env list, one Decision per name, and an error for duplicate names.
+
+    With a custom profile (operator 0.2.2) ``AIM_ID`` and ``AIM_PROFILE_ID=custom/...`` are
+    appended right after the template's ``profileId``: a template with both carries
+    ``AIM_PROFILE_ID`` twice, as 0.2.2 renders it (a warning, not an error).
+    """
     spec = template.spec
     sources: dict[Layer, list[Candidate]] = {layer: [] for layer in ENV_LAYERS}
     env: list[dict[str, Any]] = [dict(e) for e in SYSTEM_ENV]
@@ -51,8 +60,15 @@ def build_isvc_env(
                     namespace_layer.append(cand)
                 else:
                     cluster_layer.append(cand)
-    derived = (
+    derived: tuple[tuple[str, Any, tuple[str | int, ...]], ...] = (
         ("AIM_PROFILE_ID", spec.profile_id, ("spec", "profileId")),
+    )
+    if custom is not None:
+        derived += (
+            ("AIM_ID", custom.aim_id, ("spec", "aimId")),
+            ("AIM_PROFILE_ID", custom.profile_id, ("spec", "customProfile")),
+        )
+    derived += (
         ("AIM_METRIC", spec.metric, ("spec", "metric")),
         ("AIM_PRECISION", spec.precision, ("spec", "precision")),
     )
@@ -83,7 +99,8 @@ def build_isvc_env(
                 Candidate(origin_of(service, Scope.SERVICE, ("spec", "env", i)), item)
             )
     env.sort(key=itemgetter("name"))
-    return env, _decisions(env, sources), _duplicates(env, service, sources)
+    twice = custom is not None and bool(spec.profile_id)
+    return env, _decisions(env, sources), _duplicates(env, service, sources, template, twice)
 
 
 def _decisions(
@@ -110,14 +127,40 @@ def _decisions(
     return out
 
 
+_PROFILE_ID_TWICE = (
+    "the template sets both profileId and customProfile: operator 0.2.2 puts AIM_PROFILE_ID into "
+    "the InferenceService env twice (the profileId, then custom/...), as rendered here; the AIM "
+    "runtime rejects this, and the API server may refuse the duplicate key of the env list"
+)
+
+
 def _duplicates(
-    env: list[dict[str, Any]], service: Entry[Any], sources: dict[Layer, list[Candidate]]
+    env: list[dict[str, Any]],
+    service: Entry[Any],
+    sources: dict[Layer, list[Candidate]],
+    template: TemplateView,
+    profile_id_twice: bool = False,
 ) -> list[Diagnostic]:
     names = [e["name"] for e in env]
     if len(set(names)) == len(names):
         return []
     dups = sorted({n for n in names if names.count(n) > 1})
     out = []
+    if profile_id_twice and names.count("AIM_PROFILE_ID") == 2:
+        dups.remove("AIM_PROFILE_ID")
+        where = template.entry or service
+        out.append(
+            Diagnostic(
+                "W_PROFILE_ID_TWICE",
+                _PROFILE_ID_TWICE,
+                severity=Severity.WARNING,
+                file=where.file,
+                doc=where.doc,
+                field=("spec", "profileId") if template.entry is not None else ("spec",),
+                resource=where.key,
+                hint="remove spec.profileId from the template: customProfile selects the profile",
+            )
+        )
     for name in dups:
         cause = next(
             (

@@ -6,10 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aimctl.catalog import Catalog, Entry, entry_error
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, Origin, Scope
 from aimctl.resolve.caching import CachePlan, caching_mode, label_value, plan_cache
+from aimctl.resolve.customprofile import (
+    CustomProfile,
+    assemble_custom_profile,
+    service_configmap_name,
+)
 from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
 from aimctl.resolve.inventory import GpuInventory
@@ -58,6 +63,10 @@ class ResolvedService:
     isvc_labels: dict[str, str] = field(default_factory=dict)
     route_labels: dict[str, str] = field(default_factory=dict)
     derived_template: dict[str, Any] | None = None
+    custom_profile: CustomProfile | None = None
+    """Operator 0.2.2: the template's customProfile, rendered as a service-owned ConfigMap."""
+    custom_profile_configmap: str = ""
+    custom_profile_labels: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, Decision] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -301,6 +310,37 @@ def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
     )
 
 
+def _custom_profile(
+    result: ResolvedService, template: TemplateView
+) -> tuple[bool, CustomProfile | None]:
+    """(built, the template's custom profile or None); built is False after an error."""
+    if getattr(template.spec, "custom_profile", None) is None:
+        return True, None
+    where = template.entry or result.entry
+    built = assemble_custom_profile(template.spec)
+    if isinstance(built, str):
+        path = ("spec", "customProfile", "engineArgs") if template.entry else ("spec",)
+        result.diagnostics.append(entry_error("E_CUSTOM_PROFILE", where, path, built))
+        return False, None
+    if not built.exact:
+        result.diagnostics.append(
+            Diagnostic(
+                "W_CUSTOM_PROFILE_BYTES",
+                "the custom profile holds a string with a line break: the operator's YAML writer "
+                "puts it in a literal block, which aimctl writes double-quoted instead (same "
+                "value, other bytes in the ConfigMap)",
+                severity=Severity.WARNING,
+                file=where.file,
+                doc=where.doc,
+                field=("spec", "customProfile") if template.entry else ("spec",),
+                resource=where.key,
+            )
+        )
+    result.custom_profile = built
+    result.custom_profile_configmap = service_configmap_name(result.entry.key.name)
+    return True, built
+
+
 def _resolve_children(
     result: ResolvedService, template: TemplateView, config: RuntimeConfig, context: ResolveContext
 ) -> None:
@@ -328,7 +368,10 @@ def _resolve_children(
             )
         )
         return
-    env, env_decisions, problems = build_isvc_env(service, template, config)
+    built, custom = _custom_profile(result, template)
+    if not built:
+        return
+    env, env_decisions, problems = build_isvc_env(service, template, config, custom)
     result.env = env
     result.decisions.update(env_decisions)
     result.diagnostics += problems
@@ -366,6 +409,15 @@ def _resolve_children(
     isvc = _propagate(service, isvc, config)
     isvc.setdefault("aim.eai.amd.com/service.name", service.key.name)
     result.isvc_labels = isvc
+    if custom:
+        labels = {
+            "aim.eai.amd.com/service": service.key.name,  # not sanitised at 0.2.2
+            "app.kubernetes.io/managed-by": "aim-engine",
+            "app.kubernetes.io/component": "inference",
+        }
+        labels = _propagate(service, labels, config)
+        labels.setdefault("aim.eai.amd.com/service.name", service.key.name)
+        result.custom_profile_labels = labels
     route = {
         "app.kubernetes.io/component": "routing",
         "app.kubernetes.io/managed-by": "aim-engine",
