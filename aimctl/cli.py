@@ -14,7 +14,15 @@ from typing import Annotated
 import typer
 
 from aimctl import __version__
-from aimctl.errors import EXIT_DRIFT, EXIT_INVALID, EXIT_OK, AimctlError, Diagnostic
+from aimctl.errors import (
+    EXIT_DRIFT,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    AimctlError,
+    Diagnostic,
+    UsageError,
+)
 
 __all__ = ["app", "main"]
 
@@ -59,6 +67,14 @@ StrictOpt = Annotated[
         help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
     ),
 ]
+OperatorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--operator-version",
+        envvar="ARGOCD_ENV_AIMCTL_OPERATOR_VERSION",
+        help="AIM Engine release to render (default: `operator` in aimctl.yaml, else 0.2.2).",
+    ),
+]
 NamespaceOpt = Annotated[
     str,
     typer.Option(
@@ -70,10 +86,25 @@ NamespaceOpt = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(_version_line() + "\n")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _global(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for user errors too.")
+    ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and the operator release aimctl renders.",
+        ),
     ] = False,
 ) -> None:
     _STATE["debug"] = debug
@@ -106,6 +137,7 @@ def _say(message: str, style: str = "") -> None:
 def validate(
     paths: PathsArg,
     config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
     namespace: NamespaceOpt = "default",
     output: Annotated[
         OutputFormat, typer.Option("--output", "-o", help="Report format.")
@@ -115,7 +147,9 @@ def validate(
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
     from aimctl.pipeline import LoadOptions, load_inputs, locate, validate_references
 
-    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
+    inputs = load_inputs(
+        LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
+    )
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
         diagnostics = diagnostics + validate_references(inputs)
@@ -228,6 +262,7 @@ class _Request:
     create_namespaces: bool = False
     jobs: int = 0
     yaml_output: bool = True
+    operator: str | None = None
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -245,7 +280,14 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     started = time.perf_counter()
     skip = (request.output_dir,) if request.output_dir is not None else ()
     inputs = load_inputs(
-        LoadOptions(request.paths, request.config, request.namespace, skip, request.jobs)
+        LoadOptions(
+            request.paths,
+            request.config,
+            request.namespace,
+            skip,
+            request.jobs,
+            operator=request.operator,
+        )
     )
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, request.report))
@@ -341,6 +383,7 @@ def render(
         OutputFormat, typer.Option("--report", help="Format of the error or --check report.")
     ] = OutputFormat.text,
     config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
     namespace: NamespaceOpt = "default",
     templates: TemplatesOpt = None,
     include_intermediates: IntermediatesOpt = False,
@@ -397,6 +440,7 @@ def render(
         create_namespaces,
         jobs,
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
+        operator=operator_version,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -414,6 +458,7 @@ def diff(
         typer.Option("--output-dir", "-o", help="The rendered directory to compare with."),
     ],
     config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
     namespace: NamespaceOpt = "default",
     templates: TemplatesOpt = None,
     include_intermediates: IntermediatesOpt = False,
@@ -442,6 +487,7 @@ def diff(
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
         jobs=jobs,
+        operator=operator_version,
     )
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)
@@ -547,6 +593,7 @@ def explain(
         OutputFormat, typer.Option("--output", "-o", help="Trace format.")
     ] = OutputFormat.text,
     config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
     namespace: NamespaceOpt = "default",
 ) -> None:
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
@@ -565,7 +612,9 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
-    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
+    inputs = load_inputs(
+        LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
+    )
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
     names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]
@@ -597,10 +646,38 @@ def explain(
     raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
 
 
+def _version_line() -> str:
+    from aimctl.model.currency import OPERATOR_RELEASE
+
+    return (
+        f"aimctl {__version__} (renders AIM Engine {OPERATOR_RELEASE} behaviour; accepts "
+        f"aim.eai.amd.com/v1alpha1 [{OPERATOR_RELEASE} schema] and v1alpha2 "
+        "AIMService/AIMClusterProfile [0.2.5-cycle schema]; profile pipeline: validate only)"
+    )
+
+
 @app.command()
-def version() -> None:
-    """Print the aimctl version."""
-    sys.stdout.write(f"aimctl {__version__}\n")
+def version(
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="Output format.")
+    ] = OutputFormat.text,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list the known deviations.")
+    ] = False,
+) -> None:
+    """Print the aimctl version, the operator release it renders and the schemas it accepts."""
+    from aimctl.model.currency import ACCEPTED_SCHEMAS, DEVIATIONS, version_info
+
+    if output is OutputFormat.json:
+        import json
+
+        sys.stdout.write(json.dumps(version_info(__version__), indent=2) + "\n")
+        return
+    lines = [_version_line()]
+    if verbose:
+        lines += ["schemas accepted:", *(f"  - {s}" for s in ACCEPTED_SCHEMAS)]
+        lines += ["known deviations from the operator:", *(f"  - {d}" for d in DEVIATIONS)]
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -610,5 +687,7 @@ def main() -> None:
     except AimctlError as exc:
         if _STATE["debug"]:
             raise
-        _print_diagnostics(exc.diagnostics)
-        sys.exit(EXIT_INVALID)
+        from aimctl.pipeline import locate
+
+        _print_diagnostics(locate(exc.diagnostics))
+        sys.exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_INVALID)

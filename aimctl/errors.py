@@ -68,6 +68,10 @@ class AimctlError(Exception):
         self.diagnostics = diagnostics
 
 
+class UsageError(AimctlError):
+    """The command was asked for something aimctl does not implement (exit 2)."""
+
+
 class LoadError(AimctlError):
     """Input files could not be read or parsed."""
 

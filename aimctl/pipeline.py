@@ -22,8 +22,13 @@ from aimctl.catalog import (
     validation_diagnostics,
 )
 from aimctl.emit import add_sync_wave
-from aimctl.errors import Diagnostic, Severity
+from aimctl.errors import Diagnostic, Severity, UsageError
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
+from aimctl.model.currency import (
+    OPERATOR_RELEASE,
+    SUPPORTED_OPERATORS,
+    unsupported_operator_message,
+)
 from aimctl.project import Project, default_project
 
 __all__ = [
@@ -45,6 +50,7 @@ class LoadOptions:
     namespace: str = "default"
     skip: tuple[Path, ...] = ()
     jobs: int = 1  # parsing processes; 0 = by input size and CPUs (aimctl.parallel)
+    operator: str | None = None  # --operator-version; overrides the project file's `operator`
 
 
 @dataclass(slots=True)
@@ -55,6 +61,7 @@ class Inputs:
     files: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     documents: int = 0
+    operator: str = OPERATOR_RELEASE
 
     @property
     def has_errors(self) -> bool:
@@ -105,6 +112,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
     """Read the project file and every input document, and validate them into a catalog."""
     project_path = find_project_file(options.paths, options.config)
     project, project_file, diagnostics = _load_project(project_path)
+    operator = _operator_target(options.operator, project, project_file)
     skip = options.skip + ((project_path,) if project_path else ())
     loaded = load_paths(options.paths, skip, options.jobs)
     diagnostics.extend(loaded.diagnostics)
@@ -118,7 +126,22 @@ def load_inputs(options: LoadOptions) -> Inputs:
         files=loaded.files,
         diagnostics=diagnostics,
         documents=len(loaded.documents),
+        operator=operator,
     )
+
+
+def _operator_target(flag: str | None, project: Project, project_file: str | None) -> str:
+    """The operator release to render: ``--operator-version``, else ``operator:``, else the
+    default; one aimctl does not implement is a usage error (exit 2)."""
+    value = flag if flag is not None else project.operator
+    if value is None or value in SUPPORTED_OPERATORS:
+        return value or OPERATOR_RELEASE
+    message = unsupported_operator_message(value)
+    if flag is None and project_file:
+        problem = Diagnostic("E_USAGE", message, file=project_file, doc=0, field=("operator",))
+    else:
+        problem = Diagnostic("E_USAGE", f"--operator-version: {message}")
+    raise UsageError([problem])
 
 
 def validate_references(inputs: Inputs) -> list[Diagnostic]:

@@ -313,6 +313,11 @@ class Project(_Strict):
 
     api_version: Literal["aimctl.amd.com/v1alpha1"] = Field(alias="apiVersion")
     kind: Literal["Project"]
+    operator: str | None = Field(
+        default=None,
+        description='The AIM Engine release whose behaviour aimctl renders (e.g. "0.2.2"); '
+        "a value aimctl does not implement is a usage error. Default: the release aimctl follows.",
+    )
     cluster: ClusterFacts = Field(default_factory=lambda: ClusterFacts())
     rbac: RbacOptions = Field(default_factory=lambda: RbacOptions())
     tenants: list[Tenant] | None = None

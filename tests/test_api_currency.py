@@ -307,3 +307,66 @@ def test_fields_of_later_releases_name_the_release_aimctl_renders(
     assert found[0]["code"] == "E_NEWER_FIELD"
     assert f"requires operator {release}" in str(found[0]["message"])
     assert "aimctl renders operator 0.2.2" in str(found[0]["message"])
+
+
+# --------------------------------------------------------------------------- the version is explicit
+
+
+def test_version_json_names_the_operator_schemas_and_deviations(run_cli) -> None:
+    result = run_cli("version", "-o", "json")
+    assert result.exit_code == 0
+    info = json.loads(result.stdout)
+    assert info["operator"] == "0.2.2" and info["supportedOperators"] == ["0.2.2"]
+    assert any("v1alpha2" in s for s in info["schemas"])
+    assert any("download-filter" in d for d in info["deviations"])
+    assert any("HTTPRoutes" in d for d in info["deviations"])
+
+
+def test_version_verbose_lists_the_deviations(run_cli) -> None:
+    result = run_cli("version", "--verbose")
+    assert result.exit_code == 0
+    assert "known deviations from the operator:" in result.stdout
+    assert "AIM_HF_EXCLUDE" in result.stdout
+
+
+PROJECT = "apiVersion: aimctl.amd.com/v1alpha1\nkind: Project\noperator: {value}\n"
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_an_operator_release_aimctl_does_not_implement_is_a_usage_error(
+    write_tree: WriteTree, run_cli, command: str
+) -> None:
+    root = write_tree(
+        {
+            "aimctl.yaml": PROJECT.format(value='"0.2.5"'),
+            "platform.yaml": PLATFORM,
+            "svc.yaml": _service("v1alpha1", "s", MODEL_SHAPE),
+        }
+    )
+    result = run_cli(command, str(root))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "aimctl.yaml:3: operator: operator version '0.2.5' is not implemented" in result.stderr
+    assert 'supported: "0.2.2"' in result.stderr
+
+
+def test_operator_version_flag_overrides_the_project_file(write_tree: WriteTree, run_cli) -> None:
+    root = write_tree(
+        {
+            "aimctl.yaml": PROJECT.format(value='"0.2.5"'),
+            "platform.yaml": PLATFORM,
+            "svc.yaml": _service("v1alpha1", "s", MODEL_SHAPE),
+        }
+    )
+    assert run_cli("render", str(root), "--operator-version", "0.2.2").exit_code == 0
+    flagged = run_cli("render", str(root), "--operator-version", "9223504")
+    assert flagged.exit_code == 2
+    assert "--operator-version: operator version '9223504'" in flagged.stderr
+
+
+def test_pinning_the_default_release_changes_nothing(write_tree: WriteTree, run_cli) -> None:
+    files = {"platform.yaml": PLATFORM, "svc.yaml": _service("v1alpha1", "s", MODEL_SHAPE)}
+    plain = run_cli("render", str(write_tree(files)))
+    pinned_root = write_tree({**files, "aimctl.yaml": PROJECT.format(value='"0.2.2"')})
+    pinned = run_cli("render", str(pinned_root))
+    assert plain.exit_code == pinned.exit_code == 0
+    assert plain.stdout == pinned.stdout

@@ -45,6 +45,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "aimctl.pipeline": (
         "aimctl.catalog",
+        "aimctl.model",  # the operator release table (aimctl.model.currency)
         "aimctl.errors",
         "aimctl.loader",
         "aimctl.project",

@@ -15,10 +15,23 @@ def _script(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_version_prints_on_stdout(run_cli) -> None:
+VERSION_LINE = (
+    f"aimctl {__version__} (renders AIM Engine 0.2.2 behaviour; accepts aim.eai.amd.com/v1alpha1 "
+    "[0.2.2 schema] and v1alpha2 AIMService/AIMClusterProfile [0.2.5-cycle schema]; profile "
+    "pipeline: validate only)\n"
+)
+
+
+def test_version_prints_on_stdout_with_the_operator_release(run_cli) -> None:
     result = run_cli("version")
     assert result.exit_code == 0
-    assert result.stdout == f"aimctl {__version__}\n"
+    assert result.stdout == VERSION_LINE
+
+
+def test_dash_dash_version_prints_the_same_line(run_cli) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == VERSION_LINE
 
 
 def test_unknown_option_is_a_usage_error_with_exit_2(run_cli) -> None:
@@ -29,7 +42,7 @@ def test_unknown_option_is_a_usage_error_with_exit_2(run_cli) -> None:
 def test_python_dash_m_behaves_like_the_script() -> None:
     proc = _script("version")
     assert proc.returncode == 0
-    assert proc.stdout == f"aimctl {__version__}\n"
+    assert proc.stdout == VERSION_LINE
 
 
 def test_help_lists_commands(run_cli) -> None:

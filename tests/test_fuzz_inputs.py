@@ -174,7 +174,7 @@ def check_tree(
 
         result = _run(run_cli, "render", "tree", "-o", "out", *flags, cwd=tmp)
         shown = f"render -> exit {result.exit_code}\n{result.stderr[-3000:]}"
-        assert result.exit_code in (0, 1), shown
+        assert result.exit_code in (0, 1) or _operator_usage_error(result), shown
         assert "Traceback" not in result.stderr, shown
         assert not unlocated_lines(result.stderr, tmp, tree), shown
         assert temp_dirs_beside(out) == [], shown
@@ -186,9 +186,14 @@ def check_tree(
 
         result = _run(run_cli, "validate", "tree", cwd=tmp)
         shown = f"validate -> exit {result.exit_code}\n{result.stderr[-3000:]}"
-        assert result.exit_code in (0, 1), shown
+        assert result.exit_code in (0, 1) or _operator_usage_error(result), shown
         assert "Traceback" not in result.stderr, shown
         assert not unlocated_lines(result.stderr, tmp, tree), shown
+
+
+def _operator_usage_error(result: Any) -> bool:
+    """A mutated ``operator:`` in aimctl.yaml names a release aimctl does not implement: exit 2."""
+    return result.exit_code == 2 and "is not implemented by aimctl; supported:" in result.stderr
 
 
 def _assert_complete(files: dict[str, bytes], shown: str) -> None:

@@ -95,3 +95,15 @@ def test_golden_inputs_validate_against_the_crds_of_their_release(name: str) -> 
     files = [str(p) for p in _input_documents(CASES / name)]
     report = vm.validate_paths(files, schema_dirs=dirs)
     assert report.ok, report.format()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_golden_case_states_its_operator_target(name: str) -> None:
+    """``--operator-version`` in args.txt or ``operator:`` in the case's aimctl.yaml."""
+    import yaml
+
+    case = CASES / name
+    project = _input(case) / "aimctl.yaml"
+    pinned = project.is_file() and yaml.safe_load(project.read_text()).get("operator")
+    flagged = "--operator-version" in _args(case)
+    assert pinned or flagged, f"{name}: state the operator release (args.txt or aimctl.yaml)"

@@ -9,14 +9,73 @@ then learns that aimctl is behind, not that the YAML is wrong. The releases are 
 from typing import Final
 
 __all__ = [
+    "ACCEPTED_SCHEMAS",
+    "DEVIATIONS",
     "LATER_FIELDS",
     "OPERATOR_RELEASE",
+    "SUPPORTED_OPERATORS",
     "UNSUPPORTED_KINDS",
     "later_field",
+    "unsupported_operator_message",
+    "version_info",
 ]
 
 OPERATOR_RELEASE: Final = "0.2.2"
 """The operator release whose v1alpha1 schema aimctl accepts and whose behaviour it renders."""
+
+SUPPORTED_OPERATORS: Final = (OPERATOR_RELEASE,)
+"""Values ``operator:`` (aimctl.yaml) and ``--operator-version`` accept.
+
+There is no separate ``9223504``/0.2.0 target: for every input the 9223504 CRDs accept, the
+0.2.2 target renders the same bytes (the 0.2.2 changes aimctl implements need 0.2.2 fields;
+those that change output for unchanged input are not implemented and listed in DEVIATIONS).
+"""
+
+ACCEPTED_SCHEMAS: Final = (
+    "aim.eai.amd.com/v1alpha1: the ten AIM kinds of the operator 0.2.2 CRDs",
+    "aim.eai.amd.com/v1alpha2: AIMService and AIMClusterProfile of the 0.2.5-cycle CRDs "
+    "(aim-engine 528af2c); AIMProfile with kind-level checks only",
+)
+
+DEVIATIONS: Final = (
+    "download Jobs lack the 0.2.2 download-filter env (AIM_HF_INCLUDE/AIM_HF_EXCLUDE, default "
+    "exclude */*, #56): the 0.2.2 download-Job code was not read; downloadFilter fields are "
+    "accepted and not rendered",
+    "HTTPRoutes do not carry the AIMService's annotations (0.2.2, #55): the code was not read",
+    "AIMModel customTemplates[].aimId/modelId/customProfile are accepted and not passed on to the "
+    "generated templates (the 0.2.2 model-to-template code was not read)",
+    "the template discovery Job's reaction to customProfile (0.2.2) is not rendered (aimctl "
+    "renders no discovery Jobs)",
+    "the download image stays ghcr.io/silogen/aim-artifact-downloader:0.2.0: the 0.2.2 CRD "
+    "dropped that default for the controller's built-in one 'matching the release version', "
+    "which was not read",
+    "artifact quotas and retention priorities (0.2.2, #60) are evaluated in-cluster; accepted, "
+    "no rendered effect",
+    "a template with both profileId and customProfile keeps AIM_PROFILE_ID twice in append "
+    "order (Go's sort.Slice keeps that order only up to 12 env entries)",
+    "v1alpha2 template-pipeline services render as their v1alpha1 twins (0.2.2 has no v1alpha2; "
+    "0.2.5-cycle operators route them to the same pipeline); the profile pipeline is not "
+    "rendered (it needs live cluster state)",
+)
+"""Known differences from the real operator 0.2.2 for the inputs aimctl accepts."""
+
+
+def unsupported_operator_message(value: str) -> str:
+    supported = ", ".join(f'"{v}"' for v in SUPPORTED_OPERATORS)
+    return f"operator version {value!r} is not implemented by aimctl; supported: {supported}"
+
+
+def version_info(aimctl_version: str) -> dict[str, object]:
+    """What ``aimctl version -o json`` prints."""
+    return {
+        "aimctl": aimctl_version,
+        "operator": OPERATOR_RELEASE,
+        "supportedOperators": list(SUPPORTED_OPERATORS),
+        "schemas": list(ACCEPTED_SCHEMAS),
+        "profilePipeline": "validate only",
+        "deviations": list(DEVIATIONS),
+    }
+
 
 _RENDERS = f"aimctl renders operator {OPERATOR_RELEASE}"
 _PROFILE_PIPELINE = (
