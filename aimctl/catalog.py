@@ -36,6 +36,7 @@ __all__ = [
     "Entry",
     "build_catalog",
     "check_env_literals",
+    "check_not_rendered",
     "check_references",
     "entry_error",
     "profile_pipeline_refusals",
@@ -754,4 +755,54 @@ def profile_pipeline_refusals(catalog: Catalog) -> list[Diagnostic]:
             why, path = "spec.profile", ("spec", "profile") if "profile" in spec else ()
         message = _PROFILE_PIPELINE_MESSAGE.format(why=why)
         out.append(entry_error("E_PROFILE_PIPELINE", entry, path, message, _PROFILE_PIPELINE_HINT))
+    return out
+
+
+_FILTER_NOT_RENDERED = (
+    "downloadFilter (operator 0.2.2) is accepted and not rendered: aimctl does not implement the "
+    "0.2.2 download-filter env of download Jobs (that code was not read)"
+)
+_CUSTOM_TEMPLATE_NOT_PROPAGATED = (
+    "customTemplates[].{field} (operator 0.2.2) is accepted and not passed on to the generated "
+    "template by this aimctl version (the 0.2.2 model-to-template code was not read)"
+)
+
+
+def check_not_rendered(catalog: Catalog) -> list[Diagnostic]:
+    """Warnings for 0.2.2 fields aimctl accepts but does not render (named deviations)."""
+    out: list[Diagnostic] = []
+
+    def warn(entry: Entry[Any], path: FieldPath, message: str) -> None:
+        out.append(
+            Diagnostic(
+                "W_NOT_RENDERED",
+                message,
+                severity=Severity.WARNING,
+                file=entry.file,
+                doc=entry.doc,
+                field=path,
+                resource=entry.key,
+            )
+        )
+
+    for kind in ("AIMService", "AIMRuntimeConfig", "AIMClusterRuntimeConfig"):
+        for entry in catalog._by_kind.get(kind, []):
+            storage = getattr(entry.obj.spec, "storage", None)
+            if storage is not None and storage.download_filter is not None:
+                warn(entry, ("spec", "storage", "downloadFilter"), _FILTER_NOT_RENDERED)
+    for entry in catalog._by_kind.get("AIMArtifact", []):
+        if entry.obj.spec is not None and entry.obj.spec.download_filter is not None:
+            warn(entry, ("spec", "downloadFilter"), _FILTER_NOT_RENDERED)
+    for kind in ("AIMModel", "AIMClusterModel"):
+        for entry in catalog._by_kind.get(kind, []):
+            templates = getattr(entry.obj.spec, "custom_templates", None) or []
+            for i, template in enumerate(templates):
+                for name, value in (
+                    ("aimId", template.aim_id),
+                    ("modelId", template.model_id),
+                    ("customProfile", template.custom_profile),
+                ):
+                    if value is not None:
+                        message = _CUSTOM_TEMPLATE_NOT_PROPAGATED.format(field=name)
+                        warn(entry, ("spec", "customTemplates", i, name), message)
     return out

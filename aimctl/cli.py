@@ -171,7 +171,12 @@ def validate(
         from aimctl.report import report_json
 
         sys.stdout.write(
-            report_json(diagnostics, files=len(inputs.files), documents=inputs.documents)
+            report_json(
+                diagnostics,
+                files=len(inputs.files),
+                documents=inputs.documents,
+                operatorVersion=inputs.operator,
+            )
         )
     else:
         _print_diagnostics(diagnostics)
@@ -290,7 +295,9 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         )
     )
     if inputs.has_errors:
-        raise typer.Exit(_finish(inputs.diagnostics, request.report))
+        raise typer.Exit(
+            _finish(inputs.diagnostics, request.report, operatorVersion=inputs.operator)
+        )
     loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
@@ -314,7 +321,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
             )
         )
     if any(d.is_error for d in diagnostics):
-        raise typer.Exit(_finish(diagnostics, request.report))
+        raise typer.Exit(_finish(diagnostics, request.report, operatorVersion=inputs.operator))
     if request.verbose:
         kube = os.environ.get("KUBE_VERSION")
         _say(
@@ -597,6 +604,7 @@ def explain(
     namespace: NamespaceOpt = "default",
 ) -> None:
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
+    from aimctl.catalog import profile_pipeline_refusals
     from aimctl.pipeline import LoadOptions, load_inputs
 
     paths: list[Path] = []
@@ -618,6 +626,13 @@ def explain(
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
     names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]
+    refused = [
+        d
+        for d in profile_pipeline_refusals(inputs.catalog)
+        if d.resource is not None and f"{d.resource.namespace}/{d.resource.name}" == target
+    ]
+    if refused:  # a profile-pipeline service: nothing to trace offline
+        raise typer.Exit(_finish(refused, OutputFormat.text))
     if target not in names:
         import difflib
 

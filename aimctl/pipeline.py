@@ -17,6 +17,7 @@ from aimctl.catalog import (
     Catalog,
     build_catalog,
     check_env_literals,
+    check_not_rendered,
     check_references,
     profile_pipeline_refusals,
     validation_diagnostics,
@@ -119,6 +120,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
     diagnostics.extend(check_env_literals(catalog))
+    diagnostics.extend(check_not_rendered(catalog))
     return Inputs(
         project=project,
         project_file=project_file,

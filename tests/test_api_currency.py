@@ -370,3 +370,64 @@ def test_pinning_the_default_release_changes_nothing(write_tree: WriteTree, run_
     pinned = run_cli("render", str(pinned_root))
     assert plain.exit_code == pinned.exit_code == 0
     assert plain.stdout == pinned.stdout
+
+
+def test_validate_report_names_the_operator_target(write_tree: WriteTree, run_cli) -> None:
+    root = write_tree({"platform.yaml": PLATFORM})
+    result = run_cli("validate", str(root), "-o", "json")
+    assert json.loads(result.stdout)["operatorVersion"] == "0.2.2"
+
+
+def test_explain_of_a_profile_pipeline_service_says_why_it_cannot_be_traced(
+    write_tree: WriteTree, run_cli
+) -> None:
+    root = write_tree({"svc.yaml": _service("v1alpha2", "p", PROFILE_SHAPE)})
+    result = run_cli("explain", str(root), "team-a/p")
+    assert result.exit_code == 1
+    assert "uses the v1alpha2 profile pipeline" in result.stderr
+
+
+# --------------------------------------------------------------------------- accepted, not rendered
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec", "field"),
+    [
+        (
+            "AIMService",
+            MODEL_SHAPE + "  storage:\n    downloadFilter:\n      exclude: ['*/*']\n",
+            "spec.storage.downloadFilter",
+        ),
+        (
+            "AIMRuntimeConfig",
+            "  storage:\n    downloadFilter:\n      include: ['*.json']\n",
+            "spec.storage.downloadFilter",
+        ),
+        (
+            "AIMArtifact",
+            "  sourceUri: hf://a/b\n  downloadFilter:\n    exclude: []\n",
+            "spec.downloadFilter",
+        ),
+        (
+            "AIMModel",
+            "  image: i\n  customTemplates:\n    - aimId: a/b\n      modelId: a/b\n"
+            "      hardware: {gpu: {requests: 1}}\n"
+            "      profile: {metric: latency, precision: fp8}\n"
+            "      customProfile: {envVars: {A: '1'}}\n",
+            "spec.customTemplates[0].customProfile",
+        ),
+    ],
+)
+def test_0_2_2_fields_aimctl_does_not_render_draw_a_warning(
+    write_tree: WriteTree, run_cli, kind: str, spec: str, field: str
+) -> None:
+    doc = (
+        f"apiVersion: aim.eai.amd.com/v1alpha1\nkind: {kind}\nmetadata:\n  name: x\n"
+        f"  namespace: team-a\nspec:\n{spec}"
+    )
+    root = write_tree({"x.yaml": doc})
+    code, diagnostics = _diagnostics(run_cli, "validate", str(root))
+    assert code == 0, diagnostics
+    found = [d for d in diagnostics if d["code"] == "W_NOT_RENDERED" and d["field"] == field]
+    assert found, diagnostics
+    assert "accepted and not" in str(found[0]["message"])

@@ -221,7 +221,15 @@ def test_json_report_has_stable_keys(write_tree: WriteTree, run_cli) -> None:
     result = run_cli("validate", str(root), "--output", "json", cwd=root)
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert list(report) == ["ok", "errors", "warnings", "files", "documents", "diagnostics"]
+    assert list(report) == [
+        "ok",
+        "errors",
+        "warnings",
+        "files",
+        "documents",
+        "operatorVersion",
+        "diagnostics",
+    ]
     (diag,) = report["diagnostics"]
     assert diag["file"] == "svc.yaml" and diag["line"] == 8
     assert diag["resource"] == {"kind": "AIMService", "namespace": "team-a", "name": "chat"}
