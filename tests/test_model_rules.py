@@ -94,7 +94,13 @@ def test_each_kind_rejects_another_kind_name() -> None:
 def test_schema_export_gives_one_deterministic_schema_per_kind() -> None:
     first, second = export_schemas(), export_schemas()
     assert first == second
-    assert sorted(first) == sorted(f"{k.lower()}.schema.json" for k in AIM_KINDS)
+    assert sorted(first) == sorted(
+        [
+            *(f"{k.lower()}.schema.json" for k in AIM_KINDS),
+            "aimservice.v1alpha2.schema.json",
+            "aimclusterprofile.schema.json",
+        ]
+    )
     spec = first["aimservice.schema.json"]["$defs"]["AIMServiceSpec"]
     assert "runtimeConfigName" in spec["properties"]
     assert spec["properties"]["replicas"]["default"] == 1
