@@ -178,3 +178,13 @@ def test_no_priority_class_name_leaves_the_predictor_without_one(
     result, objects = _render(write_tree, run_cli, "{}")
     assert result.exit_code == 0, result.stderr
     assert "priorityClassName" not in objects["InferenceService"]["spec"]["predictor"]
+
+
+def test_a_profile_aimctl_cannot_write_byte_for_byte_draws_a_warning(
+    write_tree: WriteTree, run_cli
+) -> None:
+    result, objects = _render(write_tree, run_cli, '{chat-template: "line one\\nline two"}')
+    assert result.exit_code == 0, result.stderr
+    assert "does not reproduce (same value, other bytes in the ConfigMap)" in result.stderr
+    [(_, text)] = objects["ConfigMap"]["data"].items()
+    assert yaml.safe_load(text)["engine_args"]["chat-template"] == "line one\nline two"

@@ -8,7 +8,7 @@ cannot be plain is single-quoted, and plain or quoted strings fold at spaces pas
 
 ``marshal`` returns the text and whether every value was inside the subset reproduced here
 (strings with line breaks are not: go-yaml writes them as literal blocks, whose edge cases are
-not reproduced; they are written double-quoted instead).
+not reproduced; they are written double-quoted instead; nor are keys over 128 bytes).
 """
 
 from __future__ import annotations
@@ -362,6 +362,8 @@ class _Writer:
             self.string(str(value), indent, key)
 
     def string(self, s: str, indent: int, key: bool) -> None:
+        if key and len(s.encode()) > 128:
+            self.exact = False  # go-yaml writes keys over 128 bytes as "? key" (not reproduced)
         if "\n" in s:
             self.exact = False  # go-yaml writes a literal block; written double-quoted here
             self._double(s, indent, breaks=not key)

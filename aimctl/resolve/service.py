@@ -326,9 +326,9 @@ def _custom_profile(
         result.diagnostics.append(
             Diagnostic(
                 "W_CUSTOM_PROFILE_BYTES",
-                "the custom profile holds a string with a line break: the operator's YAML writer "
-                "puts it in a literal block, which aimctl writes double-quoted instead (same "
-                "value, other bytes in the ConfigMap)",
+                "the custom profile holds a string with a line break or a key over 128 bytes: "
+                "the operator's YAML writer uses a literal block or a '? key' there, which aimctl "
+                "does not reproduce (same value, other bytes in the ConfigMap)",
                 severity=Severity.WARNING,
                 file=where.file,
                 doc=where.doc,
