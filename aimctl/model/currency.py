@@ -41,14 +41,15 @@ DEVIATIONS: Final = (
     "download Jobs lack the 0.2.2 download-filter env (AIM_HF_INCLUDE/AIM_HF_EXCLUDE, default "
     "exclude */*, #56): the 0.2.2 download-Job code was not read; downloadFilter fields are "
     "accepted and not rendered",
-    "HTTPRoutes do not carry the AIMService's annotations (0.2.2, #55): the code was not read",
+    "HTTPRoutes keep the 9223504 annotations (runtime config only): 0.2.2 (#55) adds the "
+    "service's, taking precedence, but its code was not read (later code merges "
+    "spec.routing.annotations, not metadata.annotations, over the runtime config's)",
     "AIMModel customTemplates[].aimId/modelId/customProfile are accepted and not passed on to the "
     "generated templates (the 0.2.2 model-to-template code was not read)",
     "the template discovery Job's reaction to customProfile (0.2.2) is not rendered (aimctl "
     "renders no discovery Jobs)",
-    "the download image stays ghcr.io/silogen/aim-artifact-downloader:0.2.0: the 0.2.2 CRD "
-    "dropped that default for the controller's built-in one 'matching the release version', "
-    "which was not read",
+    "the download image stays ghcr.io/silogen/aim-artifact-downloader:0.2.0: 0.2.2 sets the "
+    "default at build time to match the release tag (#15), whose exact form was not read",
     "artifact quotas and retention priorities (0.2.2, #60) are evaluated in-cluster; accepted, "
     "no rendered effect",
     "a template with both profileId and customProfile keeps AIM_PROFILE_ID twice in append "
