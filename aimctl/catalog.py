@@ -648,6 +648,15 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
                 )
             )
         out.extend(_runtime_config_ref(catalog, entry, ns, spec.runtime_config_name))
+    for entry in catalog.profile_services:
+        profile = getattr(entry.obj.spec, "profile", None)
+        name = profile.name if profile is not None else ""
+        ns = entry.key.namespace
+        if name and not (
+            catalog.get("AIMProfile", ns, name) or catalog.get("AIMClusterProfile", None, name)
+        ):
+            message = f'profile "{name}" not found in namespace {ns} or at cluster scope'
+            out.append(_ref_warning(entry, ("spec", "profile", "name"), message))
     for kind in ("AIMServiceTemplate", "AIMClusterServiceTemplate"):
         model_kind = "AIMModel" if kind == "AIMServiceTemplate" else "AIMClusterModel"
         for entry in catalog.of_kind(kind):

@@ -431,3 +431,20 @@ def test_0_2_2_fields_aimctl_does_not_render_draw_a_warning(
     found = [d for d in diagnostics if d["code"] == "W_NOT_RENDERED" and d["field"] == field]
     assert found, diagnostics
     assert "accepted and not" in str(found[0]["message"])
+
+
+def test_validate_warns_when_a_profile_pipeline_service_names_a_missing_profile(
+    write_tree: WriteTree, run_cli
+) -> None:
+    root = write_tree({"svc.yaml": _service("v1alpha2", "p", PROFILE_SHAPE)})
+    code, diagnostics = _diagnostics(run_cli, "validate", str(root))
+    assert code == 0
+    [warning] = diagnostics
+    assert warning["code"] == "W_UNRESOLVED_REFERENCE" and warning["field"] == "spec.profile.name"
+    profile = (
+        "apiVersion: aim.eai.amd.com/v1alpha2\nkind: AIMClusterProfile\nmetadata:\n"
+        "  name: qwen3-8b-mi300x\nspec:\n  aimId: a/b\n  image: img:1\n"
+    )
+    (root / "profile.yaml").write_text(profile)
+    code, diagnostics = _diagnostics(run_cli, "validate", str(root))
+    assert code == 0 and diagnostics == []
