@@ -448,3 +448,16 @@ def test_validate_warns_when_a_profile_pipeline_service_names_a_missing_profile(
     (root / "profile.yaml").write_text(profile)
     code, diagnostics = _diagnostics(run_cli, "validate", str(root))
     assert code == 0 and diagnostics == []
+
+
+def test_a_gpu_model_without_device_ids_at_0_2_2_draws_a_warning(
+    write_tree: WriteTree, run_cli
+) -> None:
+    platform = PLATFORM.replace("model: MI300X", "model: R9700")
+    root = write_tree(
+        {"platform.yaml": platform, "svc.yaml": _service("v1alpha1", "s", MODEL_SHAPE)}
+    )
+    result = run_cli("render", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert "GPU model 'R9700' has no device-ID mapping in operator 0.2.2" in result.stderr
+    assert "nodeAffinity" not in result.stdout

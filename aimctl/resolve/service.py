@@ -17,6 +17,7 @@ from aimctl.resolve.customprofile import (
 )
 from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
+from aimctl.resolve.gpu import device_ids_for_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.model import ResolvedModel, resolve_model
@@ -310,6 +311,29 @@ def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
     )
 
 
+def _no_device_ids(result: ResolvedService, template: TemplateView) -> list[Diagnostic]:
+    """A warning when the template's GPU model has no device IDs in operator 0.2.2's table."""
+    hardware = getattr(template.spec, "hardware", None)
+    gpu = hardware.gpu if hardware is not None else None
+    model = (gpu.model or "").strip() if gpu is not None else ""
+    if not model or device_ids_for_model(model) or "resolvedNodeAffinity" in template.status:
+        return []
+    where = template.entry or result.entry
+    return [
+        Diagnostic(
+            "W_NO_DEVICE_IDS",
+            f"GPU model {model!r} has no device-ID mapping in operator 0.2.2, so the "
+            "InferenceService gets no GPU node affinity (operator ≥ 0.2.4 maps R9700 and W7900 "
+            "by device ID; aimctl renders 0.2.2)",
+            severity=Severity.WARNING,
+            file=where.file,
+            doc=where.doc,
+            field=("spec", "hardware", "gpu", "model") if template.entry else ("spec",),
+            resource=where.key,
+        )
+    ]
+
+
 def _custom_profile(
     result: ResolvedService, template: TemplateView
 ) -> tuple[bool, CustomProfile | None]:
@@ -371,6 +395,7 @@ def _resolve_children(
     built, custom = _custom_profile(result, template)
     if not built:
         return
+    result.diagnostics += _no_device_ids(result, template)
     env, env_decisions, problems = build_isvc_env(service, template, config, custom)
     result.env = env
     result.decisions.update(env_decisions)
