@@ -550,7 +550,7 @@ def explain(
     namespace: NamespaceOpt = "default",
 ) -> None:
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
-    from aimctl.pipeline import LoadOptions, load_inputs
+    from aimctl.pipeline import LoadOptions, load_for_service
 
     paths: list[Path] = []
     rest: list[str] = []
@@ -565,7 +565,9 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
-    inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
+    target_namespace, _, target_name = target.partition("/")
+    options = LoadOptions(tuple(paths), config, namespace, jobs=0)
+    inputs = load_for_service(options, target_namespace, target_name)
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
     names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]

@@ -519,13 +519,21 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
-def load_paths(paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1) -> LoadResult:
+def load_paths(
+    paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1, mentions: tuple[str, ...] = ()
+) -> LoadResult:
     """Load every YAML document below ``paths`` in sorted path order.
 
     ``jobs``: parse in that many forked processes (0: by input size and CPUs, see
     ``aimctl.parallel``); each parses a consecutive run of files, so the result is the same.
+    ``mentions``: load only the files whose text contains one of these strings (a cheap byte
+    search before parsing; files that cannot be read or are too large are kept, so their
+    problems are still reported).
     """
     files, problems = collect_files(paths, skip)
+    if mentions:
+        needles = tuple(m.encode("utf-8") for m in mentions)
+        files = [path for path in files if _mentions(path, needles)]
     result = LoadResult(diagnostics=problems)
     named = [(path, display_path(path)) for path in files]
     result.files = [shown for _, shown in named]
@@ -544,6 +552,16 @@ def load_paths(paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1) 
         result.documents.extend(docs)
         result.diagnostics.extend(diags)
     return result
+
+
+def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
+    try:
+        if os.stat(path).st_size > MAX_FILE_BYTES:
+            return True
+        raw = path.read_bytes()
+    except OSError:
+        return True
+    return any(needle in raw for needle in needles)
 
 
 def _load_files(

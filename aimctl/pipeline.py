@@ -7,7 +7,7 @@ exits (that is the CLI's job).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class LoadOptions:
     namespace: str = "default"
     skip: tuple[Path, ...] = ()
     jobs: int = 1  # parsing processes; 0 = by input size and CPUs (aimctl.parallel)
+    mentions: tuple[str, ...] = ()  # only files whose text contains one of these (loader)
 
 
 @dataclass(slots=True)
@@ -105,7 +106,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
     project_path = find_project_file(options.paths, options.config)
     project, project_file, diagnostics = _load_project(project_path)
     skip = options.skip + ((project_path,) if project_path else ())
-    loaded = load_paths(options.paths, skip, options.jobs)
+    loaded = load_paths(options.paths, skip, options.jobs, options.mentions)
     diagnostics.extend(loaded.diagnostics)
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
@@ -117,6 +118,35 @@ def load_inputs(options: LoadOptions) -> Inputs:
         files=loaded.files,
         diagnostics=diagnostics,
         documents=len(loaded.documents),
+    )
+
+
+def load_for_service(options: LoadOptions, namespace: str, name: str) -> Inputs:
+    """What ``explain`` needs for one AIMService: the files that can affect it, else everything.
+
+    A service resolves against its own namespace and the cluster-scoped AIM kinds (aimctl.md
+    §3), so only files that mention the namespace, an ``AIMCluster*`` kind, or hold a backslash
+    (an escaped string could spell either) are parsed. Everything is loaded when the filter
+    cannot be trusted: the namespace is the one given to documents without one, the service is
+    not among the loaded ones (its "did you mean" list names every service), or its status
+    points at a model or template in another namespace. Problems in files that cannot affect
+    the service are left to ``validate`` and ``render``.
+    """
+    if namespace == options.namespace:
+        return load_inputs(options)
+    inputs = load_inputs(replace(options, mentions=(namespace, "AIMCluster", "\\")))
+    service = inputs.catalog.get("AIMService", namespace, name)
+    if service is None or _reaches_elsewhere(service.obj, namespace):
+        return load_inputs(options)
+    return inputs
+
+
+def _reaches_elsewhere(service: Any, namespace: str) -> bool:
+    status = service.status
+    refs = (status.resolved_model, status.resolved_template) if status is not None else ()
+    return any(
+        ref is not None and ref.scope != "Cluster" and ref.namespace not in (None, "", namespace)
+        for ref in refs
     )
 
 
