@@ -146,3 +146,30 @@ def test_without_libyaml_aimctl_says_so_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.splitlines()
     assert "without libyaml" in line and "yaml.CSafeLoader" in line
+
+
+def test_the_pyyaml_internals_the_loader_relies_on_are_still_there() -> None:
+    """The fast path (loader._construct_plain, _CountingLoader, _Loader.resolve) uses PyYAML
+    state that is not public API; a release that renames or drops any of it fails here, loudly,
+    rather than quietly leaking memory or losing the alias count."""
+    from yaml.constructor import BaseConstructor
+    from yaml.resolver import BaseResolver
+
+    from aimctl.libyaml import CSafeLoader
+
+    probe = CSafeLoader("a: &x [1]\nb: *x\n")
+    try:
+        node = probe.get_single_node()
+        probe.construct_document(node)
+        for name in ("constructed_objects", "recursive_objects", "state_generators"):
+            assert hasattr(probe, name), name
+        assert probe.constructed_objects == {} and probe.state_generators == []
+    finally:
+        probe.dispose()
+    assert "tag:yaml.org,2002:timestamp" in {
+        tag for entries in CSafeLoader.yaml_implicit_resolvers.values() for tag, _ in entries
+    }
+    for name in ("construct_object", "construct_document", "yaml_constructors"):
+        assert hasattr(BaseConstructor, name), name
+    for name in ("resolve", "descend_resolver", "ascend_resolver"):
+        assert hasattr(BaseResolver, name), name
