@@ -113,18 +113,12 @@ def validate(
     strict: StrictOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
-    from aimctl.pipeline import LoadOptions, load_inputs, locate, validate_references
+    from aimctl.pipeline import LoadOptions, forecast_render, load_inputs, locate
 
     inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
-        diagnostics = diagnostics + validate_references(inputs)
-        if inputs.project.tenants is not None:
-            from aimctl.pipeline import tenant_checks
-            from aimctl.resolve.run import resolve_all
-
-            services = resolve_all(inputs.catalog, inputs.project).services
-            diagnostics = diagnostics + tenant_checks(inputs, services, strict)
+        diagnostics = diagnostics + forecast_render(inputs, strict, " ".join(map(str, paths)))
     if not inputs.files and not inputs.has_errors:
         diagnostics = [
             *diagnostics,

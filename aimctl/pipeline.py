@@ -150,8 +150,52 @@ def _reaches_elsewhere(service: Any, namespace: str) -> bool:
     )
 
 
-def validate_references(inputs: Inputs) -> list[Diagnostic]:
-    return check_references(inputs.catalog)
+_RENDER_WOULD_REFUSE = "`aimctl render` refuses this; `validate --strict` reports it as an error"
+
+
+def forecast_render(inputs: Inputs, strict: bool, shown_paths: str) -> list[Diagnostic]:
+    """What ``validate`` adds to the input checks: ``render``'s own verdict, rendered in memory.
+
+    The reference check comes first; then every service is resolved and rendered with the same
+    options ``render`` takes by default (nothing is written), so ``validate --strict`` fails on
+    exactly what ``render --strict`` refuses. Without ``strict`` a refusal is a warning (the
+    missing piece may live in another repository), while the tenant checks keep their own
+    severity. A reference warning for a field that ``render`` also reports gives way to it.
+    """
+    result = render_inputs(inputs, RenderOptions(strict=strict, jobs=0))
+    found = list(result.diagnostics)
+    if result.ok and not result.objects and inputs.files:
+        found.append(
+            Diagnostic(
+                "E_EMPTY",
+                "nothing to render (no AIMService or other object found); "
+                "`aimctl render` refuses this without --allow-empty",
+                file=shown_paths,
+            )
+        )
+    if not strict:
+        found = [
+            replace(d, severity=Severity.WARNING, hint=d.hint or _RENDER_WOULD_REFUSE)
+            if d.is_error
+            else d
+            for d in found
+        ]
+        if inputs.project.tenants is not None:
+            found += tenant_checks(inputs, _resolved_services(inputs), strict)
+    covered = {(d.file, d.doc, d.field) for d in found}
+    merged = [d for d in check_references(inputs.catalog) if (d.file, d.doc, d.field) not in covered]
+    seen: dict[tuple[object, ...], Diagnostic] = {}
+    for d in merged + found:  # one copy of each, the error where a warning says the same
+        key = (d.code, d.message, d.file, d.doc, d.field, d.resource)
+        if key not in seen or (d.is_error and not seen[key].is_error):
+            seen[key] = d
+    return list(seen.values())
+
+
+def _resolved_services(inputs: Inputs) -> list[Any]:
+    from aimctl.resolve.run import resolve_all
+
+    return resolve_all(inputs.catalog, inputs.project).services
 
 
 def locate(diagnostics: list[Diagnostic], spans: SpanIndex | None = None) -> list[Diagnostic]:
