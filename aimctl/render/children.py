@@ -108,7 +108,9 @@ def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
     affinity = svc.template.status.get("resolvedNodeAffinity")
     auto = None
     if scaling.autoscaling and spec.auto_scaling is not None:
-        auto = {"metrics": [_metric(m) for m in scaling.metrics]}
+        # KServe's AutoScalingSpec.Metrics is omitempty and the operator fills it only when the
+        # service lists metrics: ``autoScaling: {}`` stays ``{}`` (§4.1)
+        auto = {"metrics": [_metric(m) for m in scaling.metrics]} if scaling.metrics else {}
     return {
         "name": svc.isvc_name,
         "namespace": svc.namespace,

@@ -1,0 +1,140 @@
+"""Operator rules aimctl used to break (issue 19), each checked twice: through the library
+(``resolve_all`` / ``render_inputs`` on a loaded tree) and through the real CLI.
+
+Every rendered object is checked against the real schemas (``check_schemas``). The golden cases
+``tests/cases/fidelity-*`` pin the full output of each rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+from aimctl.resolve.run import Resolution, resolve_all
+from aimctl.resolve.service import ResolvedService
+from tests.test_resolve_precedence import (
+    Doc,
+    _templates_compiled_once,  # noqa: F401  (autouse fixture: compile the templates once)
+    base,
+    check_schemas,
+    container,
+    model,
+    of_kind,
+    one,
+    render,
+    service,
+    template,
+    tree,
+)
+
+# --- the library path -----------------------------------------------------------------------------
+
+
+def resolution(root: Path) -> Resolution:
+    """``resolve_all`` on the tree at ``root`` (no CLI)."""
+    inputs = load_inputs(LoadOptions((root,)))
+    assert not inputs.has_errors, [d.message for d in inputs.diagnostics if d.is_error]
+    return resolve_all(inputs.catalog, inputs.project)
+
+
+def resolved(root: Path, name: str = "svc") -> ResolvedService:
+    found = [s for s in resolution(root).services if s.name == name]
+    assert len(found) == 1
+    return found[0]
+
+
+def objects(root: Path, *, intermediates: bool = False) -> list[Doc]:
+    """``render_inputs`` on the tree at ``root`` (no CLI): the rendered objects, schema-checked."""
+    inputs = load_inputs(LoadOptions((root,)))
+    assert not inputs.has_errors, [d.message for d in inputs.diagnostics if d.is_error]
+    result = render_inputs(inputs, RenderOptions(include_intermediates=intermediates))
+    assert result.ok, [d.message for d in result.diagnostics if d.is_error]
+    items: list[Doc] = [dict(o) for o in result.objects]
+    check_schemas(items)
+    return items
+
+
+CLI = Callable[..., Any]
+
+
+def _predictor(items: list[Doc]) -> Doc:
+    return dict(one(items, "InferenceService")["spec"]["predictor"])
+
+
+# --- rule 3: autoScaling: {} renders autoScaling: {} ------------------------------------------------
+
+
+def _autoscaling_tree(write_tree: Any) -> Path:
+    return tree(write_tree, *base(), service(autoScaling={}))
+
+
+def test_empty_autoscaling_renders_empty_autoscaling_resolve(write_tree) -> None:
+    items = objects(_autoscaling_tree(write_tree))
+    assert _predictor(items)["autoScaling"] == {}
+
+
+def test_empty_autoscaling_renders_empty_autoscaling_cli(write_tree, run_cli: CLI) -> None:
+    items = render(run_cli, _autoscaling_tree(write_tree))
+    predictor = _predictor(items)
+    assert predictor["autoScaling"] == {}
+    assert (predictor["minReplicas"], predictor["maxReplicas"]) == (1, 1)
+
+
+# --- rule 4: env vars with an empty value are written without value ---------------------------------
+
+
+def _empty_env_tree(write_tree: Any) -> Path:
+    empty = {"name": "EMPTY", "value": ""}
+    return tree(
+        write_tree,
+        model(),
+        template(
+            modelSources=[
+                {
+                    "modelId": "org/m",
+                    "sourceUri": "hf://org/m",
+                    "size": "10Gi",
+                    "env": [{"name": "SOURCE_EMPTY", "value": ""}],
+                }
+            ]
+        ),
+        service(env=[empty, {"name": "FULL", "value": "x"}]),
+    )
+
+
+def _env_entries(env: list[Doc], *names: str) -> list[Doc]:
+    return [e for e in env if e["name"] in names]
+
+
+def test_env_var_with_empty_value_is_written_without_value_resolve(write_tree) -> None:
+    root = _empty_env_tree(write_tree)
+    svc = resolved(root)
+    assert _env_entries(svc.env, "EMPTY", "FULL") == [
+        {"name": "EMPTY"},
+        {"name": "FULL", "value": "x"},
+    ]
+    assert svc.cache is not None
+    (artifact,) = svc.cache.artifacts
+    assert _env_entries(artifact.job_env, "EMPTY", "SOURCE_EMPTY") == [
+        {"name": "EMPTY"},
+        {"name": "SOURCE_EMPTY"},
+    ]
+
+
+def test_env_var_with_empty_value_is_written_without_value_cli(write_tree, run_cli: CLI) -> None:
+    items = render(run_cli, _empty_env_tree(write_tree), "--include-intermediates")
+    env = container(items)["env"]
+    assert _env_entries(env, "EMPTY") == [{"name": "EMPTY"}]
+    (job,) = of_kind(items, "Job")
+    job_env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert _env_entries(job_env, "EMPTY", "SOURCE_EMPTY") == [
+        {"name": "EMPTY"},
+        {"name": "SOURCE_EMPTY"},
+    ]
+    cache_env = one(items, "AIMTemplateCache")["spec"]["env"]
+    artifact_env = one(items, "AIMArtifact")["spec"]["env"]
+    assert {"name": "EMPTY"} in cache_env and {"name": "EMPTY"} in artifact_env
+    # no env list anywhere keeps an empty value
+    assert '"value": ""' not in str(items).replace("'", '"')
