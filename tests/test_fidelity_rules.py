@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
 from aimctl.resolve.run import Resolution, resolve_all
 from aimctl.resolve.service import ResolvedService
@@ -138,3 +140,57 @@ def test_env_var_with_empty_value_is_written_without_value_cli(write_tree, run_c
     assert {"name": "EMPTY"} in cache_env and {"name": "EMPTY"} in artifact_env
     # no env list anywhere keeps an empty value
     assert '"value": ""' not in str(items).replace("'", '"')
+
+
+# --- rule 2: sticky status references are followed only for scope Namespace or Cluster -------------
+
+
+def _sticky_tree(write_tree: Any, scope: str | None) -> Path:
+    """``worse`` would lose selection; the service's status points at it (and at model ``pinned``)."""
+    template_ref: Doc = {"name": "worse", "namespace": "team"}
+    model_ref: Doc = {"name": "pinned", "namespace": "team"}
+    if scope is not None:
+        template_ref["scope"] = scope
+        model_ref["scope"] = scope
+    return tree(
+        write_tree,
+        model(),
+        model("pinned", image="example.com/pinned:1"),
+        template("best", gpu="MI325X"),
+        template("worse", gpu="MI210"),
+        template("pinned-t", model_name="pinned"),
+        service(status={"resolvedTemplate": template_ref, "resolvedModel": model_ref}),
+    )
+
+
+@pytest.mark.parametrize("scope", [None, "Unknown"], ids=["missing", "unknown"])
+def test_sticky_reference_without_namespace_or_cluster_scope_is_not_followed_resolve(
+    write_tree, scope: str | None
+) -> None:
+    svc = resolved(_sticky_tree(write_tree, scope))
+    assert svc.model is not None and svc.model.name == "m"
+    assert svc.template is not None and svc.template.name == "best"
+    assert svc.selection is not None and svc.selection.how == "automatic selection"
+
+
+@pytest.mark.parametrize("scope", [None, "Unknown"], ids=["missing", "unknown"])
+def test_sticky_reference_without_namespace_or_cluster_scope_is_not_followed_cli(
+    write_tree, run_cli: CLI, scope: str | None
+) -> None:
+    items = render(run_cli, _sticky_tree(write_tree, scope))
+    assert container(items)["image"] == "example.com/m:1"
+    labels = one(items, "InferenceService")["metadata"]["labels"]
+    assert labels["aim.eai.amd.com/template"] == "best"
+
+
+def test_sticky_reference_with_namespace_scope_is_followed_resolve(write_tree) -> None:
+    svc = resolved(_sticky_tree(write_tree, "Namespace"))
+    assert svc.model is not None and svc.model.name == "pinned"
+    assert svc.template is not None and svc.template.name == "worse"
+
+
+def test_sticky_reference_with_namespace_scope_is_followed_cli(write_tree, run_cli: CLI) -> None:
+    items = render(run_cli, _sticky_tree(write_tree, "Namespace"))
+    assert container(items)["image"] == "example.com/pinned:1"
+    labels = one(items, "InferenceService")["metadata"]["labels"]
+    assert labels["aim.eai.amd.com/template"] == "worse"

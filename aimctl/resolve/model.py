@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
@@ -12,7 +12,10 @@ from aimctl.provenance import FieldPath
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
 from aimctl.resolve.runtime_config import env_dicts
 
-__all__ = ["ResolvedModel", "resolve_model"]
+__all__ = ["STICKY_SCOPES", "ResolvedModel", "resolve_model"]
+
+STICKY_SCOPES: Final = frozenset({"Namespace", "Cluster"})
+"""The scopes of a ``status.resolvedModel``/``resolvedTemplate`` the operator follows."""
 
 
 @dataclass(slots=True)
@@ -61,10 +64,14 @@ def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
 
 
 def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
-    """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready."""
+    """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready.
+
+    Only a reference with scope ``Namespace`` or ``Cluster`` is followed; any other scope
+    (missing, ``Unknown``) falls through to normal resolution (``tryFetchResolvedModel``).
+    """
     status = service.obj.status
     ref = status.resolved_model if status is not None else None
-    if ref is None or not ref.name:
+    if ref is None or not ref.name or ref.scope not in STICKY_SCOPES:
         return None
     if ref.scope == "Cluster":
         entry = catalog.get("AIMClusterModel", None, ref.name)
