@@ -26,6 +26,7 @@ from tests.test_resolve_precedence import (
     of_kind,
     one,
     render,
+    resource,
     service,
     template,
     tree,
@@ -194,3 +195,44 @@ def test_sticky_reference_with_namespace_scope_is_followed_cli(write_tree, run_c
     assert container(items)["image"] == "example.com/pinned:1"
     labels = one(items, "InferenceService")["metadata"]["labels"]
     assert labels["aim.eai.amd.com/template"] == "worse"
+
+
+# --- rule 8: template.scope on artifacts, PVCs and Jobs is the cache's templateScope as written ------
+
+
+def _cache(name: str = "warm", scope: str = "Unknown", **spec: Any) -> Doc:
+    return resource("AIMTemplateCache", name, {"templateName": "t", "templateScope": scope, **spec})
+
+
+def _unknown_scope_tree(write_tree: Any) -> Path:
+    return tree(write_tree, *base(), _cache())
+
+
+def test_artifact_template_scope_label_is_the_cache_template_scope_as_written_resolve(
+    write_tree,
+) -> None:
+    (cache,) = resolution(_unknown_scope_tree(write_tree)).caches
+    (artifact,) = cache.artifacts
+    for labels in (artifact.labels, artifact.pvc_labels, artifact.job_labels):
+        assert labels["aim.eai.amd.com/template.scope"] == "Unknown"
+
+
+def test_artifact_template_scope_label_is_the_cache_template_scope_as_written_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    items = render(run_cli, _unknown_scope_tree(write_tree), "--include-intermediates")
+    for kind in ("AIMArtifact", "PersistentVolumeClaim", "Job"):
+        labels = one(items, kind)["metadata"]["labels"]
+        assert labels["aim.eai.amd.com/template.scope"] == "Unknown", kind
+    pod = one(items, "Job")["spec"]["template"]["metadata"]["labels"]
+    assert pod["aim.eai.amd.com/template.scope"] == "Unknown"
+
+
+def test_service_cache_artifacts_keep_the_scope_the_service_wrote_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    root = tree(write_tree, model(), template(cluster=True), service())
+    items = render(run_cli, root, "--include-intermediates")
+    assert one(items, "AIMTemplateCache")["spec"]["templateScope"] == "Cluster"
+    labels = one(items, "AIMArtifact")["metadata"]["labels"]
+    assert labels["aim.eai.amd.com/template.scope"] == "Cluster"

@@ -221,7 +221,8 @@ def _plan_artifact(
         {
             "template-created": "true",
             "aim.eai.amd.com/template.name": template.name,
-            "aim.eai.amd.com/template.scope": template.scope,
+            # the cache's spec.templateScope as written (e.g. Unknown), not where the template was found
+            "aim.eai.amd.com/template.scope": cache.template_scope,
             "aim.eai.amd.com/template.index": str(index),
             "aim.eai.amd.com/template-cache.name": label_value(cache.name),
         },

@@ -83,7 +83,7 @@ def resolve_input_caches(
             namespace=entry.key.namespace or "",
             mode=spec.mode or "Shared",
             template_name=template.name,
-            template_scope=template.scope,
+            template_scope=spec.template_scope,  # as written: labels its artifacts (§4.8)
             storage_class=spec.storage_class_name or "",
             runtime_config_name=spec.runtime_config_name or "",
             env=env_dicts(spec.env),
