@@ -236,3 +236,53 @@ def test_service_cache_artifacts_keep_the_scope_the_service_wrote_cli(
     assert one(items, "AIMTemplateCache")["spec"]["templateScope"] == "Cluster"
     labels = one(items, "AIMArtifact")["metadata"]["labels"]
     assert labels["aim.eai.amd.com/template.scope"] == "Cluster"
+
+
+# --- rule 10: an unpaused inline-source template ignores a written status ---------------------------
+
+
+def _inline_with_status_tree(write_tree: Any, paused: bool) -> Path:
+    """Inline sources say MI300X x1 / 10Gi; the written status says Failed, MI325X x4, 99Gi."""
+    annotations = {"aim.eai.amd.com/reconciliation-paused": "true"} if paused else None
+    written = {
+        "status": "Ready" if paused else "Failed",
+        "profile": {"metadata": {"type": "optimized", "gpu": "MI325X", "gpuCount": 4}},
+        "modelSources": [{"modelId": "org/other", "sourceUri": "hf://org/other", "size": "99Gi"}],
+        "resolvedHardware": {"gpu": {"requests": 4, "resourceName": "amd.com/gpu"}},
+    }
+    doc = template(status=written)
+    if annotations:
+        doc["metadata"]["annotations"] = annotations
+    return tree(write_tree, model(), doc, service())
+
+
+def test_unpaused_inline_source_template_ignores_written_status_resolve(write_tree) -> None:
+    svc = resolved(_inline_with_status_tree(write_tree, paused=False))
+    assert svc.ok, [d.message for d in svc.diagnostics]
+    assert svc.template is not None and not svc.template.frozen
+    assert svc.template.state == "Ready"
+    assert [s["sourceUri"] for s in svc.template.status["modelSources"]] == ["hf://org/m"]
+    assert svc.template.profile_meta()["gpuCount"] == 1
+
+
+def test_unpaused_inline_source_template_ignores_written_status_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    items = render(run_cli, _inline_with_status_tree(write_tree, paused=False))
+    limits = container(items)["resources"]["limits"]
+    assert limits["amd.com/gpu"] == "1"
+    assert one(items, "PersistentVolumeClaim")["spec"]["resources"]["requests"]["storage"] == "11Gi"
+
+
+def test_paused_inline_source_template_keeps_written_status_resolve(write_tree) -> None:
+    svc = resolved(_inline_with_status_tree(write_tree, paused=True))
+    assert svc.template is not None and svc.template.frozen
+    assert [s["sourceUri"] for s in svc.template.status["modelSources"]] == ["hf://org/other"]
+
+
+def test_paused_inline_source_template_keeps_written_status_cli(write_tree, run_cli: CLI) -> None:
+    items = render(run_cli, _inline_with_status_tree(write_tree, paused=True))
+    assert container(items)["resources"]["limits"]["amd.com/gpu"] == "4"
+    assert (
+        one(items, "PersistentVolumeClaim")["spec"]["resources"]["requests"]["storage"] == "109Gi"
+    )
