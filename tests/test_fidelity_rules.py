@@ -22,11 +22,14 @@ from tests.test_resolve_precedence import (
     base,
     check_schemas,
     container,
+    gateway,
     model,
     of_kind,
     one,
     render,
+    render_stderr,
     resource,
+    runtime_config,
     service,
     template,
     tree,
@@ -286,3 +289,72 @@ def test_paused_inline_source_template_keeps_written_status_cli(write_tree, run_
     assert (
         one(items, "PersistentVolumeClaim")["spec"]["resources"]["requests"]["storage"] == "109Gi"
     )
+
+
+# --- rule 1: route path templates are evaluated on the defaulted typed object -----------------------
+
+
+def _route_tree(write_tree: Any, path_template: str, **service_spec: Any) -> Path:
+    routing = {"enabled": True, "gatewayRef": gateway(), "pathTemplate": path_template}
+    return tree(
+        write_tree, *base(), runtime_config(cluster=True, routing=routing), service(**service_spec)
+    )
+
+
+@pytest.mark.parametrize(
+    ("path_template", "spec", "expected"),
+    [
+        # a non-pointer struct field that is not written reads as its zero value: segment dropped
+        ("/a/{.spec.template.name}/b", {}, "/a/b"),
+        ("/{.spec.template.allowUnoptimized}", {}, "/false"),
+        ("/{.spec.serviceAccountName}/x", {}, "/x"),
+        # CRD default
+        ("/r/{.spec.replicas}", {}, "/r/1"),
+        ("/r/{.spec.replicas}", {"minReplicas": 2}, "/r/1"),
+        # defaults inside a block that is written
+        ("/{.spec.caching.mode}", {"caching": {}}, "/shared"),
+        # status references of the steady state
+        ("/{.status.resolvedModel.scope}/{.status.resolvedTemplate.name}", {}, "/namespace/t"),
+    ],
+)
+def test_route_path_template_reads_the_defaulted_typed_object_resolve(
+    write_tree, path_template: str, spec: Doc, expected: str
+) -> None:
+    svc = resolved(_route_tree(write_tree, path_template, **spec))
+    assert svc.route is not None and svc.route.path == expected
+    assert not [d for d in svc.diagnostics if d.code == "W_PATH_TEMPLATE_FALLBACK"]
+
+
+def test_route_path_template_reads_the_defaulted_typed_object_cli(write_tree, run_cli: CLI) -> None:
+    root = _route_tree(write_tree, "/{.metadata.namespace}/{.spec.template.name}/{.spec.replicas}")
+    match = one(render(run_cli, root), "HTTPRoute")["spec"]["rules"][0]["matches"][0]
+    assert match["path"]["value"] == "/team/1"
+
+
+@pytest.mark.parametrize(
+    ("path_template", "spec"),
+    [
+        ("/{.spec.model.name}", {"model": {"image": "example.com/m:1"}}),  # nil *string
+        ("/{.spec.caching.mode}", {}),  # nil *AIMServiceCachingConfig
+        ("/{.spec.resources}", {}),
+    ],
+)
+def test_route_path_template_nil_pointer_falls_back_to_the_default_path_resolve(
+    write_tree, path_template: str, spec: Doc
+) -> None:
+    svc = resolved(_route_tree(write_tree, path_template, **spec))
+    assert svc.route is not None and svc.route.path == f"/team/{svc.uid}"
+    assert [d.code for d in svc.diagnostics if d.code == "W_PATH_TEMPLATE_FALLBACK"]
+
+
+def test_route_path_template_nil_pointer_falls_back_to_the_default_path_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    uid = "12345678-90ab-cdef-1234-567890abcdef"
+    root = _route_tree(
+        write_tree, "/{.spec.model.name}", model={"image": "example.com/m:1"}, uid=uid
+    )
+    items, stderr = render_stderr(run_cli, root, "--include-intermediates")
+    match = one(items, "HTTPRoute")["spec"]["rules"][0]["matches"][0]
+    assert match["path"]["value"] == f"/team/{uid}"
+    assert "W_PATH_TEMPLATE_FALLBACK" in stderr or "silently uses the default path" in stderr

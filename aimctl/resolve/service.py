@@ -22,7 +22,12 @@ from aimctl.resolve.naming import (
     stand_in_uid,
 )
 from aimctl.resolve.resources import build_resources
-from aimctl.resolve.routing import RouteSettings, resolve_routing, routing_precheck
+from aimctl.resolve.routing import (
+    RouteSettings,
+    resolve_routing,
+    routing_precheck,
+    status_reference,
+)
 from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runtime_config
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
@@ -199,7 +204,11 @@ def resolve_service(
     result.diagnostics += problems
     template = selection.template
     route, problems = resolve_routing(
-        service, config, model.name, template.name if template else "", uid
+        service,
+        config,
+        status_reference(model.name, model.namespace),
+        status_reference(template.name, template.namespace) if template else {"name": ""},
+        uid,
     )
     result.route = route
     result.diagnostics += problems
