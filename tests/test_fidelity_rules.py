@@ -358,3 +358,43 @@ def test_route_path_template_nil_pointer_falls_back_to_the_default_path_cli(
     match = one(items, "HTTPRoute")["spec"]["rules"][0]["matches"][0]
     assert match["path"]["value"] == f"/team/{uid}"
     assert "W_PATH_TEMPLATE_FALLBACK" in stderr or "silently uses the default path" in stderr
+
+
+# --- rule 9: two sources with the same modelId: two artifacts and PVCs, one mount --------------------
+
+
+def _same_model_id_tree(write_tree: Any) -> Path:
+    sources = [
+        {"modelId": "org/m", "sourceUri": "hf://org/m", "size": "10Gi"},
+        {"modelId": "org/m", "sourceUri": "s3://bucket/org-m", "size": "20Gi"},
+    ]
+    return tree(write_tree, model(), template(modelSources=sources), service())
+
+
+def test_sources_with_the_same_model_id_get_two_artifacts_and_one_mount_resolve(
+    write_tree,
+) -> None:
+    svc = resolved(_same_model_id_tree(write_tree))
+    assert svc.cache is not None
+    assert [a.source_uri for a in svc.cache.artifacts] == ["hf://org/m", "s3://bucket/org-m"]
+    (mounted,) = svc.cache.mounts.values()
+    assert mounted.name == svc.cache.artifacts[1].name  # the later source wins
+    assert mounted.pvc_name == svc.cache.artifacts[1].pvc_name
+
+
+def test_sources_with_the_same_model_id_get_two_artifacts_and_one_mount_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    items = render(run_cli, _same_model_id_tree(write_tree), "--include-intermediates")
+    assert len(of_kind(items, "AIMArtifact")) == 2
+    assert len(of_kind(items, "PersistentVolumeClaim")) == 2
+    assert len(of_kind(items, "Job")) == 2
+    mounts = [m for m in container(items)["volumeMounts"] if m["name"] != "dshm"]
+    assert [m["mountPath"] for m in mounts] == ["/workspace/cache/org/m"]
+    s3_pvc = next(
+        p["metadata"]["name"]
+        for p in of_kind(items, "PersistentVolumeClaim")
+        if p["metadata"]["labels"]["aim.eai.amd.com/source-model"].startswith("bucket")
+    )
+    volumes = _predictor(items)["volumes"]
+    assert [v["persistentVolumeClaim"]["claimName"] for v in volumes[1:]] == [s3_pvc]

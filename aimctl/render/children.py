@@ -100,8 +100,8 @@ def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
     volumes: list[dict[str, Any]] = [
         {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}}
     ]
-    artifacts = svc.cache.artifacts if svc.cache else []
-    for art in sorted(artifacts, key=lambda a: a.name):
+    mounted = svc.cache.mounts.values() if svc.cache else ()  # the cache's status.artifacts
+    for art in sorted(mounted, key=lambda a: a.name):
         volume = cache_volume_name(art.name)
         mounts.append({"name": volume, "mountPath": cache_mount_path(art.model_id, volume)})
         volumes.append({"name": volume, "persistentVolumeClaim": {"claimName": art.pvc_name}})

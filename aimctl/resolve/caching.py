@@ -29,9 +29,11 @@ __all__ = [
     "ArtifactPlan",
     "ArtifactSpec",
     "CachePlan",
+    "CachedArtifact",
     "caching_mode",
     "plan_artifact_children",
     "plan_cache",
+    "plan_cache_artifacts",
 ]
 
 DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
@@ -78,6 +80,15 @@ class ArtifactPlan:
     image_pull_secrets: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CachedArtifact:
+    """One entry of the template cache's ``status.artifacts``: what the InferenceService mounts."""
+
+    name: str
+    model_id: str  # the template source's modelId (the mount path)
+    pvc_name: str
+
+
 @dataclass(slots=True)
 class CachePlan:
     name: str
@@ -89,8 +100,11 @@ class CachePlan:
     runtime_config_name: str
     env: list[dict[str, Any]]
     labels: dict[str, str]
-    artifacts: list[ArtifactPlan] = field(default_factory=list)
+    artifacts: list[ArtifactPlan] = field(default_factory=list)  # the ones this cache creates
     decisions: dict[str, Decision] = field(default_factory=dict)
+    # status.artifacts by the source's modelId (ComposeState): a later source with the same
+    # modelId replaces an earlier one, so the service mounts one volume per modelId
+    mounts: dict[str, CachedArtifact] = field(default_factory=dict)
 
 
 def _with_controller(
@@ -173,16 +187,27 @@ def plan_cache(
         labels=labels,
     )
     plan.decisions["cache.storageClassName"] = sc_decision
-    problems: list[Diagnostic] = []
-    for index, source in enumerate(template.status.get("modelSources") or []):
-        artifact, problem = _plan_artifact(service, template, plan, config, index, source)
-        if problem is not None:
-            problems.append(problem)
-        elif artifact is not None:
-            plan.artifacts.append(artifact)
+    problems = plan_cache_artifacts(service, template, plan, config)
     if mode == "Shared" and shared is not None and not problems:
         shared[(ns, name)] = plan
     return plan, problems
+
+
+def plan_cache_artifacts(
+    owner: Entry[Any], template: TemplateView, cache: CachePlan, config: RuntimeConfig
+) -> list[Diagnostic]:
+    """The artifacts a template cache creates for its template's sources, and the entries of its
+    status the InferenceService mounts (§4.8; aimtemplatecache ComposeState/PlanResources)."""
+    problems: list[Diagnostic] = []
+    for index, source in enumerate(template.status.get("modelSources") or []):
+        artifact, problem = _plan_artifact(owner, template, cache, config, index, source, index)
+        if problem is not None:
+            problems.append(problem)
+        elif artifact is not None:
+            cache.artifacts.append(artifact)
+            model_id = str(source["modelId"])
+            cache.mounts[model_id] = CachedArtifact(artifact.name, model_id, artifact.pvc_name)
+    return problems
 
 
 def _headroom(config: RuntimeConfig) -> int:
@@ -197,8 +222,11 @@ def _plan_artifact(
     config: RuntimeConfig,
     index: int,
     source: dict[str, Any],
+    source_index: int,
 ) -> tuple[ArtifactPlan | None, Diagnostic | None]:
-    """One artifact of a template cache (§4.8) and what the artifact controller creates (§4.9)."""
+    """One artifact of a template cache (§4.8) and what the artifact controller creates (§4.9);
+    ``index`` is its place among the sources the cache creates artifacts for (its
+    ``template.index`` label), ``source_index`` its place in the template's sources."""
     uri = source["sourceUri"]
     size = source.get("size")
     if not size or parse_quantity(str(size)) <= 0:
@@ -209,7 +237,7 @@ def _plan_artifact(
             "a check-size Job, which aimctl cannot do offline",
             file=where.file,
             doc=where.doc,
-            field=("status" if template.frozen else "spec", "modelSources", index, "size"),
+            field=("status" if template.frozen else "spec", "modelSources", source_index, "size"),
             resource=where.key,
             hint="set modelSources[].size (e.g. 16Gi)",
         )

@@ -15,8 +15,8 @@ from aimctl.resolve.caching import (
     ArtifactPlan,
     ArtifactSpec,
     CachePlan,
-    _plan_artifact,
     plan_artifact_children,
+    plan_cache_artifacts,
 )
 from aimctl.resolve.naming import stand_in_uid
 from aimctl.resolve.quantity import parse_quantity
@@ -89,12 +89,7 @@ def resolve_input_caches(
             env=env_dicts(spec.env),
             labels=dict(entry.obj.metadata.labels or {}),
         )
-        for i, source in enumerate(template.status.get("modelSources") or []):
-            artifact, problem = _plan_artifact(entry, template, plan, config, i, source)
-            if problem is not None:
-                problems.append(problem)
-            elif artifact is not None:
-                plan.artifacts.append(artifact)
+        problems.extend(plan_cache_artifacts(entry, template, plan, config))
         plans.append(plan)
     return plans, problems
 
