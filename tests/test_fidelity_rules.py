@@ -32,6 +32,7 @@ from tests.test_resolve_precedence import (
     runtime_config,
     service,
     template,
+    the_error,
     tree,
 )
 
@@ -398,3 +399,105 @@ def test_sources_with_the_same_model_id_get_two_artifacts_and_one_mount_cli(
     )
     volumes = _predictor(items)["volumes"]
     assert [v["persistentVolumeClaim"]["claimName"] for v in volumes[1:]] == [s3_pvc]
+
+
+# --- rule 7: Shared caches reuse existing AIMArtifacts -----------------------------------------------
+
+_EXISTING_PVC = "warm-llama-pvc"
+
+
+def _artifact(
+    name: str = "warm",
+    uri: str = "hf://org/m",
+    *,
+    state: str | None = "Ready",
+    storage_class: str | None = None,
+    owned: bool = False,
+) -> Doc:
+    spec: Doc = {"sourceUri": uri, "modelId": "org/m", "size": "10Gi"}
+    if storage_class is not None:
+        spec["storageClassName"] = storage_class
+    status = {"status": state, "persistentVolumeClaim": _EXISTING_PVC} if state else None
+    doc = resource("AIMArtifact", name, spec, status=status)
+    if owned:
+        doc["metadata"]["ownerReferences"] = [
+            {"apiVersion": "aim.eai.amd.com/v1alpha1", "kind": "AIMTemplateCache", "name": "c",
+             "uid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
+        ]  # fmt: skip
+    return doc
+
+
+def _two_source_template() -> Doc:
+    sources = [
+        {"modelId": "org/m", "sourceUri": "hf://org/m", "size": "10Gi"},
+        {"modelId": "org/tokenizer", "sourceUri": "hf://org/tokenizer", "size": "1Gi"},
+    ]
+    return template(modelSources=sources)
+
+
+def _adopt_tree(write_tree: Any, *artifacts: Doc, **service_spec: Any) -> Path:
+    return tree(write_tree, model(), _two_source_template(), *artifacts, service(**service_spec))
+
+
+def _claims(items: list[Doc]) -> list[str]:
+    return [v["persistentVolumeClaim"]["claimName"] for v in _predictor(items)["volumes"][1:]]
+
+
+def test_shared_cache_reuses_an_existing_artifact_resolve(write_tree) -> None:
+    svc = resolved(_adopt_tree(write_tree, _artifact()))
+    assert svc.cache is not None
+    (created,) = svc.cache.artifacts
+    assert created.source_uri == "hf://org/tokenizer"
+    assert created.labels["aim.eai.amd.com/template.index"] == "0"  # index in the missing list
+    assert svc.cache.mounts["org/m"].name == "warm"
+    assert svc.cache.mounts["org/m"].pvc_name == _EXISTING_PVC
+
+
+def test_shared_cache_reuses_an_existing_artifact_cli(write_tree, run_cli: CLI) -> None:
+    items = render(run_cli, _adopt_tree(write_tree, _artifact()), "--include-intermediates")
+    created = [a for a in of_kind(items, "AIMArtifact") if a["metadata"]["name"] != "warm"]
+    assert [a["spec"]["sourceUri"] for a in created] == ["hf://org/tokenizer"]
+    assert created[0]["metadata"]["labels"]["aim.eai.amd.com/template.index"] == "0"
+    assert _EXISTING_PVC in _claims(items)
+    assert len(_claims(items)) == 2
+    one(items, "AIMTemplateCache")
+
+
+@pytest.mark.parametrize(
+    ("artifact", "service_spec"),
+    [
+        (_artifact(state=None), {}),  # no status yet
+        (_artifact(owned=True), {}),  # owned (a Dedicated cache's)
+        (_artifact(uri="hf://org/other"), {}),  # another source
+        (_artifact(storage_class="slow"), {"storage": {"defaultStorageClassName": "fast"}}),
+        (_artifact(), {"caching": {"mode": "Dedicated"}}),  # Dedicated caches never adopt
+    ],
+    ids=["no-status", "owned", "other-source", "other-storage-class", "dedicated"],
+)
+def test_artifacts_a_cache_may_not_reuse_are_not_adopted_resolve(
+    write_tree, artifact: Doc, service_spec: Doc
+) -> None:
+    svc = resolved(_adopt_tree(write_tree, artifact, **service_spec))
+    assert svc.cache is not None
+    assert [a.source_uri for a in svc.cache.artifacts] == ["hf://org/m", "hf://org/tokenizer"]
+    assert "warm" not in {m.name for m in svc.cache.mounts.values()}
+
+
+def test_any_storage_class_is_accepted_when_the_cache_has_none_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    items = render(run_cli, _adopt_tree(write_tree, _artifact(storage_class="slow")))
+    assert _EXISTING_PVC in _claims(items)
+
+
+def test_the_best_status_wins_among_matching_artifacts_resolve(write_tree) -> None:
+    best = _artifact("b-ready")
+    worse = _artifact("a-progressing", state="Progressing")
+    svc = resolved(_adopt_tree(write_tree, worse, best))
+    assert svc.cache is not None and svc.cache.mounts["org/m"].name == "b-ready"
+
+
+def test_a_reused_artifact_that_is_not_ready_is_an_error_cli(write_tree, run_cli: CLI) -> None:
+    root = _adopt_tree(write_tree, _artifact(state="Failed"))
+    error = the_error(run_cli, root, "E_ARTIFACT_NOT_READY")
+    assert "AIMArtifact team/warm is Failed" in error["message"]

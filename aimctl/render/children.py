@@ -149,6 +149,20 @@ def _route_context(svc: ResolvedService) -> dict[str, Any]:
     }
 
 
+def _cache_context(cache: CachePlan) -> dict[str, Any]:
+    return {
+        "name": cache.name,
+        "namespace": cache.namespace,
+        "labels": _sorted(cache.labels),
+        "template_name": cache.template_name,
+        "template_scope": cache.template_scope,
+        "storage_class": cache.storage_class or None,
+        "runtime_config_name": cache.runtime_config_name or None,
+        "mode": cache.mode,
+        "env": cache.env or None,
+    }
+
+
 def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[str, Any]]:
     return {
         "pvc": {
@@ -182,17 +196,7 @@ def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[st
             "runtime_config_name": art.runtime_config_name or None,
             "download_image": art.download_image,
         },
-        "cache": {
-            "name": cache.name,
-            "namespace": cache.namespace,
-            "labels": _sorted(cache.labels),
-            "template_name": cache.template_name,
-            "template_scope": cache.template_scope,
-            "storage_class": cache.storage_class or None,
-            "runtime_config_name": cache.runtime_config_name or None,
-            "mode": cache.mode,
-            "env": cache.env or None,
-        },
+        "cache": _cache_context(cache),
     }
 
 
@@ -225,9 +229,8 @@ class _Output:
         """A template cache's artifacts and their PVCs, Jobs and the namespace's RoleBinding."""
         for art in cache.artifacts:
             self.artifact(art, parent, file, doc, cache_ctx=_artifact_contexts(cache, art))
-        if own and self.include_intermediates and cache.artifacts:
-            ctx = _artifact_contexts(cache, cache.artifacts[0])["cache"]
-            self.render("aimtemplatecache", {"cache": ctx}, parent, file, doc)
+        if own and self.include_intermediates:  # also when it reuses every artifact
+            self.render("aimtemplatecache", {"cache": _cache_context(cache)}, parent, file, doc)
 
     def artifact(
         self,

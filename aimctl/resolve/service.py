@@ -9,7 +9,13 @@ from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, Origin, Scope
-from aimctl.resolve.caching import CachePlan, caching_mode, label_value, plan_cache
+from aimctl.resolve.caching import (
+    CachePlan,
+    adoptable_artifacts,
+    caching_mode,
+    label_value,
+    plan_cache,
+)
 from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
 from aimctl.resolve.inventory import GpuInventory
@@ -112,6 +118,15 @@ class ResolveContext:
 
     configs: dict[tuple[str | None, str], RuntimeConfig] = field(default_factory=dict)
     shared_caches: dict[tuple[str, str], CachePlan] = field(default_factory=dict)
+    artifacts: dict[str, list[Entry[Any]]] | None = None  # adoptable AIMArtifacts by namespace
+
+    def existing_artifacts(self, catalog: Catalog, namespace: str) -> list[Entry[Any]]:
+        """The namespace's AIMArtifacts a Shared cache may reuse (indexed once per render)."""
+        if self.artifacts is None:
+            self.artifacts = {}
+            for entry in adoptable_artifacts(catalog.of_kind("AIMArtifact")):
+                self.artifacts.setdefault(entry.key.namespace or "", []).append(entry)
+        return self.artifacts.get(namespace, [])
 
     def runtime_config(
         self, catalog: Catalog, service: Entry[Any]
@@ -215,7 +230,7 @@ def resolve_service(
     result.decisions.update(route.decisions)
     if template is None or not result.ok:
         return result
-    _resolve_children(result, template, config, context)
+    _resolve_children(result, template, config, context, catalog)
     return result
 
 
@@ -311,7 +326,11 @@ def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
 
 
 def _resolve_children(
-    result: ResolvedService, template: TemplateView, config: RuntimeConfig, context: ResolveContext
+    result: ResolvedService,
+    template: TemplateView,
+    config: RuntimeConfig,
+    context: ResolveContext,
+    catalog: Catalog,
 ) -> None:
     service = result.entry
     result.decisions["template"] = Decision(
@@ -350,6 +369,7 @@ def _resolve_children(
         result.uid,
         service.obj.metadata.labels or {},
         context.shared_caches,
+        context.existing_artifacts(catalog, result.namespace),
     )
     result.cache = cache
     result.diagnostics += problems

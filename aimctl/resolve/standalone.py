@@ -89,7 +89,8 @@ def resolve_input_caches(
             env=env_dicts(spec.env),
             labels=dict(entry.obj.metadata.labels or {}),
         )
-        problems.extend(plan_cache_artifacts(entry, template, plan, config))
+        existing = context.existing_artifacts(catalog, plan.namespace)
+        problems.extend(plan_cache_artifacts(entry, template, plan, config, existing))
         plans.append(plan)
     return plans, problems
 
