@@ -22,6 +22,7 @@ from tests.test_resolve_precedence import (
     base,
     check_schemas,
     container,
+    frozen,
     gateway,
     model,
     of_kind,
@@ -501,3 +502,92 @@ def test_a_reused_artifact_that_is_not_ready_is_an_error_cli(write_tree, run_cli
     root = _adopt_tree(write_tree, _artifact(state="Failed"))
     error = the_error(run_cli, root, "E_ARTIFACT_NOT_READY")
     assert "AIMArtifact team/warm is Failed" in error["message"]
+
+
+# --- rule 5: templates with caching.enabled pre-warm their cache without any service ----------------
+
+
+def _caching_template(**spec: Any) -> Doc:
+    caching = {"enabled": True, "env": [{"name": "HF_HUB_OFFLINE", "value": "0"}]}
+    doc = template(caching=caching, env=[{"name": "INFERENCE_ONLY", "value": "1"}], **spec)
+    doc["metadata"]["labels"] = {"aim.eai.amd.com/team": "blue"}
+    return doc
+
+
+def test_caching_template_prewarms_its_cache_without_services_resolve(write_tree) -> None:
+    result = resolution(tree(write_tree, model(), _caching_template()))
+    assert result.ok and not result.services
+    (cache,) = result.template_caches
+    assert (cache.name, cache.template_name, cache.template_scope, cache.mode) == (
+        "t",
+        "t",
+        "Namespace",
+        "Shared",
+    )
+    assert cache.env == [{"name": "HF_HUB_OFFLINE", "value": "0"}]  # caching.env only
+    assert cache.labels["aim.eai.amd.com/service-template.name"] == "t"
+    assert cache.labels["app.kubernetes.io/managed-by"] == "aim-service-template-controller"
+    (artifact,) = cache.artifacts
+    for labels in (artifact.labels, artifact.pvc_labels, artifact.job_labels):
+        assert labels["aim.eai.amd.com/service-template.name"] == "t"
+        assert labels["aim.eai.amd.com/template-cache.name"] == "t"
+        assert labels["aim.eai.amd.com/team"] == "blue"
+
+
+def test_caching_template_prewarms_its_cache_without_services_cli(write_tree, run_cli: CLI) -> None:
+    root = tree(write_tree, model(), _caching_template())
+    items = render(run_cli, root, "--include-intermediates")
+    kinds = sorted(i["kind"] for i in items)
+    assert kinds == [
+        "AIMArtifact",
+        "AIMTemplateCache",
+        "Job",
+        "PersistentVolumeClaim",
+        "RoleBinding",
+    ]
+    cache = one(items, "AIMTemplateCache")
+    assert cache["spec"] == {
+        "templateName": "t",
+        "templateScope": "Namespace",
+        "mode": "Shared",
+        "env": [{"name": "HF_HUB_OFFLINE", "value": "0"}],
+    }
+    pvc_labels = one(items, "PersistentVolumeClaim")["metadata"]["labels"]
+    assert pvc_labels["aim.eai.amd.com/service-template.name"] == "t"
+    # without intermediates: what a cluster without the operator needs
+    plain = render(run_cli, root)
+    assert sorted(i["kind"] for i in plain) == ["Job", "PersistentVolumeClaim", "RoleBinding"]
+
+
+@pytest.mark.parametrize(
+    "docs",
+    [
+        [_caching_template()],  # no AIMModel in the namespace
+        [model(), template(caching={"enabled": False})],
+        [model(), template(cluster=True)],  # cluster templates have no caching block
+        [
+            model(),
+            {
+                **_caching_template(),
+                "metadata": {
+                    "name": "t",
+                    "namespace": "team",
+                    "annotations": {"aim.eai.amd.com/reconciliation-paused": "true"},
+                },
+            },
+        ],
+    ],
+    ids=["no-model", "disabled", "cluster", "paused"],
+)
+def test_templates_that_do_not_prewarm_a_cache_resolve(write_tree, docs: list[Doc]) -> None:
+    assert resolution(tree(write_tree, *docs)).template_caches == []
+
+
+def test_caching_template_without_inline_sources_needs_a_ready_status_resolve(
+    write_tree,
+) -> None:
+    ready = _caching_template(sources=False, status=frozen())
+    failed = _caching_template(sources=False, status=frozen("Failed"))
+    failed["metadata"]["name"] = "f"
+    (cache,) = resolution(tree(write_tree, model(), ready, failed)).template_caches
+    assert cache.name == "t" and len(cache.artifacts) == 1

@@ -262,11 +262,13 @@ def render_services(
     generated: Iterable[TemplateView] = (),
     caches: Iterable[tuple[CachePlan, ResourceKey, str, int]] = (),
     artifacts: Iterable[tuple[ArtifactPlan, ResourceKey, str, int]] = (),
+    template_caches: Iterable[tuple[CachePlan, ResourceKey, str, int]] = (),
 ) -> tuple[list[RenderedManifest], list[Diagnostic]]:
     """Every child of every resolved service, deduplicated by identity (first creator wins).
 
     Hand-written template caches and artifacts (``caches``/``artifacts``, each with its key and
-    document) come first: they exist before any service looks for them.
+    document) come first: they exist before any service looks for them. The caches templates
+    create for themselves (``template_caches``, §4.7) come last, with their artifacts' children.
     """
     out = _Output(templates, include_intermediates)
     for cache, key, file, doc in caches:
@@ -284,6 +286,8 @@ def render_services(
             out.render("httproute", {"route": _route_context(svc)}, key, file, doc)
         if include_intermediates:
             _intermediates(svc, out.objects)
+    for cache, key, file, doc in template_caches:
+        out.cache(cache, key, file, doc, own=True)
     if include_intermediates:
         # the model controller creates these whether or not a service uses them
         for view in generated:

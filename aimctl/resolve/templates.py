@@ -26,7 +26,16 @@ from aimctl.resolve.naming import (
 from aimctl.resolve.quantity import canonical_quantity, parse_quantity
 from aimctl.resolve.runtime_config import env_dicts
 
-__all__ = ["NEEDS_DISCOVERY", "TemplateIndex", "TemplateView", "derive_status", "model_templates"]
+__all__ = [
+    "MODEL_MISSING",
+    "NEEDS_DISCOVERY",
+    "TemplateIndex",
+    "TemplateView",
+    "derive_status",
+    "gpu_available",
+    "model_templates",
+    "paused",
+]
 
 NEEDS_DISCOVERY = "NeedsDiscovery"
 MODEL_MISSING = "Pending"  # a namespace template whose AIMModel is not in its namespace
@@ -107,7 +116,7 @@ def _gpu_required(gpu: Any) -> bool:
     return gpu is not None and ((gpu.requests or 0) > 0 or bool((gpu.model or "").strip()))
 
 
-def _gpu_available(gpu: Any, inventory: GpuInventory) -> bool:
+def gpu_available(gpu: Any, inventory: GpuInventory) -> bool:
     """Whether the cluster has the GPU a template's spec requires (§12.2 step 6)."""
     if not _gpu_required(gpu):
         return True
@@ -124,7 +133,7 @@ def derive_status(spec: Any, inventory: GpuInventory) -> dict[str, Any]:
     gpu = spec.hardware.gpu if spec.hardware else None
     cpu = spec.hardware.cpu if spec.hardware else None
     status: dict[str, Any] = {
-        "status": "Ready" if _gpu_available(gpu, inventory) else "NotAvailable",
+        "status": "Ready" if gpu_available(gpu, inventory) else "NotAvailable",
         "modelSources": [
             s.model_dump(by_alias=True, exclude_none=True) for s in spec.model_sources
         ],
@@ -179,7 +188,7 @@ def spec_node_affinity(spec: Any, inventory: GpuInventory) -> dict[str, Any] | N
 PAUSED_ANNOTATION: Final = "aim.eai.amd.com/reconciliation-paused"
 
 
-def _paused(obj: Any) -> bool:
+def paused(obj: Any) -> bool:
     """The operator skips a resource annotated ``reconciliation-paused: "true"`` entirely."""
     return (obj.metadata.annotations or {}).get(PAUSED_ANNOTATION) == "true"
 
@@ -191,7 +200,7 @@ def _view_from_entry(entry: Entry[Any], inventory: GpuInventory) -> TemplateView
     manifest anyway."""
     obj = entry.obj
     inline = obj.spec is not None and bool(obj.spec.model_sources)
-    if obj.status is not None and (not inline or _paused(obj)):
+    if obj.status is not None and (not inline or paused(obj)):
         status = obj.status.model_dump(by_alias=True, exclude_none=True)
         frozen = True
     elif inline:
