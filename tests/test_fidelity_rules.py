@@ -7,6 +7,7 @@ Every rendered object is checked against the real schemas (``check_schemas``). T
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 
 from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+from aimctl.resolve.model_sources import parse_image_filter
+from aimctl.resolve.naming import cluster_model_name
 from aimctl.resolve.run import Resolution, resolve_all
 from aimctl.resolve.service import ResolvedService
 from tests.test_resolve_precedence import (
@@ -591,3 +594,110 @@ def test_caching_template_without_inline_sources_needs_a_ready_status_resolve(
     failed["metadata"]["name"] = "f"
     (cache,) = resolution(tree(write_tree, model(), ready, failed)).template_caches
     assert cache.name == "t" and len(cache.artifacts) == 1
+
+
+# --- rule 6: AIMClusterModelSource static filters create AIMClusterModels without a registry ---------
+
+_SOURCE_MODEL = "silogen-aim-llama-1-2-0-9e8b1d"  # D([repo, tag]; [registry, repo, tag]; len=6)
+
+
+def _model_source(*filters: str, registry: str | None = "ghcr.io") -> Doc:
+    spec: Doc = {"filters": [{"image": f} for f in filters]}
+    if registry is not None:
+        spec["registry"] = registry
+    spec["imagePullSecrets"] = [{"name": "pull"}]
+    return {
+        "apiVersion": "aim.eai.amd.com/v1alpha1",
+        "kind": "AIMClusterModelSource",
+        "metadata": {"name": "catalog"},
+        "spec": spec,
+    }
+
+
+def _source_tree(write_tree: Any, *filters: str, **service_spec: Any) -> Path:
+    return tree(
+        write_tree,
+        _model_source(*filters),
+        template(cluster=True, model_name=_SOURCE_MODEL),
+        service(**service_spec) if service_spec else service(model={"name": _SOURCE_MODEL}),
+    )
+
+
+def test_static_model_source_filter_creates_a_cluster_model_without_a_registry_resolve(
+    write_tree,
+) -> None:
+    svc = resolved(_source_tree(write_tree, "silogen/aim-llama:1.2.0", "silogen/aim-*"))
+    assert svc.ok, [d.message for d in svc.diagnostics]
+    assert svc.model is not None
+    assert (svc.model.kind, svc.model.name) == ("AIMClusterModel", _SOURCE_MODEL)
+    assert svc.model.image == "ghcr.io/silogen/aim-llama:1.2.0"  # the filter names no registry
+
+
+def test_static_model_source_filter_creates_a_cluster_model_without_a_registry_cli(
+    write_tree, run_cli: CLI
+) -> None:
+    root = _source_tree(write_tree, "silogen/aim-llama:1.2.0")
+    items = render(run_cli, root, "--include-intermediates")
+    assert container(items)["image"] == "ghcr.io/silogen/aim-llama:1.2.0"
+    model_doc = one(items, "AIMClusterModel")
+    assert model_doc["metadata"]["name"] == _SOURCE_MODEL
+    assert model_doc["metadata"]["labels"]["aim.eai.amd.com/model-source"] == "catalog"
+    assert model_doc["metadata"]["labels"]["aim.eai.amd.com/origin"] == "auto-generated"
+    assert model_doc["metadata"]["annotations"] == {
+        "aim.eai.amd.com/source-registry": "ghcr.io",
+        "aim.eai.amd.com/source-repository": "silogen/aim-llama",
+        "aim.eai.amd.com/source-tag": "1.2.0",
+    }
+    assert model_doc["spec"]["imagePullSecrets"] == [{"name": "pull"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("silogen/aim-llama:1.2.0", ("", "silogen/aim-llama", "1.2.0", True)),
+        ("ghcr.io/silogen/aim-llama:1.2.0", ("ghcr.io", "silogen/aim-llama", "1.2.0", True)),
+        ("docker.io/org/m:1", ("", "org/m", "1", True)),  # Docker Hub counts as none given
+        ("index.docker.io/org/m:1", ("", "org/m", "1", True)),
+        ("nginx:1.25", ("", "library/nginx", "1.25", True)),
+        ("localhost:5000/org/m", ("localhost:5000", "org/m", "latest", True)),  # ':' in the port
+        ("silogen/aim-llama", ("", "silogen/aim-llama", "", False)),  # no tag: needs a registry
+        ("ghcr.io/silogen/aim-*", ("ghcr.io", "silogen/aim-*", "", False)),
+        ("silogen/aim-*:1.0", ("", "silogen/aim-*:1.0", "", False)),
+        ("org/m@sha256:" + "a" * 64, ("", "org/m@sha256:" + "a" * 64, "", False)),
+    ],
+)
+def test_model_source_filters_are_parsed_as_the_operator_does(
+    text: str, expected: tuple[str, str, str, bool]
+) -> None:
+    parsed = parse_image_filter(text)
+    assert (parsed.registry, parsed.repository, parsed.tag, parsed.static) == expected
+
+
+def test_docker_hub_model_source_images_carry_no_registry_prefix_resolve(write_tree) -> None:
+    name = cluster_model_name("docker.io", "amdenterpriseai/aim-qwen", "0.8.5")
+    root = tree(
+        write_tree,
+        {**_model_source("amdenterpriseai/aim-qwen:0.8.5", registry=None)},
+        template(cluster=True, model_name=name),
+        service(model={"name": name}),
+    )
+    svc = resolved(root)
+    assert svc.model is not None and svc.model.image == "amdenterpriseai/aim-qwen:0.8.5"
+
+
+def test_model_from_a_registry_filter_is_not_found_saying_why_cli(write_tree, run_cli: CLI) -> None:
+    root = _source_tree(write_tree, "silogen/aim-*")
+    error = the_error(run_cli, root, "E_MODEL_NOT_FOUND")
+    assert "need a registry" in error["hint"] and "catalog (silogen/aim-*)" in error["hint"]
+
+
+def test_image_a_registry_filter_may_list_is_warned_about_cli(write_tree, run_cli: CLI) -> None:
+    root = tree(
+        write_tree,
+        _model_source("silogen/aim-*"),
+        template(cluster=True, model_name="ghcr-io-silogen-aim-x"),
+        service(model={"image": "ghcr.io/silogen/aim-x:1"}),
+    )
+    result = run_cli("render", str(root), "--report", "json", cwd=root)
+    codes = [d["code"] for d in json.loads(result.stdout)["diagnostics"]]
+    assert "W_MODEL_SOURCE_NEEDS_REGISTRY" in codes

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry, entry_error
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
 from aimctl.provenance import FieldPath
+from aimctl.resolve.model_sources import sources_needing_registry
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
 from aimctl.resolve.runtime_config import env_dicts
 
@@ -111,6 +112,7 @@ def resolve_model(
                 service,
                 ("spec", "model", "name"),
                 f'model "{name}" not found in namespace {ns} or cluster scope (reason ModelNotFound)',
+                _registry_hint(catalog),
             )
         ]
     if ref.image is not None:
@@ -166,7 +168,36 @@ def _by_image(
     _copy_service_fields(service, spec)
     spec["resources"] = {}
     labels = {"aim.eai.amd.com/origin": "auto-generated"}
-    return _synthesised(service, name, spec, labels, "by image, auto-created AIMModel", path), []
+    model = _synthesised(service, name, spec, labels, "by image, auto-created AIMModel", path)
+    listing = sources_needing_registry(catalog, image)
+    if not listing:
+        return model, []
+    return model, [
+        Diagnostic(
+            "W_MODEL_SOURCE_NEEDS_REGISTRY",
+            f"image {image!r} may be listed by model source filters that need a registry "
+            f"({'; '.join(listing)}); the operator would then use that AIMClusterModel instead of "
+            "creating an AIMModel, which aimctl cannot know offline",
+            severity=Severity.WARNING,
+            file=service.file,
+            doc=service.doc,
+            field=path,
+            resource=service.key,
+            hint="write the AIMClusterModel, or give the filter the exact image with its tag",
+        )
+    ]
+
+
+def _registry_hint(catalog: Catalog) -> str:
+    """Say which model sources aimctl could not expand, when a model is not found."""
+    listing = sources_needing_registry(catalog)
+    if not listing:
+        return ""
+    return (
+        "an AIMClusterModel may come from model source filters that need a registry, which "
+        f"aimctl cannot list offline: {'; '.join(listing)}; write the model, or give the filter "
+        "the exact image with its tag"
+    )
 
 
 def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
