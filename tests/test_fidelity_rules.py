@@ -25,6 +25,7 @@ from tests.test_resolve_precedence import (
     base,
     check_schemas,
     container,
+    explain,
     frozen,
     gateway,
     model,
@@ -38,6 +39,7 @@ from tests.test_resolve_precedence import (
     template,
     the_error,
     tree,
+    value_of,
 )
 
 # --- the library path -----------------------------------------------------------------------------
@@ -149,6 +151,11 @@ def test_env_var_with_empty_value_is_written_without_value_cli(write_tree, run_c
     assert {"name": "EMPTY"} in cache_env and {"name": "EMPTY"} in artifact_env
     # no env list anywhere keeps an empty value
     assert '"value": ""' not in str(items).replace("'", '"')
+
+
+def test_env_var_with_empty_value_is_explained_as_empty_cli(write_tree, run_cli: CLI) -> None:
+    trace = explain(run_cli, _empty_env_tree(write_tree), "team/svc")
+    assert value_of(trace, "env.EMPTY")["value"] == ""
 
 
 # --- rule 2: sticky status references are followed only for scope Namespace or Cluster -------------
