@@ -77,6 +77,9 @@ class Catalog:
 
     by_key: dict[ResourceKey, Entry[Any]] = field(default_factory=dict)
     passthrough: list[Entry[dict[str, Any]]] = field(default_factory=list)
+    # objects a controller derives from the inputs before any service is resolved (the
+    # AIMClusterModels of model sources); also in by_key like an input
+    derived: list[Entry[Any]] = field(default_factory=list)
     _by_kind: dict[str, list[Entry[Any]]] = field(default_factory=lambda: defaultdict(list))
     _templates_by_model: dict[tuple[str | None, str], list[Entry[Any]]] = field(
         default_factory=lambda: defaultdict(list)

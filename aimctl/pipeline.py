@@ -111,6 +111,10 @@ def load_inputs(options: LoadOptions) -> Inputs:
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
     diagnostics.extend(check_env_literals(catalog))
+    if not any(d.is_error for d in diagnostics):
+        from aimctl.resolve.model_sources import add_source_models
+
+        diagnostics.extend(add_source_models(catalog))
     return Inputs(
         project=project,
         project_file=project_file,
@@ -266,6 +270,8 @@ def render_inputs(
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
     objects.extend(scaffold)
     objects.extend(_passthrough(inputs, scaffold, diagnostics))
+    if options.include_intermediates:  # e.g. the AIMClusterModels of model sources
+        objects.extend(entry.raw for entry in catalog.derived)
     if options.sync_waves:  # serialised objects had theirs added before serialising
         objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
     return RenderResult(sort_objects(objects), diagnostics, part.count)
