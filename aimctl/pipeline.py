@@ -187,7 +187,9 @@ def forecast_render(inputs: Inputs, strict: bool, shown_paths: str) -> list[Diag
         if inputs.project.tenants is not None:
             found += tenant_checks(inputs, _resolved_services(inputs), strict)
     covered = {(d.file, d.doc, d.field) for d in found}
-    merged = [d for d in check_references(inputs.catalog) if (d.file, d.doc, d.field) not in covered]
+    merged = [
+        d for d in check_references(inputs.catalog) if (d.file, d.doc, d.field) not in covered
+    ]
     seen: dict[tuple[object, ...], Diagnostic] = {}
     for d in merged + found:  # one copy of each, the error where a warning says the same
         key = (d.code, d.message, d.file, d.doc, d.field, d.resource)
