@@ -223,6 +223,15 @@ def _identity(doc: LoadedDocument) -> tuple[str, str, Any, Any, list[Diagnostic]
     return str(api_version), str(kind), name, namespace, problems
 
 
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'X'?"`` for the closest choice (case-insensitive), or ``""``."""
+    import difflib
+
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.75)
+    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+
+
 def _doc_diag(
     doc: LoadedDocument,
     path: FieldPath,
@@ -324,7 +333,13 @@ def _validate_aim(
     key = ResourceKey(kind, None if cluster else (namespace or default_namespace), name)
     if model_cls is None:
         return None, [
-            _doc_diag(doc, ("kind",), f"unknown AIM kind {kind!r}", "E_UNKNOWN_KIND", key)
+            _doc_diag(
+                doc,
+                ("kind",),
+                f"unknown AIM kind {kind!r}{_did_you_mean(kind, AIM_KINDS)}",
+                "E_UNKNOWN_KIND",
+                key,
+            )
         ]
     if cluster and namespace is not None:
         return None, [

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
@@ -273,6 +273,19 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+_KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml")
+# files aimctl does not read, and says so (names first, then suffixes)
+_SKIPPED = {
+    **dict.fromkeys(
+        _KUSTOMIZE_FILES,
+        "not read: a kustomize file, not a Kubernetes object (aimctl writes its own "
+        "kustomization.yaml beside the rendered objects)",
+    ),
+    ".json": "not read: aimctl reads *.yaml and *.yml (convert the file, or rename it if it "
+    "is a manifest)",
+}
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
@@ -294,7 +307,13 @@ def collect_files(
         )
 
     def consider_file(directory: Path, real_directory: Path, name: str) -> None:
-        if _is_hidden(name) or not name.endswith(_YAML_SUFFIXES) or name == PROJECT_FILE:
+        if _is_hidden(name) or name == PROJECT_FILE:
+            return
+        if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
+            note = _SKIPPED.get(name) or _SKIPPED.get(os.path.splitext(name)[1])
+            if note is not None:
+                shown = display_path(directory / name)
+                problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
             return
         path = directory / name
         if os.path.islink(path):
@@ -467,15 +486,56 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
         too_deep = _locate_too_deep(text)  # the parser's own nesting limit, in aimctl's words
         if too_deep is not None:
             raise too_deep from None
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise _InputError(
-            message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0
-        ) from None
+        raise _syntax_error(text, exc) from None
     except yaml.YAMLError as exc:
         raise _InputError(str(exc)) from None
     finally:
         loader.dispose()
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> _InputError:
+    """The parser's error, said in terms a manifest author can act on where the cause is clear.
+
+    Recognised by the text at the parser's marks, never by the parser's wording: a tab in an
+    indentation, a quoted string that is never closed (reported at its opening line), a Helm
+    or Go template. Anything else keeps the parser's own words and position.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    lines = text.split("\n")
+    for mark in (problem, context):
+        if mark is not None and mark.line < len(lines):
+            line = lines[mark.line]
+            if "{{" in line and "}}" in text:
+                return _InputError(
+                    "this looks like a Helm or Go template ({{ ... }}), not a manifest: render "
+                    "it first (e.g. `helm template`) and give aimctl the result",
+                    mark.line + 1,
+                    line.index("{{") + 1,
+                )
+    if problem is not None and problem.line < len(lines):
+        line = lines[problem.line]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent or line[problem.column : problem.column + 1] == "\t":
+            return _InputError(
+                "a tab character indents this line; YAML indents with spaces only",
+                problem.line + 1,
+                (indent.index("\t") if "\t" in indent else problem.column) + 1,
+            )
+    if (
+        context is not None
+        and problem is not None
+        and text[context.index : context.index + 1] in ("'", '"')
+        and problem.line > context.line
+    ):
+        quote = text[context.index]
+        return _InputError(
+            f"the string opened with {quote} here is never closed (add the closing {quote})",
+            context.line + 1,
+            context.column + 1,
+        )
+    mark = problem or context
+    message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+    return _InputError(message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
 
 
 def _yaml_error(file: str, err: _InputError) -> Diagnostic:
