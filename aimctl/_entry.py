@@ -23,9 +23,9 @@ def main() -> None:
     # re-scans the growing heap (measured: a third of a 10,000-service render). Reference
     # counting still frees everything as usual.
     gc.disable()
-    from aimctl.cli import main as cli_main
-
     try:
+        from aimctl.cli import main as cli_main  # may exit with one line (aimctl/libyaml.py)
+
         cli_main()
         code = 0
     except SystemExit as exc:

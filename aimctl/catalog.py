@@ -91,6 +91,9 @@ class Catalog:
 
     by_key: dict[ResourceKey, Entry[Any]] = field(default_factory=dict)
     passthrough: list[Entry[dict[str, Any]]] = field(default_factory=list)
+    # objects a controller derives from the inputs before any service is resolved (the
+    # AIMClusterModels of model sources); also in by_key like an input
+    derived: list[Entry[Any]] = field(default_factory=list)
     _by_kind: dict[str, list[Entry[Any]]] = field(default_factory=lambda: defaultdict(list))
     _templates_by_model: dict[tuple[str | None, str], list[Entry[Any]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -253,6 +256,15 @@ def _identity(doc: LoadedDocument) -> tuple[str, str, Any, Any, list[Diagnostic]
     return str(api_version), str(kind), name, namespace, problems
 
 
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'X'?"`` for the closest choice (case-insensitive), or ``""``."""
+    import difflib
+
+    by_lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.75)
+    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+
+
 def _doc_diag(
     doc: LoadedDocument,
     path: FieldPath,
@@ -404,7 +416,7 @@ def _kind_refusal(api_version: str, kind: str) -> tuple[str, str, str] | None:
             return None
         if kind in AIM_V1ALPHA2_KINDS or kind == "AIMProfile":
             return "E_SCHEMA", "apiVersion", f"{kind} is served as {AIM_API_VERSION_V1ALPHA2}"
-        return "E_UNKNOWN_KIND", "kind", f"unknown AIM kind {kind!r}"
+        return "E_UNKNOWN_KIND", "kind", _unknown_kind(kind)
     if api_version == AIM_API_VERSION_V1ALPHA2:
         if kind in AIM_V1ALPHA2_KINDS or kind == "AIMProfile":
             return None
@@ -417,13 +429,18 @@ def _kind_refusal(api_version: str, kind: str) -> tuple[str, str, str] | None:
         if kind in AIM_KINDS:
             message = f"aimctl knows {kind} as {AIM_API_VERSION} only (operator 0.2.2 CRDs)"
             return "E_SCHEMA", "apiVersion", message
-        return "E_UNKNOWN_KIND", "kind", f"unknown AIM kind {kind!r}"
+        return "E_UNKNOWN_KIND", "kind", _unknown_kind(kind)
     known = f"{AIM_API_VERSION} or {AIM_API_VERSION_V1ALPHA2}"
     return (
         "E_SCHEMA",
         "apiVersion",
         f"unknown AIM API version {api_version!r} (aimctl reads {known})",
     )
+
+
+def _unknown_kind(kind: str) -> str:
+    known = [*AIM_KINDS, *AIM_V1ALPHA2_KINDS, "AIMProfile"]
+    return f"unknown AIM kind {kind!r}{_did_you_mean(kind, known)}"
 
 
 def _profile_schema_warning(doc: LoadedDocument, key: ResourceKey) -> Diagnostic:

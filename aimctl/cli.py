@@ -145,20 +145,14 @@ def validate(
     strict: StrictOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
-    from aimctl.pipeline import LoadOptions, load_inputs, locate, validate_references
+    from aimctl.pipeline import LoadOptions, forecast_render, load_inputs, locate
 
     inputs = load_inputs(
         LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
     )
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
-        diagnostics = diagnostics + validate_references(inputs)
-        if inputs.project.tenants is not None:
-            from aimctl.pipeline import tenant_checks
-            from aimctl.resolve.run import resolve_all
-
-            services = resolve_all(inputs.catalog, inputs.project).services
-            diagnostics = diagnostics + tenant_checks(inputs, services, strict)
+        diagnostics = diagnostics + forecast_render(inputs, strict, " ".join(map(str, paths)))
     if not inputs.files and not inputs.has_errors:
         diagnostics = [
             *diagnostics,
@@ -605,7 +599,7 @@ def explain(
 ) -> None:
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
     from aimctl.catalog import profile_pipeline_refusals
-    from aimctl.pipeline import LoadOptions, load_inputs
+    from aimctl.pipeline import LoadOptions, load_for_service
 
     paths: list[Path] = []
     rest: list[str] = []
@@ -620,9 +614,9 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
-    inputs = load_inputs(
-        LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
-    )
+    target_namespace, _, target_name = target.partition("/")
+    options = LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
+    inputs = load_for_service(options, target_namespace, target_name)
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
     names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]

@@ -46,8 +46,9 @@ def _safe_value(field: str, value: Any) -> Any:
     if isinstance(value, dict):
         if "valueFrom" in value:
             return {"valueFrom": value["valueFrom"]}
-        if "name" in value and "value" in value:
-            return _safe_value(f"env.{value['name']}", value.get("value"))
+        if "name" in value and ("value" in value or field.startswith("env.")):
+            # an env entry; one without ``value`` has the empty value (corev1 omitempty)
+            return _safe_value(f"env.{value['name']}", value.get("value", ""))
     if field.startswith("env.") and _CREDENTIAL.search(field[4:]) and isinstance(value, str):
         return "(literal value hidden)"
     return value

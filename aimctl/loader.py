@@ -7,7 +7,6 @@ re-reads just that file and walks its node tree to the field path (aimctl.md §7
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
+from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
 __all__ = [
@@ -41,6 +41,7 @@ MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000
 _DEEP_SCAN_BYTES = 8 * 1024  # files smaller than this cannot nest deep enough to hurt the C parser
 _C_SAFE_DEPTH = 8000  # PyYAML's C composer recurses; it was seen to crash only past ~20,000 levels
+_LOCATE_ROUNDS = 4  # re-parses of a cut text when looking for aimctl's nesting error
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -71,6 +72,13 @@ class _InputError(Exception):
         self.column = column
 
 
+class _TooDeep(_InputError):
+    """Nesting deeper than MAX_DEPTH; ``parse_text`` finds the level's own line when it can."""
+
+    def __init__(self, line: int = 0, column: int = 0) -> None:
+        super().__init__(f"nesting deeper than {MAX_DEPTH} levels", line, column)
+
+
 def _strip_timestamp_resolver(
     resolvers: dict[Any, list[tuple[str, Any]]],
 ) -> dict[Any, list[tuple[str, Any]]]:
@@ -92,10 +100,10 @@ _TAG_CACHE_MAX_LEN = 64
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolve
 
 
-class _Loader(yaml.CSafeLoader):
+class _Loader(CSafeLoader):
     """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
 
-    yaml_implicit_resolvers = _strip_timestamp_resolver(yaml.CSafeLoader.yaml_implicit_resolvers)
+    yaml_implicit_resolvers = _strip_timestamp_resolver(CSafeLoader.yaml_implicit_resolvers)
     alias_hits = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -174,7 +182,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
     Strings, numbers, booleans and nulls, plain mappings and sequences are built here; anything
     else (merge keys, complex keys, explicit tags such as ``!!binary`` or ``!!set``, unknown tags)
     goes to PyYAML's own constructor for that subtree, so results and errors stay PyYAML's.
-    Raises ``_InputError`` for nesting deeper than MAX_DEPTH, as ``_too_deep`` would.
+    Raises ``_TooDeep`` for nesting deeper than MAX_DEPTH, as ``_too_deep`` would.
     """
     constructors = loader.yaml_constructors
     generic = loader.construct_object
@@ -196,7 +204,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
 
     def build(item: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise _InputError(f"nesting deeper than {MAX_DEPTH} levels", line)
+            raise _TooDeep(line)
         kind = type(item)
         if kind is yaml.MappingNode and item.tag == _MAP_TAG:
             pairs = item.value
@@ -224,7 +232,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
     try:
         data = build(node, 0)
         if fallbacks and _too_deep(data):
-            raise _InputError(f"nesting deeper than {MAX_DEPTH} levels", line)
+            raise _TooDeep(line)
         return data
     finally:
         loader.constructed_objects = {}
@@ -265,6 +273,19 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+_KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml")
+# files aimctl does not read, and says so (names first, then suffixes)
+_SKIPPED = {
+    **dict.fromkeys(
+        _KUSTOMIZE_FILES,
+        "not read: a kustomize file, not a Kubernetes object (aimctl writes its own "
+        "kustomization.yaml beside the rendered objects)",
+    ),
+    ".json": "not read: aimctl reads *.yaml and *.yml (convert the file, or rename it if it "
+    "is a manifest)",
+}
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
@@ -286,7 +307,13 @@ def collect_files(
         )
 
     def consider_file(directory: Path, real_directory: Path, name: str) -> None:
-        if _is_hidden(name) or not name.endswith(_YAML_SUFFIXES) or name == PROJECT_FILE:
+        if _is_hidden(name) or name == PROJECT_FILE:
+            return
+        if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
+            note = _SKIPPED.get(name) or _SKIPPED.get(os.path.splitext(name)[1])
+            if note is not None:
+                shown = display_path(directory / name)
+                problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
             return
         path = directory / name
         if os.path.islink(path):
@@ -341,18 +368,42 @@ def _decode(raw: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _check_depth_by_events(text: str) -> None:
-    """Reject nesting deeper than MAX_DEPTH before the recursive composer sees it."""
+def _first_too_deep(text: str) -> _TooDeep | None:
+    """The first collection nested deeper than MAX_DEPTH, from parser events (raises YAMLError)."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+    for event in yaml.parse(text, Loader=CSafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
-                line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-                raise _InputError(f"nesting deeper than {MAX_DEPTH} levels", line, column)
+                return _TooDeep(mark.line + 1, mark.column + 1) if mark else _TooDeep()
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+    return None
+
+
+def _locate_too_deep(text: str) -> _TooDeep | None:
+    """aimctl's nesting error at the first level past MAX_DEPTH in ``text``, or None.
+
+    Independent of the parser's own limits: libyaml 0.2.6 (PyYAML 6.0.4) refuses nesting past
+    about 1,000 levels while it looks ahead, before it has produced an event for the outer
+    levels, and in its own words. After a parser error the text before the error is parsed
+    again; there the look-ahead stops at the cut, the outer levels produce their events, and
+    the level past MAX_DEPTH is found with its line. A cut that still fails is cut again at its
+    own error (a few rounds at most). A text whose error comes first stays a syntax error.
+    """
+    end = len(text)
+    for _ in range(_LOCATE_ROUNDS):
+        try:
+            return _first_too_deep(text[:end] if end < len(text) else text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            if mark is None or not 0 < mark.index < end:
+                return None
+            end = mark.index
+        except yaml.YAMLError:
+            return None
+    return None
 
 
 def _too_deep(data: Any) -> bool:
@@ -377,7 +428,7 @@ def _too_deep(data: Any) -> bool:
 def _expanded_size(value: Any, memo: dict[int, int], depth: int = 0) -> int:
     """Node count of ``value`` with aliases expanded (memoised, so linear in distinct nodes)."""
     if depth > MAX_DEPTH:
-        raise _InputError(f"nesting deeper than {MAX_DEPTH} levels")
+        raise _TooDeep()
     key = id(value)
     if key in memo:
         return memo[key]
@@ -394,9 +445,10 @@ def _expanded_size(value: Any, memo: dict[int, int], depth: int = 0) -> int:
 def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
     """Yield ``(index, first_line, data)`` for every document; raise ``_InputError`` on bad YAML."""
     if _might_nest_deeply(text):
-        # A syntax error here is reported, with its position, by the real parse below.
-        with contextlib.suppress(yaml.YAMLError):
-            _check_depth_by_events(text)
+        # Before the recursive C composer sees it; a syntax error is reported by the parse below.
+        too_deep = _locate_too_deep(text)
+        if too_deep is not None:
+            raise too_deep
     fast = "&" not in text  # no anchors: no shared nodes, the direct walk applies
     loader = _Loader(text) if fast else _CountingLoader(text)
     try:
@@ -412,9 +464,7 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
             else:
                 data = loader.construct_document(node)
             if not fast and not loader.alias_hits and _too_deep(data):
-                raise _InputError(
-                    f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
-                )
+                raise _TooDeep(node.start_mark.line + 1)
             if loader.alias_hits and _expanded_size(data, {}) > MAX_EXPANDED_NODES:
                 raise _InputError(
                     f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
@@ -428,18 +478,64 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
         raise _InputError(
             f"control characters are not allowed in YAML (found {code:#04x})", line
         ) from None
+    except _TooDeep as exc:
+        raise (_locate_too_deep(text) or exc) from None
+    except RecursionError:
+        raise (_locate_too_deep(text) or _TooDeep()) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise _InputError(
-            message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0
-        ) from None
+        too_deep = _locate_too_deep(text)  # the parser's own nesting limit, in aimctl's words
+        if too_deep is not None:
+            raise too_deep from None
+        raise _syntax_error(text, exc) from None
     except yaml.YAMLError as exc:
         raise _InputError(str(exc)) from None
-    except RecursionError:
-        raise _InputError(f"nesting deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> _InputError:
+    """The parser's error, said in terms a manifest author can act on where the cause is clear.
+
+    Recognised by the text at the parser's marks, never by the parser's wording: a tab in an
+    indentation, a quoted string that is never closed (reported at its opening line), a Helm
+    or Go template. Anything else keeps the parser's own words and position.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    lines = text.split("\n")
+    for mark in (problem, context):
+        if mark is not None and mark.line < len(lines):
+            line = lines[mark.line]
+            if "{{" in line and "}}" in text:
+                return _InputError(
+                    "this looks like a Helm or Go template ({{ ... }}), not a manifest: render "
+                    "it first (e.g. `helm template`) and give aimctl the result",
+                    mark.line + 1,
+                    line.index("{{") + 1,
+                )
+    if problem is not None and problem.line < len(lines):
+        line = lines[problem.line]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent or line[problem.column : problem.column + 1] == "\t":
+            return _InputError(
+                "a tab character indents this line; YAML indents with spaces only",
+                problem.line + 1,
+                (indent.index("\t") if "\t" in indent else problem.column) + 1,
+            )
+    if (
+        context is not None
+        and problem is not None
+        and text[context.index : context.index + 1] in ("'", '"')
+        and problem.line > context.line
+    ):
+        quote = text[context.index]
+        return _InputError(
+            f"the string opened with {quote} here is never closed (add the closing {quote})",
+            context.line + 1,
+            context.column + 1,
+        )
+    mark = problem or context
+    message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+    return _InputError(message, (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0)
 
 
 def _yaml_error(file: str, err: _InputError) -> Diagnostic:
@@ -483,13 +579,21 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
-def load_paths(paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1) -> LoadResult:
+def load_paths(
+    paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1, mentions: tuple[str, ...] = ()
+) -> LoadResult:
     """Load every YAML document below ``paths`` in sorted path order.
 
     ``jobs``: parse in that many forked processes (0: by input size and CPUs, see
     ``aimctl.parallel``); each parses a consecutive run of files, so the result is the same.
+    ``mentions``: load only the files whose text contains one of these strings (a cheap byte
+    search before parsing; files that cannot be read or are too large are kept, so their
+    problems are still reported).
     """
     files, problems = collect_files(paths, skip)
+    if mentions:
+        needles = tuple(m.encode("utf-8") for m in mentions)
+        files = [path for path in files if _mentions(path, needles)]
     result = LoadResult(diagnostics=problems)
     named = [(path, display_path(path)) for path in files]
     result.files = [shown for _, shown in named]
@@ -508,6 +612,16 @@ def load_paths(paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1) 
         result.documents.extend(docs)
         result.diagnostics.extend(diags)
     return result
+
+
+def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
+    try:
+        if os.stat(path).st_size > MAX_FILE_BYTES:
+            return True
+        raw = path.read_bytes()
+    except OSError:
+        return True
+    return any(needle in raw for needle in needles)
 
 
 def _load_files(

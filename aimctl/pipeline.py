@@ -7,7 +7,7 @@ exits (that is the CLI's job).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class LoadOptions:
     namespace: str = "default"
     skip: tuple[Path, ...] = ()
     jobs: int = 1  # parsing processes; 0 = by input size and CPUs (aimctl.parallel)
+    mentions: tuple[str, ...] = ()  # only files whose text contains one of these (loader)
     operator: str | None = None  # --operator-version; overrides the project file's `operator`
 
 
@@ -115,12 +116,16 @@ def load_inputs(options: LoadOptions) -> Inputs:
     project, project_file, diagnostics = _load_project(project_path)
     operator = _operator_target(options.operator, project, project_file)
     skip = options.skip + ((project_path,) if project_path else ())
-    loaded = load_paths(options.paths, skip, options.jobs)
+    loaded = load_paths(options.paths, skip, options.jobs, options.mentions)
     diagnostics.extend(loaded.diagnostics)
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
     diagnostics.extend(check_env_literals(catalog))
     diagnostics.extend(check_not_rendered(catalog))
+    if not any(d.is_error for d in diagnostics):
+        from aimctl.resolve.model_sources import add_source_models
+
+        diagnostics.extend(add_source_models(catalog))
     return Inputs(
         project=project,
         project_file=project_file,
@@ -146,8 +151,83 @@ def _operator_target(flag: str | None, project: Project, project_file: str | Non
     raise UsageError([problem])
 
 
-def validate_references(inputs: Inputs) -> list[Diagnostic]:
-    return check_references(inputs.catalog)
+def load_for_service(options: LoadOptions, namespace: str, name: str) -> Inputs:
+    """What ``explain`` needs for one AIMService: the files that can affect it, else everything.
+
+    A service resolves against its own namespace and the cluster-scoped AIM kinds (aimctl.md
+    §3), so only files that mention the namespace, an ``AIMCluster*`` kind, or hold a backslash
+    (an escaped string could spell either) are parsed. Everything is loaded when the filter
+    cannot be trusted: the namespace is the one given to documents without one, the service is
+    not among the loaded ones (its "did you mean" list names every service), or its status
+    points at a model or template in another namespace. Problems in files that cannot affect
+    the service are left to ``validate`` and ``render``.
+    """
+    if namespace == options.namespace:
+        return load_inputs(options)
+    inputs = load_inputs(replace(options, mentions=(namespace, "AIMCluster", "\\")))
+    service = inputs.catalog.get("AIMService", namespace, name)
+    if service is None or _reaches_elsewhere(service.obj, namespace):
+        return load_inputs(options)
+    return inputs
+
+
+def _reaches_elsewhere(service: Any, namespace: str) -> bool:
+    status = service.status
+    refs = (status.resolved_model, status.resolved_template) if status is not None else ()
+    return any(
+        ref is not None and ref.scope != "Cluster" and ref.namespace not in (None, "", namespace)
+        for ref in refs
+    )
+
+
+_RENDER_WOULD_REFUSE = "`aimctl render` refuses this; `validate --strict` reports it as an error"
+
+
+def forecast_render(inputs: Inputs, strict: bool, shown_paths: str) -> list[Diagnostic]:
+    """What ``validate`` adds to the input checks: ``render``'s own verdict, rendered in memory.
+
+    The reference check comes first; then every service is resolved and rendered with the same
+    options ``render`` takes by default (nothing is written), so ``validate --strict`` fails on
+    exactly what ``render --strict`` refuses. Without ``strict`` a refusal is a warning (the
+    missing piece may live in another repository), while the tenant checks keep their own
+    severity. A reference warning for a field that ``render`` also reports gives way to it.
+    """
+    result = render_inputs(inputs, RenderOptions(strict=strict, jobs=0))
+    found = list(result.diagnostics)
+    if result.ok and not result.objects and inputs.files:
+        found.append(
+            Diagnostic(
+                "E_EMPTY",
+                "nothing to render (no AIMService or other object found); "
+                "`aimctl render` refuses this without --allow-empty",
+                file=shown_paths,
+            )
+        )
+    if not strict:
+        found = [
+            replace(d, severity=Severity.WARNING, hint=d.hint or _RENDER_WOULD_REFUSE)
+            if d.is_error
+            else d
+            for d in found
+        ]
+        if inputs.project.tenants is not None:
+            found += tenant_checks(inputs, _resolved_services(inputs), strict)
+    covered = {(d.file, d.doc, d.field) for d in found}
+    merged = [
+        d for d in check_references(inputs.catalog) if (d.file, d.doc, d.field) not in covered
+    ]
+    seen: dict[tuple[object, ...], Diagnostic] = {}
+    for d in merged + found:  # one copy of each, the error where a warning says the same
+        key = (d.code, d.message, d.file, d.doc, d.field, d.resource)
+        if key not in seen or (d.is_error and not seen[key].is_error):
+            seen[key] = d
+    return list(seen.values())
+
+
+def _resolved_services(inputs: Inputs) -> list[Any]:
+    from aimctl.resolve.run import resolve_all
+
+    return resolve_all(inputs.catalog, inputs.project).services
 
 
 def locate(diagnostics: list[Diagnostic], spans: SpanIndex | None = None) -> list[Diagnostic]:
@@ -219,6 +299,8 @@ def render_inputs(
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
     objects.extend(scaffold)
     objects.extend(_passthrough(inputs, scaffold, diagnostics))
+    if options.include_intermediates:  # e.g. the AIMClusterModels of model sources
+        objects.extend(entry.raw for entry in catalog.derived)
     if options.sync_waves:  # serialised objects had theirs added before serialising
         objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
     return RenderResult(sort_objects(objects), diagnostics, part.count)

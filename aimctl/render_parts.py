@@ -126,6 +126,10 @@ def render_part(
         generated,
         [(c, *_where(catalog, "AIMTemplateCache", c.namespace, c.name)) for c in resolution.caches],
         [(a, *_where(catalog, "AIMArtifact", a.namespace, a.name)) for a in resolution.artifacts],
+        [
+            (c, *_where(catalog, "AIMServiceTemplate", c.namespace, c.template_name))
+            for c in resolution.template_caches
+        ],
     )
     part.objects = [m.body for m in manifests]
     return part, templates

@@ -12,9 +12,10 @@ PACKAGE = ROOT / "aimctl"
 # module (or package prefix) -> aimctl modules it may import (prefix match)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "aimctl.provenance": (),
+    "aimctl.libyaml": (),
     "aimctl.errors": ("aimctl.provenance",),
     "aimctl.serialize": ("aimctl.provenance",),
-    "aimctl.loader": ("aimctl.errors", "aimctl.provenance", "aimctl.parallel"),
+    "aimctl.loader": ("aimctl.errors", "aimctl.provenance", "aimctl.parallel", "aimctl.libyaml"),
     "aimctl.project": (),
     "aimctl.model": ("aimctl.model",),
     "aimctl.catalog": ("aimctl.errors", "aimctl.provenance", "aimctl.loader", "aimctl.model"),
@@ -32,6 +33,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.errors",
         "aimctl.provenance",
         "aimctl.loader",
+        "aimctl.libyaml",
     ),
     "aimctl.emit": ("aimctl.errors", "aimctl.serialize"),
     "aimctl.report": ("aimctl.errors", "aimctl.provenance"),

@@ -189,7 +189,7 @@ def test_a_service_reaching_into_another_namespace_renders_as_serially(
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "a.yaml").write_text(_custom_service("a", "one"))
-    sticky = f"status:\n  resolvedTemplate:\n    name: {template}\n    namespace: a\n"
+    sticky = f"status:\n  resolvedTemplate:\n    name: {template}\n    namespace: a\n    scope: Namespace\n"
     (tree / "b.yaml").write_text(_custom_service("b", "two", sticky))
     serial = run_cli("render", str(tree), "--jobs", "1")
     parallel = run_cli("render", str(tree), "--jobs", "2")

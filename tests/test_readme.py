@@ -23,4 +23,14 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_readme_quick_start_renders_the_bundled_example() -> None:
     (command,) = _fenced_commands("Quick start")
-    assert command.startswith("pip install . && aimctl render examples/quickstart")
+    assert command.startswith(
+        "pip install -c requirements-lock.txt . && aimctl render examples/quickstart"
+    )
+
+
+def test_every_install_takes_the_lock() -> None:
+    (test_command,) = _fenced_commands("Run the tests")
+    dockerfile = (ROOT / "examples" / "argocd" / "Dockerfile").read_text()
+    assert test_command.startswith("pip install -c requirements-lock.txt ")
+    assert "-c /src/requirements-lock.txt" in dockerfile
+    assert (ROOT / "requirements-lock.txt").is_file()

@@ -35,14 +35,23 @@ def _only_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def test_valid_tree_exits_zero_with_one_line_summary(write_tree: WriteTree, run_cli) -> None:
-    root = write_tree({"svc.yaml": SERVICE, "model.yaml": MODEL})
-    result = run_cli("validate", str(root))
+def test_valid_tree_exits_zero_with_one_line_summary(run_cli) -> None:
+    from tests.conftest import ROOT
+
+    result = run_cli("validate", "examples/quickstart", cwd=ROOT)
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip().splitlines() == [
-        "valid: 2 documents in 2 files: 0 errors, 0 warnings"
+        "valid: 9 documents in 5 files: 0 errors, 0 warnings"
     ]
     assert result.stdout == ""
+
+
+def test_a_tree_render_would_refuse_is_valid_with_a_warning(write_tree: WriteTree, run_cli) -> None:
+    root = write_tree({"svc.yaml": SERVICE, "model.yaml": MODEL})  # no template for the model
+    result = run_cli("validate", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert "warning: AIMService team-a/chat: spec.model" in result.stderr
+    assert run_cli("validate", "--strict", str(root)).exit_code == 1
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ defaults a status).
 from typing import Annotated
 
 from annotated_types import Ge, MaxLen
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 from aimctl.model._base import AimBase, unique_keys
 from aimctl.model.scalars import ConditionStatus, DateTime, Int32, Int64, Quantity
@@ -83,9 +83,20 @@ class EnvVarSource(AimBase):
     file_key_ref: FileKeySelector | None = None
 
 
+def _empty_value_is_unset(value: object) -> object:
+    """``corev1.EnvVar.Value`` is a plain Go string with ``omitempty``: an empty value and no value
+    are the same thing to the operator, which applies ``{name: X}`` for both, in every env list it
+    writes (InferenceService, download Job, caches, artifacts, models, templates)."""
+    return None if value == "" else value
+
+
+EnvValue = Annotated[str | None, BeforeValidator(_empty_value_is_unset)]
+"""An env var's ``value``; ``""`` is read as not written (Go cannot tell them apart)."""
+
+
 class EnvVar(AimBase):
     name: str
-    value: str | None = None
+    value: EnvValue = None
     value_from: EnvVarSource | None = None
 
 
@@ -122,7 +133,7 @@ class StatusEnvVarSource(AimBase):
 
 class StatusEnvVar(AimBase):
     name: str
-    value: str | None = None
+    value: EnvValue = None
     value_from: StatusEnvVarSource | None = None
 
 

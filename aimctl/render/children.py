@@ -105,15 +105,17 @@ def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
     if custom is not None:  # after dshm, before the cache volumes (kserve.go @0c8f85b)
         mounts.append({"name": VOLUME_NAME, "mountPath": custom.mount_path, "readOnly": True})
         volumes.append({"name": VOLUME_NAME, "configMap": {"name": svc.custom_profile_configmap}})
-    artifacts = svc.cache.artifacts if svc.cache else []
-    for art in sorted(artifacts, key=lambda a: a.name):
+    mounted = svc.cache.mounts.values() if svc.cache else ()  # the cache's status.artifacts
+    for art in sorted(mounted, key=lambda a: a.name):
         volume = cache_volume_name(art.name)
         mounts.append({"name": volume, "mountPath": cache_mount_path(art.model_id, volume)})
         volumes.append({"name": volume, "persistentVolumeClaim": {"claimName": art.pvc_name}})
     affinity = svc.template.status.get("resolvedNodeAffinity")
     auto = None
     if scaling.autoscaling and spec.auto_scaling is not None:
-        auto = {"metrics": [_metric(m) for m in scaling.metrics]}
+        # KServe's AutoScalingSpec.Metrics is omitempty and the operator fills it only when the
+        # service lists metrics: ``autoScaling: {}`` stays ``{}`` (§4.1)
+        auto = {"metrics": [_metric(m) for m in scaling.metrics]} if scaling.metrics else {}
     return {
         "name": svc.isvc_name,
         "namespace": svc.namespace,
@@ -166,6 +168,20 @@ def _route_context(svc: ResolvedService) -> dict[str, Any]:
     }
 
 
+def _cache_context(cache: CachePlan) -> dict[str, Any]:
+    return {
+        "name": cache.name,
+        "namespace": cache.namespace,
+        "labels": _sorted(cache.labels),
+        "template_name": cache.template_name,
+        "template_scope": cache.template_scope,
+        "storage_class": cache.storage_class or None,
+        "runtime_config_name": cache.runtime_config_name or None,
+        "mode": cache.mode,
+        "env": cache.env or None,
+    }
+
+
 def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[str, Any]]:
     return {
         "pvc": {
@@ -199,17 +215,7 @@ def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[st
             "runtime_config_name": art.runtime_config_name or None,
             "download_image": art.download_image,
         },
-        "cache": {
-            "name": cache.name,
-            "namespace": cache.namespace,
-            "labels": _sorted(cache.labels),
-            "template_name": cache.template_name,
-            "template_scope": cache.template_scope,
-            "storage_class": cache.storage_class or None,
-            "runtime_config_name": cache.runtime_config_name or None,
-            "mode": cache.mode,
-            "env": cache.env or None,
-        },
+        "cache": _cache_context(cache),
     }
 
 
@@ -242,9 +248,8 @@ class _Output:
         """A template cache's artifacts and their PVCs, Jobs and the namespace's RoleBinding."""
         for art in cache.artifacts:
             self.artifact(art, parent, file, doc, cache_ctx=_artifact_contexts(cache, art))
-        if own and self.include_intermediates and cache.artifacts:
-            ctx = _artifact_contexts(cache, cache.artifacts[0])["cache"]
-            self.render("aimtemplatecache", {"cache": ctx}, parent, file, doc)
+        if own and self.include_intermediates:  # also when it reuses every artifact
+            self.render("aimtemplatecache", {"cache": _cache_context(cache)}, parent, file, doc)
 
     def artifact(
         self,
@@ -276,11 +281,13 @@ def render_services(
     generated: Iterable[TemplateView] = (),
     caches: Iterable[tuple[CachePlan, ResourceKey, str, int]] = (),
     artifacts: Iterable[tuple[ArtifactPlan, ResourceKey, str, int]] = (),
+    template_caches: Iterable[tuple[CachePlan, ResourceKey, str, int]] = (),
 ) -> tuple[list[RenderedManifest], list[Diagnostic]]:
     """Every child of every resolved service, deduplicated by identity (first creator wins).
 
     Hand-written template caches and artifacts (``caches``/``artifacts``, each with its key and
-    document) come first: they exist before any service looks for them.
+    document) come first: they exist before any service looks for them. The caches templates
+    create for themselves (``template_caches``, §4.7) come last, with their artifacts' children.
     """
     out = _Output(templates, include_intermediates)
     for cache, key, file, doc in caches:
@@ -300,6 +307,8 @@ def render_services(
             out.render("httproute", {"route": _route_context(svc)}, key, file, doc)
         if include_intermediates:
             _intermediates(svc, out.objects)
+    for cache, key, file, doc in template_caches:
+        out.cache(cache, key, file, doc, own=True)
     if include_intermediates:
         # the model controller creates these whether or not a service uses them
         for view in generated:

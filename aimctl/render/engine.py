@@ -44,6 +44,7 @@ import yaml
 from jinja2 import nodes
 
 from aimctl.errors import Diagnostic, RenderError
+from aimctl.libyaml import CSafeLoader
 from aimctl.loader import display_path
 
 __all__ = ["TemplateError", "TemplateSet"]
@@ -102,10 +103,10 @@ def _without_timestamps(
     }
 
 
-class _Loader(yaml.CSafeLoader):
+class _Loader(CSafeLoader):
     """C-parsed YAML 1.1 that keeps unquoted timestamps as strings (as ``aimctl.loader`` does)."""
 
-    yaml_implicit_resolvers = _without_timestamps(yaml.CSafeLoader.yaml_implicit_resolvers)
+    yaml_implicit_resolvers = _without_timestamps(CSafeLoader.yaml_implicit_resolvers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from aimctl.catalog import Entry
+from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, Origin, Scope
@@ -29,9 +30,12 @@ __all__ = [
     "ArtifactPlan",
     "ArtifactSpec",
     "CachePlan",
+    "CachedArtifact",
+    "adoptable_artifacts",
     "caching_mode",
     "plan_artifact_children",
     "plan_cache",
+    "plan_cache_artifacts",
 ]
 
 DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
@@ -78,6 +82,15 @@ class ArtifactPlan:
     image_pull_secrets: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CachedArtifact:
+    """One entry of the template cache's ``status.artifacts``: what the InferenceService mounts."""
+
+    name: str
+    model_id: str  # the template source's modelId (the mount path)
+    pvc_name: str
+
+
 @dataclass(slots=True)
 class CachePlan:
     name: str
@@ -89,8 +102,11 @@ class CachePlan:
     runtime_config_name: str
     env: list[dict[str, Any]]
     labels: dict[str, str]
-    artifacts: list[ArtifactPlan] = field(default_factory=list)
+    artifacts: list[ArtifactPlan] = field(default_factory=list)  # the ones this cache creates
     decisions: dict[str, Decision] = field(default_factory=dict)
+    # status.artifacts by the source's modelId (ComposeState): a later source with the same
+    # modelId replaces an earlier one, so the service mounts one volume per modelId
+    mounts: dict[str, CachedArtifact] = field(default_factory=dict)
 
 
 def _with_controller(
@@ -133,21 +149,23 @@ def plan_cache(
     service_uid: str,
     service_labels: dict[str, str],
     shared: dict[tuple[str, str], CachePlan] | None = None,
+    existing: Sequence[Entry[Any]] = (),
 ) -> tuple[CachePlan | None, list[Diagnostic]]:
     """The AIMTemplateCache the service uses and what hangs below it (artifacts, PVCs, Jobs).
 
     A Shared cache is created by the first service (in namespace, name order) that needs it; every
     later service of the namespace finds it by template and reuses it, artifacts included (§4.6,
-    §8 row 8). ``shared`` remembers those caches across services.
+    §8 row 8). ``shared`` remembers those caches across services. ``existing``: the AIMArtifacts
+    of the namespace a Shared cache may adopt (:func:`adoptable_artifacts`).
     """
     ns = service.key.namespace or ""
     svc_name = service.key.name
     mode = caching_mode(service)
     if mode == "Shared":
         name = shared_cache_name(template.name, ns)
-        existing = shared.get((ns, name)) if shared is not None else None
-        if existing is not None:
-            return existing, []
+        known = shared.get((ns, name)) if shared is not None else None
+        if known is not None:
+            return known, []
     else:
         name = dedicated_cache_name(template.name, svc_name, service_uid)
     storage_class, sc_decision = _storage_class(service, config)
@@ -173,16 +191,107 @@ def plan_cache(
         labels=labels,
     )
     plan.decisions["cache.storageClassName"] = sc_decision
-    problems: list[Diagnostic] = []
-    for index, source in enumerate(template.status.get("modelSources") or []):
-        artifact, problem = _plan_artifact(service, template, plan, config, index, source)
-        if problem is not None:
-            problems.append(problem)
-        elif artifact is not None:
-            plan.artifacts.append(artifact)
+    problems = plan_cache_artifacts(service, template, plan, config, existing)
     if mode == "Shared" and shared is not None and not problems:
         shared[(ns, name)] = plan
     return plan, problems
+
+
+# ComposeState keeps the best status of the matching artifacts (aim status order, best first)
+_STATUS_ORDER: Final = ("Running", "Ready", "Progressing", "Starting", "Pending", "Degraded",
+                        "NotAvailable", "Failed")  # fmt: skip
+_STATUS_RANK: Final = {state: len(_STATUS_ORDER) - i for i, state in enumerate(_STATUS_ORDER)}
+
+
+def adoptable_artifacts(entries: Iterable[Entry[Any]]) -> list[Entry[Any]]:
+    """The AIMArtifacts a Shared template cache may reuse: with a status and no owner references
+    (aimtemplatecache ComposeState), in name order (the API server's list order)."""
+    found = [
+        e
+        for e in entries
+        if e.obj.spec is not None
+        and e.obj.status is not None
+        and e.obj.status.status
+        and not e.obj.metadata.owner_references
+    ]
+    return sorted(found, key=lambda e: e.key.name)
+
+
+def _adopt(
+    source: dict[str, Any], cache: CachePlan, existing: Sequence[Entry[Any]]
+) -> Entry[Any] | None:
+    """The best existing artifact for a source: same ``sourceUri`` and a storage class the cache
+    accepts (any when the cache has none); best status, the first on ties. Dedicated caches never
+    adopt (they accept only artifacts they own, and aimctl's inputs own none)."""
+    if cache.mode != "Shared":
+        return None
+    best: Entry[Any] | None = None
+    for entry in existing:
+        spec = entry.obj.spec
+        if spec.source_uri != source["sourceUri"]:
+            continue
+        if cache.storage_class and cache.storage_class != (spec.storage_class_name or ""):
+            continue
+        if best is None or _rank(entry) > _rank(best):
+            best = entry
+    return best
+
+
+def _rank(entry: Entry[Any]) -> int:
+    return _STATUS_RANK.get(str(entry.obj.status.status), 0)
+
+
+def _adopted(
+    entry: Entry[Any], model_id: str, cache: CachePlan
+) -> tuple[CachedArtifact, Diagnostic | None]:
+    """The cache's status entry for an adopted artifact: its status PVC, else the PVC its
+    controller creates; an artifact that is not Ready keeps the cache (and the service) waiting."""
+    name, status = entry.key.name, entry.obj.status
+    uid = entry.obj.metadata.uid or stand_in_uid(
+        AIM_API_VERSION, "AIMArtifact", cache.namespace, name
+    )
+    claim = status.persistent_volume_claim or pvc_name(name, uid)
+    problem = None
+    if status.status != "Ready":
+        problem = entry_error(
+            "E_ARTIFACT_NOT_READY",
+            entry,
+            ("status", "status"),
+            f"AIMArtifact {cache.namespace}/{name} is {status.status}; template cache {cache.name} "
+            "reuses it and is not Ready until it is, so the operator creates no InferenceService",
+        )
+    return CachedArtifact(name, model_id, claim), problem
+
+
+def plan_cache_artifacts(
+    owner: Entry[Any],
+    template: TemplateView,
+    cache: CachePlan,
+    config: RuntimeConfig,
+    existing: Sequence[Entry[Any]] = (),
+) -> list[Diagnostic]:
+    """What a template cache does with its template's sources (§4.8; aimtemplatecache
+    ComposeState/PlanResources): a Shared cache reuses a matching existing artifact; it creates
+    artifacts for the sources still missing, ``template.index`` counting along that missing list;
+    its status lists one artifact per modelId, a later source replacing an earlier one."""
+    problems: list[Diagnostic] = []
+    missing = 0
+    for index, source in enumerate(template.status.get("modelSources") or []):
+        model_id = str(source["modelId"])
+        found = _adopt(source, cache, existing)
+        if found is not None:
+            cache.mounts[model_id], problem = _adopted(found, model_id, cache)
+            if problem is not None:
+                problems.append(problem)
+            continue
+        artifact, problem = _plan_artifact(owner, template, cache, config, missing, source, index)
+        missing += 1
+        if problem is not None:
+            problems.append(problem)
+        elif artifact is not None:
+            cache.artifacts.append(artifact)
+            cache.mounts[model_id] = CachedArtifact(artifact.name, model_id, artifact.pvc_name)
+    return problems
 
 
 def _headroom(config: RuntimeConfig) -> int:
@@ -197,8 +306,11 @@ def _plan_artifact(
     config: RuntimeConfig,
     index: int,
     source: dict[str, Any],
+    source_index: int,
 ) -> tuple[ArtifactPlan | None, Diagnostic | None]:
-    """One artifact of a template cache (§4.8) and what the artifact controller creates (§4.9)."""
+    """One artifact of a template cache (§4.8) and what the artifact controller creates (§4.9);
+    ``index`` is its place among the sources the cache creates artifacts for (its
+    ``template.index`` label), ``source_index`` its place in the template's sources."""
     uri = source["sourceUri"]
     size = source.get("size")
     if not size or parse_quantity(str(size)) <= 0:
@@ -209,7 +321,7 @@ def _plan_artifact(
             "a check-size Job, which aimctl cannot do offline",
             file=where.file,
             doc=where.doc,
-            field=("status" if template.frozen else "spec", "modelSources", index, "size"),
+            field=("status" if template.frozen else "spec", "modelSources", source_index, "size"),
             resource=where.key,
             hint="set modelSources[].size (e.g. 16Gi)",
         )
@@ -221,7 +333,8 @@ def _plan_artifact(
         {
             "template-created": "true",
             "aim.eai.amd.com/template.name": template.name,
-            "aim.eai.amd.com/template.scope": template.scope,
+            # the cache's spec.templateScope as written (e.g. Unknown), not where the template was found
+            "aim.eai.amd.com/template.scope": cache.template_scope,
             "aim.eai.amd.com/template.index": str(index),
             "aim.eai.amd.com/template-cache.name": label_value(cache.name),
         },

@@ -122,7 +122,9 @@ def _decisions(
             continue
         winner, *rest = found
         rule = _ENGINE_ARGS_RULE if name == ENGINE_ARGS and rest else _LAYER_RULE
-        value = item.get("value") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
+        value = (
+            item.get("value", "") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
+        )
         out[key] = Decision(key, value, winner.origin, tuple(rest), rule)
     return out
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry, entry_error
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
 from aimctl.provenance import FieldPath
+from aimctl.resolve.model_sources import sources_needing_registry
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
 from aimctl.resolve.runtime_config import env_dicts
 
-__all__ = ["ResolvedModel", "resolve_model"]
+__all__ = ["STICKY_SCOPES", "ResolvedModel", "resolve_model"]
+
+STICKY_SCOPES: Final = frozenset({"Namespace", "Cluster"})
+"""The scopes of a ``status.resolvedModel``/``resolvedTemplate`` the operator follows."""
 
 
 @dataclass(slots=True)
@@ -61,16 +65,20 @@ def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
 
 
 def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
-    """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready."""
+    """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready.
+
+    Only a reference with scope ``Namespace`` or ``Cluster`` is followed; any other scope
+    (missing, ``Unknown``) falls through to normal resolution (``tryFetchResolvedModel``).
+    """
     status = service.obj.status
     ref = status.resolved_model if status is not None else None
-    if ref is None or not ref.name:
+    if ref is None or not ref.name or ref.scope not in STICKY_SCOPES:
         return None
     if ref.scope == "Cluster":
         entry = catalog.get("AIMClusterModel", None, ref.name)
     else:
         entry = catalog.get("AIMModel", ref.namespace or service.key.namespace, ref.name)
-    if entry is None:
+    if entry is None or entry.obj.spec is None:  # a model without a spec is never Ready
         return None
     model = _from_entry(entry, "sticky status.resolvedModel", ("status", "resolvedModel"))
     return model if model.state == "Ready" else None
@@ -104,6 +112,7 @@ def resolve_model(
                 service,
                 ("spec", "model", "name"),
                 f'model "{name}" not found in namespace {ns} or cluster scope (reason ModelNotFound)',
+                _registry_hint(catalog),
             )
         ]
     if ref.image is not None:
@@ -159,7 +168,36 @@ def _by_image(
     _copy_service_fields(service, spec)
     spec["resources"] = {}
     labels = {"aim.eai.amd.com/origin": "auto-generated"}
-    return _synthesised(service, name, spec, labels, "by image, auto-created AIMModel", path), []
+    model = _synthesised(service, name, spec, labels, "by image, auto-created AIMModel", path)
+    listing = sources_needing_registry(catalog, image)
+    if not listing:
+        return model, []
+    return model, [
+        Diagnostic(
+            "W_MODEL_SOURCE_NEEDS_REGISTRY",
+            f"image {image!r} may be listed by model source filters that need a registry "
+            f"({'; '.join(listing)}); the operator would then use that AIMClusterModel instead of "
+            "creating an AIMModel, which aimctl cannot know offline",
+            severity=Severity.WARNING,
+            file=service.file,
+            doc=service.doc,
+            field=path,
+            resource=service.key,
+            hint="write the AIMClusterModel, or give the filter the exact image with its tag",
+        )
+    ]
+
+
+def _registry_hint(catalog: Catalog) -> str:
+    """Say which model sources aimctl could not expand, when a model is not found."""
+    listing = sources_needing_registry(catalog)
+    if not listing:
+        return ""
+    return (
+        "an AIMClusterModel may come from model source filters that need a registry, which "
+        f"aimctl cannot list offline: {'; '.join(listing)}; write the model, or give the filter "
+        "the exact image with its tag"
+    )
 
 
 def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@
 Port of ``internal/aimservice/httproute_template.go`` with the subset of client-go's JSONPath that a
 path template can usefully reach, evaluated on the AIMService as a plain JSON-like dict.
 
-Limits of evaluating a dict instead of the Go struct: a key absent from the dict is "not found"
-even where Go would read a zero-valued struct field (``""`` -> an empty segment); filters,
+The dict is the typed object as the operator holds it (``routing._service_view``: CRD defaults
+applied, non-pointer fields present with their zero values), so an absent key is what Go calls a
+nil pointer or a missing map key: "not found". Limits of evaluating a dict: filters,
 recursive descent, unions and escaped quoted literals are reported as errors (so the default path
 is used); maps print as ``map[k:v]`` even where Go would print a struct as ``{v}``.
 """

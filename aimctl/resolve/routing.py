@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
@@ -12,7 +12,7 @@ from aimctl.resolve.quantity import format_go_duration
 from aimctl.resolve.routepath import render_route_path
 from aimctl.resolve.runtime_config import RuntimeConfig, origin_of
 
-__all__ = ["RouteSettings", "resolve_routing", "routing_precheck"]
+__all__ = ["RouteSettings", "resolve_routing", "routing_precheck", "status_reference"]
 
 
 @dataclass(slots=True)
@@ -80,8 +80,14 @@ def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnos
 
 
 def resolve_routing(
-    service: Entry[Any], config: RuntimeConfig, model_name: str, template_name: str, uid: str
+    service: Entry[Any],
+    config: RuntimeConfig,
+    model_ref: dict[str, str],
+    template_ref: dict[str, str],
+    uid: str,
 ) -> tuple[RouteSettings, list[Diagnostic]]:
+    """Route settings; ``model_ref``/``template_ref`` are the status references the operator
+    writes once the model and template are resolved (see :func:`status_reference`)."""
     spec = service.obj.spec
     routing = spec.routing
     get = (lambda attr: getattr(routing, attr)) if routing is not None else (lambda attr: None)
@@ -132,13 +138,9 @@ def resolve_routing(
         config,
         "routing.pathTemplate",
     )
-    view = _service_view(service, uid, model_name, template_name)
-    path, fallback = render_route_path(
-        str(template.value) if template and template.value else None,
-        view,
-        service.key.namespace or "",
-        uid,
-    )
+    path_template = str(template.value) if template and template.value else None
+    view = _service_view(service, uid, model_ref, template_ref, path_template or "")
+    path, fallback = render_route_path(path_template, view, service.key.namespace or "", uid)
     settings.path = path
     problems: list[Diagnostic] = []
     path_origin = (
@@ -207,14 +209,81 @@ def _gateway_order(ref: dict[str, Any]) -> dict[str, Any]:
     return {k: ref[k] for k in _GATEWAY_ORDER if ref.get(k) is not None}
 
 
+def status_reference(name: str, namespace: str | None) -> dict[str, str]:
+    """``status.resolvedModel``/``resolvedTemplate`` as the operator writes it: name, namespace
+    (empty at cluster scope) and scope. Its ``kind`` and ``uid`` are not known offline."""
+    scope = "Cluster" if namespace is None else "Namespace"
+    return {"name": name, "namespace": namespace or "", "scope": scope}
+
+
+# Non-pointer fields of the operator's Go types, with their zero values: on the typed object a
+# path template reads these even when the input does not write them (``{.spec.template.name}`` is
+# "" on an auto-selecting service); pointer fields stay absent ("not found").
+_ZERO_METADATA: Final[dict[str, Any]] = {
+    "name": "",
+    "generateName": "",
+    "namespace": "",
+    "selfLink": "",
+    "uid": "",
+    "resourceVersion": "",
+    "generation": 0,
+    "labels": {},
+    "annotations": {},
+}
+_ZERO_SPEC: Final[dict[str, Any]] = {
+    "model": {},
+    "template": {"name": "", "allowUnoptimized": False},
+    "runtimeConfigName": "",  # never resolves anyway (routepath._UNRESOLVABLE)
+    "env": [],
+    "imagePullSecrets": [],
+    "serviceAccountName": "",
+}
+_ZERO_STATUS: Final[dict[str, Any]] = {"observedGeneration": 0, "conditions": [], "status": ""}
+# kind and uid are written by the operator too, but their values are not known offline: left out
+_ZERO_REFERENCE: Final[dict[str, Any]] = {"name": "", "namespace": "", "scope": ""}
+
+
+def _with_zeros(zeros: dict[str, Any], written: Any) -> dict[str, Any]:
+    """``written`` over the zero values, nested structs merged the same way."""
+    if not isinstance(written, dict):
+        return dict(zeros)
+    out = {**zeros, **written}
+    for key, zero in zeros.items():
+        if isinstance(zero, dict) and zero and isinstance(written.get(key), dict):
+            out[key] = _with_zeros(zero, written[key])
+    return out
+
+
 def _service_view(
-    service: Entry[Any], uid: str, model_name: str, template_name: str
+    service: Entry[Any],
+    uid: str,
+    model_ref: dict[str, str],
+    template_ref: dict[str, str],
+    path_template: str,
 ) -> dict[str, Any]:
-    """The AIMService as the path template sees it in steady state (uid and status filled in)."""
+    """The AIMService as ``evaluateJSONPath`` sees it: the typed, CRD-defaulted object in steady
+    state (uid and status references filled in), every non-pointer field with its zero value.
+
+    The spec is built only when the template can reach it (the benchmarks' templates read only
+    metadata); CRD defaults come from the loaded model (``spec.replicas`` = 1 and the rest, §1.9).
+    """
     raw = service.raw
-    meta = dict(raw.get("metadata") or {})
-    meta["uid"] = uid
-    status = dict(raw.get("status") or {})
-    status.setdefault("resolvedModel", {"name": model_name})
-    status.setdefault("resolvedTemplate", {"name": template_name})
-    return {**raw, "metadata": meta, "status": status}
+    view: dict[str, Any] = {**raw}
+    view["metadata"] = {**_with_zeros(_ZERO_METADATA, raw.get("metadata")), "uid": uid}
+    if "spec" in path_template and service.obj.spec is not None:
+        view["spec"] = _with_zeros(
+            _ZERO_SPEC, service.obj.spec.model_dump(by_alias=True, exclude_none=True)
+        )
+    if "status" in path_template:
+        status = _with_zeros(_ZERO_STATUS, raw.get("status"))
+        for key, ref in (("resolvedModel", model_ref), ("resolvedTemplate", template_ref)):
+            # steady state: the reference of what this reconcile resolved (a written one that
+            # names the same object keeps its extra fields)
+            written = status.get(key)
+            if isinstance(written, dict) and all(
+                (written.get(k) or "") == v for k, v in ref.items() if k != "scope"
+            ):
+                ref = {**written, **ref}
+            status[key] = _with_zeros(_ZERO_REFERENCE, ref)
+        view["status"] = status
+    return view

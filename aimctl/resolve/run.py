@@ -12,6 +12,7 @@ from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.service import ResolveContext, ResolvedService, resolve_service
 from aimctl.resolve.standalone import resolve_input_artifacts, resolve_input_caches
+from aimctl.resolve.template_caches import resolve_template_caches
 from aimctl.resolve.templates import TemplateIndex
 
 __all__ = ["Resolution", "resolve_all"]
@@ -25,6 +26,8 @@ class Resolution:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     caches: list[CachePlan] = field(default_factory=list)  # hand-written AIMTemplateCaches
     artifacts: list[ArtifactPlan] = field(default_factory=list)  # hand-written AIMArtifacts
+    # caches of templates with spec.caching.enabled (their controller creates them)
+    template_caches: list[CachePlan] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,6 +74,10 @@ def resolve_all(
         result.caches, problems = resolve_input_caches(catalog, index, context, namespaces)
         result.diagnostics.extend(problems)
         result.artifacts, problems = resolve_input_artifacts(catalog, context, namespaces)
+        result.diagnostics.extend(problems)
+        result.template_caches, problems = resolve_template_caches(
+            catalog, index, context, namespaces
+        )
         result.diagnostics.extend(problems)
     if inventory.assumed and result.services:
         result.diagnostics.append(

@@ -16,7 +16,7 @@ from aimctl.errors import Diagnostic
 from aimctl.provenance import FieldPath
 from aimctl.resolve.gpu import gpu_rank, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
-from aimctl.resolve.model import ResolvedModel
+from aimctl.resolve.model import STICKY_SCOPES, ResolvedModel
 from aimctl.resolve.naming import derived_template_name
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
 
@@ -89,9 +89,11 @@ def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -
 
 
 def _sticky(index: TemplateIndex, service: Entry[Any]) -> TemplateView | None:
+    """``status.resolvedTemplate`` while that template exists and is Ready; only a reference
+    with scope ``Namespace`` or ``Cluster`` is followed (``tryFetchResolvedTemplate``)."""
     status = service.obj.status
     ref = status.resolved_template if status is not None else None
-    if ref is None or not ref.name:
+    if ref is None or not ref.name or ref.scope not in STICKY_SCOPES:
         return None
     ns = None if ref.scope == "Cluster" else (ref.namespace or service.key.namespace)
     view = index.get(ns, ref.name)

@@ -9,7 +9,13 @@ from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, Origin, Scope
-from aimctl.resolve.caching import CachePlan, caching_mode, label_value, plan_cache
+from aimctl.resolve.caching import (
+    CachePlan,
+    adoptable_artifacts,
+    caching_mode,
+    label_value,
+    plan_cache,
+)
 from aimctl.resolve.customprofile import (
     CustomProfile,
     assemble_custom_profile,
@@ -28,7 +34,12 @@ from aimctl.resolve.naming import (
     stand_in_uid,
 )
 from aimctl.resolve.resources import build_resources
-from aimctl.resolve.routing import RouteSettings, resolve_routing, routing_precheck
+from aimctl.resolve.routing import (
+    RouteSettings,
+    resolve_routing,
+    routing_precheck,
+    status_reference,
+)
 from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runtime_config
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
@@ -117,6 +128,15 @@ class ResolveContext:
 
     configs: dict[tuple[str | None, str], RuntimeConfig] = field(default_factory=dict)
     shared_caches: dict[tuple[str, str], CachePlan] = field(default_factory=dict)
+    artifacts: dict[str, list[Entry[Any]]] | None = None  # adoptable AIMArtifacts by namespace
+
+    def existing_artifacts(self, catalog: Catalog, namespace: str) -> list[Entry[Any]]:
+        """The namespace's AIMArtifacts a Shared cache may reuse (indexed once per render)."""
+        if self.artifacts is None:
+            self.artifacts = {}
+            for entry in adoptable_artifacts(catalog.of_kind("AIMArtifact")):
+                self.artifacts.setdefault(entry.key.namespace or "", []).append(entry)
+        return self.artifacts.get(namespace, [])
 
     def runtime_config(
         self, catalog: Catalog, service: Entry[Any]
@@ -209,14 +229,18 @@ def resolve_service(
     result.diagnostics += problems
     template = selection.template
     route, problems = resolve_routing(
-        service, config, model.name, template.name if template else "", uid
+        service,
+        config,
+        status_reference(model.name, model.namespace),
+        status_reference(template.name, template.namespace) if template else {"name": ""},
+        uid,
     )
     result.route = route
     result.diagnostics += problems
     result.decisions.update(route.decisions)
     if template is None or not result.ok:
         return result
-    _resolve_children(result, template, config, context)
+    _resolve_children(result, template, config, context, catalog)
     return result
 
 
@@ -366,7 +390,11 @@ def _custom_profile(
 
 
 def _resolve_children(
-    result: ResolvedService, template: TemplateView, config: RuntimeConfig, context: ResolveContext
+    result: ResolvedService,
+    template: TemplateView,
+    config: RuntimeConfig,
+    context: ResolveContext,
+    catalog: Catalog,
 ) -> None:
     service = result.entry
     result.decisions["template"] = Decision(
@@ -409,6 +437,7 @@ def _resolve_children(
         result.uid,
         service.obj.metadata.labels or {},
         context.shared_caches,
+        context.existing_artifacts(catalog, result.namespace),
     )
     result.cache = cache
     result.diagnostics += problems

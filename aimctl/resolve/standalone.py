@@ -15,8 +15,8 @@ from aimctl.resolve.caching import (
     ArtifactPlan,
     ArtifactSpec,
     CachePlan,
-    _plan_artifact,
     plan_artifact_children,
+    plan_cache_artifacts,
 )
 from aimctl.resolve.naming import stand_in_uid
 from aimctl.resolve.quantity import parse_quantity
@@ -83,18 +83,14 @@ def resolve_input_caches(
             namespace=entry.key.namespace or "",
             mode=spec.mode or "Shared",
             template_name=template.name,
-            template_scope=template.scope,
+            template_scope=spec.template_scope,  # as written: labels its artifacts (§4.8)
             storage_class=spec.storage_class_name or "",
             runtime_config_name=spec.runtime_config_name or "",
             env=env_dicts(spec.env),
             labels=dict(entry.obj.metadata.labels or {}),
         )
-        for i, source in enumerate(template.status.get("modelSources") or []):
-            artifact, problem = _plan_artifact(entry, template, plan, config, i, source)
-            if problem is not None:
-                problems.append(problem)
-            elif artifact is not None:
-                plan.artifacts.append(artifact)
+        existing = context.existing_artifacts(catalog, plan.namespace)
+        problems.extend(plan_cache_artifacts(entry, template, plan, config, existing))
         plans.append(plan)
     return plans, problems
 
