@@ -399,7 +399,7 @@ def _validate_aim(
     if kind != "AIMService":
         return entry, [], "inert" if v1alpha2 else "render"
     meta = data.get("metadata") or {}
-    has_profile = obj.spec is not None and getattr(obj.spec, "profile", None) is not None
+    has_profile = v1alpha2 and obj.spec is not None and obj.spec.profile is not None
     if select_pipeline(meta.get("annotations"), has_profile) == "profile":
         return entry, [], "profile"
     if not v1alpha2:

@@ -337,10 +337,12 @@ def _record_model(result: ResolvedService, model: ResolvedModel) -> None:
 
 def _no_device_ids(result: ResolvedService, template: TemplateView) -> list[Diagnostic]:
     """A warning when the template's GPU model has no device IDs in operator 0.2.2's table."""
+    if "resolvedNodeAffinity" in template.status:  # the common case: nothing to look up
+        return []
     hardware = getattr(template.spec, "hardware", None)
     gpu = hardware.gpu if hardware is not None else None
     model = (gpu.model or "").strip() if gpu is not None else ""
-    if not model or device_ids_for_model(model) or "resolvedNodeAffinity" in template.status:
+    if not model or device_ids_for_model(model):
         return []
     where = template.entry or result.entry
     return [
