@@ -187,6 +187,23 @@ KindsOpt = Annotated[
         help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
     ),
 ]
+
+
+class GitOpsProfile(StrEnum):
+    plain = "plain"
+    argocd = "argocd"
+    flux = "flux"
+
+
+GitOpsOpt = Annotated[
+    GitOpsProfile | None,
+    typer.Option(
+        "--gitops",
+        help="Output profile for the engine that applies the output: plain (the operator's "
+        "objects), argocd or flux (download Jobs and cache PVCs safe to keep under that engine). "
+        "Default: gitops in the project file, else plain.",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
 ]
@@ -222,6 +239,7 @@ class _Request:
     create_namespaces: bool = False
     jobs: int = 0
     yaml_output: bool = True
+    gitops: GitOpsProfile | None = None
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -252,6 +270,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         strict=request.strict,
         jobs=request.jobs,
         yaml_output=request.yaml_output,
+        gitops=str(request.gitops or inputs.project.gitops),
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
@@ -367,6 +386,7 @@ def render(
         ),
     ] = False,
     jobs: JobsOpt = 0,
+    gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -391,6 +411,7 @@ def render(
         create_namespaces,
         jobs,
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
+        gitops=gitops,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -417,6 +438,7 @@ def diff(
     ] = False,
     kinds: KindsOpt = None,
     jobs: JobsOpt = 0,
+    gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
@@ -436,6 +458,7 @@ def diff(
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
         jobs=jobs,
+        gitops=gitops,
     )
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)
