@@ -204,6 +204,29 @@ GitOpsOpt = Annotated[
         "Default: gitops in the project file, else plain.",
     ),
 ]
+ExcludeKindsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--exclude-kinds",
+        help="Leave out these kinds (comma-separated); applied after --kinds.",
+    ),
+]
+
+
+class Phase(StrEnum):
+    storage = "storage"
+    serving = "serving"
+
+
+PhaseOpt = Annotated[
+    Phase | None,
+    typer.Option(
+        "--phase",
+        help="Only one half of the render: storage (Namespaces, quotas, policies, service "
+        "accounts, RBAC, PVCs, download Jobs) or serving (everything else: InferenceServices, "
+        "routes, Ingresses and any other kind). The two halves always add up to the full render.",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
 ]
@@ -240,6 +263,8 @@ class _Request:
     jobs: int = 0
     yaml_output: bool = True
     gitops: GitOpsProfile | None = None
+    exclude_kinds: frozenset[str] | None = None
+    phase: Phase | None = None
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -298,6 +323,12 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     objects = result.objects
     if request.kinds is not None:
         objects = [o for o in objects if o.get("kind") in request.kinds]
+    if request.exclude_kinds:
+        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
+    if request.phase is not None:
+        from aimctl.emit import phase_of
+
+        objects = [o for o in objects if phase_of(o) == request.phase.value]
     return objects, diagnostics
 
 
@@ -377,6 +408,8 @@ def render(
         ),
     ] = None,
     kinds: KindsOpt = None,
+    exclude_kinds: ExcludeKindsOpt = None,
+    phase: PhaseOpt = None,
     strict: StrictOpt = False,
     create_namespaces: Annotated[
         bool,
@@ -412,6 +445,8 @@ def render(
         jobs,
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
         gitops=gitops,
+        exclude_kinds=_kind_set(exclude_kinds),
+        phase=phase,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -437,6 +472,8 @@ def diff(
         typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
     ] = False,
     kinds: KindsOpt = None,
+    exclude_kinds: ExcludeKindsOpt = None,
+    phase: PhaseOpt = None,
     jobs: JobsOpt = 0,
     gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
@@ -457,6 +494,8 @@ def diff(
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
+        exclude_kinds=_kind_set(exclude_kinds),
+        phase=phase,
         jobs=jobs,
         gitops=gitops,
     )
