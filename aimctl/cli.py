@@ -226,6 +226,46 @@ KindsOpt = Annotated[
         help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
     ),
 ]
+
+
+class GitOpsProfile(StrEnum):
+    plain = "plain"
+    argocd = "argocd"
+    flux = "flux"
+
+
+GitOpsOpt = Annotated[
+    GitOpsProfile | None,
+    typer.Option(
+        "--gitops",
+        help="Output profile for the engine that applies the output: plain (the operator's "
+        "objects), argocd or flux (download Jobs and cache PVCs safe to keep under that engine). "
+        "Default: gitops in the project file, else plain.",
+    ),
+]
+ExcludeKindsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--exclude-kinds",
+        help="Leave out these kinds (comma-separated); applied after --kinds.",
+    ),
+]
+
+
+class Phase(StrEnum):
+    storage = "storage"
+    serving = "serving"
+
+
+PhaseOpt = Annotated[
+    Phase | None,
+    typer.Option(
+        "--phase",
+        help="Only one half of the render: storage (Namespaces, quotas, policies, service "
+        "accounts, RBAC, PVCs, download Jobs) or serving (everything else: InferenceServices, "
+        "routes, Ingresses and any other kind). The two halves always add up to the full render.",
+    ),
+]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
 ]
@@ -262,6 +302,9 @@ class _Request:
     jobs: int = 0
     yaml_output: bool = True
     operator: str | None = None
+    gitops: GitOpsProfile | None = None
+    exclude_kinds: frozenset[str] | None = None
+    phase: Phase | None = None
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -301,6 +344,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         strict=request.strict,
         jobs=request.jobs,
         yaml_output=request.yaml_output,
+        gitops=str(request.gitops or inputs.project.gitops),
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
@@ -328,6 +372,12 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     objects = result.objects
     if request.kinds is not None:
         objects = [o for o in objects if o.get("kind") in request.kinds]
+    if request.exclude_kinds:
+        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
+    if request.phase is not None:
+        from aimctl.emit import phase_of
+
+        objects = [o for o in objects if phase_of(o) == request.phase.value]
     return objects, diagnostics
 
 
@@ -408,6 +458,8 @@ def render(
         ),
     ] = None,
     kinds: KindsOpt = None,
+    exclude_kinds: ExcludeKindsOpt = None,
+    phase: PhaseOpt = None,
     strict: StrictOpt = False,
     create_namespaces: Annotated[
         bool,
@@ -417,6 +469,7 @@ def render(
         ),
     ] = False,
     jobs: JobsOpt = 0,
+    gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -442,6 +495,9 @@ def render(
         jobs,
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
         operator=operator_version,
+        gitops=gitops,
+        exclude_kinds=_kind_set(exclude_kinds),
+        phase=phase,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -468,7 +524,10 @@ def diff(
         typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
     ] = False,
     kinds: KindsOpt = None,
+    exclude_kinds: ExcludeKindsOpt = None,
+    phase: PhaseOpt = None,
     jobs: JobsOpt = 0,
+    gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
@@ -487,8 +546,11 @@ def diff(
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
+        exclude_kinds=_kind_set(exclude_kinds),
+        phase=phase,
         jobs=jobs,
         operator=operator_version,
+        gitops=gitops,
     )
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)

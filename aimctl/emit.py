@@ -29,6 +29,8 @@ from aimctl.serialize import dump_yaml
 __all__ = [
     "KIND_RANK",
     "MARKER",
+    "PHASES",
+    "STORAGE_KINDS",
     "SYNC_WAVE",
     "Drift",
     "Serialised",
@@ -37,6 +39,7 @@ __all__ = [
     "compare_dir",
     "object_sort_key",
     "output_lock",
+    "phase_of",
     "sort_objects",
     "stream_text",
     "write_dir",
@@ -63,6 +66,18 @@ KIND_RANK: Final = {
         )
     )
 }
+# ``--phase``: what must exist before InferenceServices start (scaffolding, RBAC, cache PVCs and
+# the download Jobs that fill them) is ``storage``; everything else — InferenceServices, routes,
+# Ingresses and every kind not named here — is ``serving``. Each object is in exactly one phase.
+PHASES: Final = ("storage", "serving")
+STORAGE_KINDS: Final = frozenset(k for k, rank in KIND_RANK.items() if rank <= KIND_RANK["Job"])
+
+
+def phase_of(obj: dict[str, Any]) -> str:
+    """``storage`` for the kinds up to Job in the documented order, ``serving`` for the rest."""
+    return "storage" if obj.get("kind") in STORAGE_KINDS else "serving"
+
+
 MARKER: Final = ".aimctl-output"
 KUSTOMIZATION: Final = "kustomization.yaml"
 CLUSTER_DIR: Final = "_cluster"

@@ -246,6 +246,7 @@ class RenderOptions:
     jobs: int = 1  # worker processes; 0 = choose by size and CPUs (aimctl.parallel)
     # The caller writes YAML: objects may come back already serialised (``emit.Serialised``).
     yaml_output: bool = False
+    gitops: str = "plain"  # aimctl.gitops.GitOps: how download Jobs and cache PVCs are kept
 
 
 @dataclass(slots=True)

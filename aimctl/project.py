@@ -321,6 +321,13 @@ class Project(_Strict):
     cluster: ClusterFacts = Field(default_factory=lambda: ClusterFacts())
     rbac: RbacOptions = Field(default_factory=lambda: RbacOptions())
     tenants: list[Tenant] | None = None
+    gitops: Literal["plain", "argocd", "flux"] = Field(
+        default="plain",
+        description="Output profile of render and diff (overridden by --gitops): plain is the "
+        "operator's objects; argocd and flux keep download Jobs and cache PVCs safe to keep "
+        "under that engine (no TTL, Jobs replaced when their pod template changes, PVCs created "
+        "once and never resized). See README, Use with Argo CD / Flux.",
+    )
 
     @model_validator(mode="after")
     def _unique_tenants(self) -> Project:

@@ -132,6 +132,14 @@ def render_part(
         ],
     )
     part.objects = [m.body for m in manifests]
+    if options.gitops != "plain":
+        from aimctl.gitops import PROFILED_TEMPLATES, GitOps, apply_profile
+
+        profile = GitOps(options.gitops)
+        part.objects = [
+            apply_profile(m.body, profile) if m.template in PROFILED_TEMPLATES else m.body
+            for m in manifests
+        ]
     return part, templates
 
 

