@@ -6,10 +6,11 @@ exits (that is the CLI's job).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -24,6 +25,9 @@ from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
 from aimctl.project import Project, default_project
+
+if TYPE_CHECKING:
+    from aimctl.tenants.ownership import Ownership
 
 __all__ = [
     "Inputs",
@@ -54,6 +58,7 @@ class Inputs:
     files: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     documents: int = 0
+    ownership: Ownership | None = None  # None: no owner declares paths (no isolation)
 
     @property
     def has_errors(self) -> bool:
@@ -110,6 +115,13 @@ def load_inputs(options: LoadOptions) -> Inputs:
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
     diagnostics.extend(check_env_literals(catalog))
+    ownership = None
+    if project_path is not None and project.owns_paths:
+        from aimctl.tenants import assign_owners
+
+        project_dir = os.path.dirname(os.path.abspath(project_path))
+        ownership, problems = assign_owners(project, project_dir, loaded.files)
+        diagnostics.extend(problems)
     return Inputs(
         project=project,
         project_file=project_file,
@@ -117,6 +129,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
         files=loaded.files,
         diagnostics=diagnostics,
         documents=len(loaded.documents),
+        ownership=ownership,
     )
 
 

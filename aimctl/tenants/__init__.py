@@ -9,6 +9,7 @@ ServiceAccounts, RoleBindings to the operator's helper ClusterRoles, Ingresses, 
 from __future__ import annotations
 
 from aimctl.tenants.checks import check_tenants, tenant_facts
+from aimctl.tenants.ownership import Owner, OwnerKey, Ownership, assign_owners
 from aimctl.tenants.rbac import (
     HELPER_KINDS,
     ROLES,
@@ -27,6 +28,10 @@ __all__ = [
     "ROLES",
     "STATUS_UPDATER_ROLE",
     "TENANT_KINDS",
+    "Owner",
+    "OwnerKey",
+    "Ownership",
+    "assign_owners",
     "binding_name",
     "check_tenants",
     "helper_role_name",

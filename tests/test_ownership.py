@@ -1,0 +1,288 @@
+"""Tenant boundaries (issue 17): who owns which input file, what a tenant's files may create,
+and per-owner renders.
+
+Every test runs the real CLI over an inline tree with ``platform/`` and two tenants. Rendered
+manifests are validated against the real schemas when ../shared is beside the project.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aimctl.project import Project
+from aimctl.tenants.ownership import compile_glob
+from tests.conftest import HAS_SHARED, ROOT, Result, WriteTree, load_validator
+
+Run = Callable[..., Result]
+
+PROJECT = """
+    apiVersion: aimctl.amd.com/v1alpha1
+    kind: Project
+    cluster: {gpus: [MI300X]}
+    platform:
+      paths: [platform/**]
+    tenants:
+      - namespace: team-a
+        paths: [teams/a/**]
+        admins: [{kind: Group, name: team-a-admins}]
+      - namespace: team-b
+        paths: [teams/b/**]
+        editors: [{kind: Group, name: team-b-devs}]
+"""
+
+PLATFORM = """
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMClusterRuntimeConfig
+    metadata: {name: default}
+    spec:
+      routing:
+        enabled: true
+        gatewayRef: {name: shared-gw, namespace: gateway-system}
+    ---
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMClusterModel
+    metadata: {name: small}
+    spec:
+      image: example.com/aim-small:1.0
+      discovery: {createServiceTemplates: false}
+    ---
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMClusterServiceTemplate
+    metadata: {name: small-mi300x}
+    spec:
+      modelName: small
+      metric: latency
+      precision: fp16
+      type: optimized
+      hardware: {gpu: {model: MI300X, requests: 1}}
+      modelSources:
+        - {modelId: org/small, sourceUri: hf://org/small, size: 10Gi}
+"""
+
+
+def _service(namespace: str, name: str) -> str:
+    return f"""
+        apiVersion: aim.eai.amd.com/v1alpha1
+        kind: AIMService
+        metadata: {{name: {name}, namespace: {namespace}}}
+        spec:
+          model: {{name: small}}
+    """
+
+
+TEAM_A = (
+    _service("team-a", "chat")
+    + """
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: prompts, namespace: team-a}
+    data: {system: be brief}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata: {name: ci-deployer, namespace: team-a}
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: aim-engine-aimservice-editor-role
+    subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+"""
+)
+
+TEAM_B = """
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMRuntimeConfig
+    metadata: {name: default, namespace: team-b}
+    spec:
+      env: [{name: VLLM_LOG_LEVEL, value: DEBUG}]
+    ---
+""" + _service("team-b", "web")
+
+
+def _tree(extra: dict[str, str] | None = None, project: str = PROJECT) -> dict[str, str]:
+    files = {
+        "aimctl.yaml": project,
+        "platform/models.yaml": PLATFORM,
+        "teams/a/services.yaml": TEAM_A,
+        "teams/b/services.yaml": TEAM_B,
+    }
+    files.update({k: textwrap.dedent(v) for k, v in (extra or {}).items()})
+    return {k: textwrap.dedent(v) for k, v in files.items()}
+
+
+def _objects(result: Result) -> list[dict[str, Any]]:
+    assert result.exit_code == 0, result.stderr
+    items: list[dict[str, Any]] = json.loads(result.stdout)["items"]
+    if HAS_SHARED:
+        report = load_validator().validate_objects(items, require_namespace=True)
+        assert report.ok, report.format()
+    return items
+
+
+def _errors(result: Result) -> list[str]:
+    """The error lines of stderr (no warnings, no validate summary)."""
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if line and ": warning: " not in line and not line.startswith(("valid: ", "invalid: "))
+    ]
+
+
+@pytest.mark.skipif(
+    not HAS_SHARED,
+    reason="../shared (schemas and validator) is not beside the project: the manifests rendered "
+    "in this module are not checked against the real schemas",
+)
+def test_rendered_manifests_are_checked_against_the_real_schemas() -> None:
+    assert load_validator().validate_objects([]).ok
+
+
+# --- 1. ownership in the project file ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("teams/a/**", "teams/a/x.yaml", True),
+        ("teams/a/**", "teams/a/deep/er/x.yaml", True),
+        ("teams/a/**", "teams/ab/x.yaml", False),
+        ("teams/a/", "teams/a/deep/x.yaml", True),
+        ("teams/*.yaml", "teams/x.yaml", True),
+        ("teams/*.yaml", "teams/a/x.yaml", False),
+        ("**/shared.yaml", "shared.yaml", True),
+        ("**/shared.yaml", "teams/a/shared.yaml", True),
+        ("teams/**/x.yaml", "teams/x.yaml", True),
+        ("teams/?/x.yaml", "teams/a/x.yaml", True),
+        ("teams/[ab]/x.yaml", "teams/c/x.yaml", False),
+        ("platform/models.yaml", "platform/models.yaml", True),
+        ("platform/models.yaml", "platform/models.yml", False),
+    ],
+)
+def test_path_globs_match_relative_posix_paths(pattern: str, path: str, matches: bool) -> None:
+    assert bool(compile_glob(pattern).fullmatch(path)) is matches
+
+
+@pytest.mark.parametrize(
+    ("paths", "message"),
+    [
+        (["/abs/**"], "relative to the project file's directory"),
+        (["teams/../x/**"], "'..'"),
+        (["teams//a"], "empty"),
+        (["teams\\a"], "backslashes"),
+        (["a/**", "a/**"], "listed twice"),
+    ],
+)
+def test_malformed_path_globs_are_rejected(paths: list[str], message: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        Project.model_validate(
+            {
+                "apiVersion": "aimctl.amd.com/v1alpha1",
+                "kind": "Project",
+                "platform": {"paths": paths},
+            }
+        )
+
+
+def test_tree_with_owned_files_renders(write_tree: WriteTree, run_cli: Run) -> None:
+    root = write_tree(_tree())
+    objects = _objects(run_cli("render", str(root), "--format", "json", "--strict"))
+    kinds = {o["kind"] for o in objects}
+    assert {"InferenceService", "HTTPRoute", "ConfigMap", "RoleBinding", "Namespace"} <= kinds
+
+
+def test_a_file_no_owner_matches_is_an_error_naming_it(write_tree: WriteTree, run_cli: Run) -> None:
+    root = write_tree(_tree({"misc/extra.yaml": _service("team-a", "stray")}))
+    result = run_cli("render", "tree", cwd=root.parent)
+    assert result.exit_code == 1
+    [error] = _errors(result)
+    assert error.startswith("tree/misc/extra.yaml: owned by no one:")
+    assert "every input file belongs to exactly one owner" in error
+    assert result.stdout == ""
+
+
+def test_a_file_two_owners_match_is_an_error_naming_both(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    project = PROJECT.replace("paths: [teams/b/**]", "paths: [teams/b/**, teams/*/shared.yaml]")
+    root = write_tree(_tree({"teams/a/shared.yaml": _service("team-a", "x")}, project))
+    result = run_cli("validate", str(root))
+    assert result.exit_code == 1
+    [error] = _errors(result)
+    assert "teams/a/shared.yaml: owned by both" in error
+    assert "tenant 'team-a' (paths teams/a/**)" in error
+    assert "tenant 'team-b' (paths teams/b/**, teams/*/shared.yaml)" in error
+
+
+def test_a_file_outside_the_project_directory_is_owned_by_no_one(
+    write_tree: WriteTree, run_cli: Run, tmp_path: Path
+) -> None:
+    root = write_tree(_tree())
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(textwrap.dedent(_service("team-a", "far")))
+    result = run_cli("render", str(root), str(outside))
+    assert result.exit_code == 1
+    assert "outside the project directory" in result.stderr
+
+
+def test_paths_are_relative_to_the_project_file_not_the_current_directory(
+    write_tree: WriteTree, run_cli: Run, tmp_path: Path
+) -> None:
+    root = write_tree(_tree())
+    config = root / "aimctl.yaml"
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    result = run_cli(
+        "render",
+        str(root / "teams"),
+        str(root / "platform"),
+        "--config",
+        str(config),
+        cwd=elsewhere,
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_without_paths_there_is_no_ownership_and_no_isolation(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    project = "\n".join(line for line in PROJECT.splitlines() if "paths" not in line)
+    binding = """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: team-a-admin}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+        subjects: [{kind: Group, name: team-a-admins, apiGroup: rbac.authorization.k8s.io}]
+    """
+    root = write_tree(_tree({"teams/a/binding.yaml": binding, "misc/x.yaml": binding}, project))
+    result = run_cli("render", str(root), "--format", "json")
+    assert result.exit_code == 1  # the same binding twice: a duplicate, nothing about owners
+    assert "owned" not in result.stderr and "may not create" not in result.stderr
+    (root / "misc" / "x.yaml").unlink()
+    objects = _objects(run_cli("render", str(root), "--format", "json"))
+    assert any(o["kind"] == "ClusterRoleBinding" for o in objects)
+
+
+def test_published_schema_describes_the_ownership_keys() -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "schemas" / "aimctl-project.schema.json").read_text())
+    data = yaml.safe_load(textwrap.dedent(PROJECT))
+    data["tenants"][0]["allow"] = {
+        "kinds": [{"group": "networking.k8s.io", "kind": "NetworkPolicy"}],
+        "clusterRoles": ["view"],
+    }
+    jsonschema.validate(data, schema)
+    Project.model_validate(data)
+    data["platform"]["paths"] = "platform/**"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
