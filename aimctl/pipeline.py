@@ -117,11 +117,12 @@ def load_inputs(options: LoadOptions) -> Inputs:
     diagnostics.extend(check_env_literals(catalog))
     ownership = None
     if project_path is not None and project.owns_paths:
-        from aimctl.tenants import assign_owners
+        from aimctl.tenants import assign_owners, check_boundaries
 
         project_dir = os.path.dirname(os.path.abspath(project_path))
         ownership, problems = assign_owners(project, project_dir, loaded.files)
         diagnostics.extend(problems)
+        diagnostics.extend(check_boundaries(catalog, project, ownership))
     return Inputs(
         project=project,
         project_file=project_file,

@@ -286,3 +286,208 @@ def test_published_schema_describes_the_ownership_keys() -> None:
     data["platform"]["paths"] = "platform/**"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+# --- 2. what a tenant's files may create ---------------------------------------------------------
+
+CLUSTER_ADMIN_BINDING = """
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: team-a-everything}
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+    subjects: [{kind: Group, name: team-a-admins, apiGroup: rbac.authorization.k8s.io}]
+"""
+CROSS_NAMESPACE = """
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata: {name: peek, namespace: team-b}
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: aim-engine-aimservice-viewer-role
+    subjects: [{kind: Group, name: team-a-admins, apiGroup: rbac.authorization.k8s.io}]
+"""
+WEBHOOK = """
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: MutatingWebhookConfiguration
+    metadata: {name: inject}
+    webhooks: []
+"""
+HELPER_ROLE = """
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: aim-engine-aimservice-viewer-role}
+    rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+"""
+CLUSTER_AIM_KIND = """
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMClusterRuntimeConfig
+    metadata: {name: proxy}
+    spec:
+      env: [{name: HTTPS_PROXY, value: "http://proxy.team-a:3128"}]
+"""
+
+ESCALATIONS = {
+    "cluster-admin binding": (
+        "teams/a/binding.yaml",
+        CLUSTER_ADMIN_BINDING,
+        "ClusterRoleBinding.rbac.authorization.k8s.io team-a-everything: tenant 'team-a' (paths "
+        "teams/a/**) may not create a ClusterRoleBinding: a ClusterRoleBinding grants its role in "
+        "every namespace (here ClusterRole cluster-admin)",
+    ),
+    "cross-namespace object": (
+        "teams/a/peek.yaml",
+        CROSS_NAMESPACE,
+        "RoleBinding.rbac.authorization.k8s.io team-b/peek: tenant 'team-a' (paths teams/a/**) "
+        "may not create objects in namespace team-b: a tenant's paths write only to its own "
+        "namespace team-a",
+    ),
+    "webhook": (
+        "teams/a/webhook.yaml",
+        WEBHOOK,
+        "MutatingWebhookConfiguration.admissionregistration.k8s.io inject: tenant 'team-a' (paths "
+        "teams/a/**) may not create a MutatingWebhookConfiguration: a webhook sees and can change "
+        "every tenant's objects",
+    ),
+    "helper-role redefinition": (
+        "teams/a/role.yaml",
+        HELPER_ROLE,
+        "ClusterRole.rbac.authorization.k8s.io aim-engine-aimservice-viewer-role: tenant 'team-a' "
+        "(paths teams/a/**) may not create ClusterRole aim-engine-aimservice-viewer-role: it would "
+        "redefine an AIM helper role",
+    ),
+    "cluster AIM kind": (
+        "teams/a/proxy.yaml",
+        CLUSTER_AIM_KIND,
+        "AIMClusterRuntimeConfig proxy: tenant 'team-a' (paths teams/a/**) may not create "
+        "cluster-scoped AIMClusterRuntimeConfig objects: they apply to every tenant's services",
+    ),
+    "file owned by nobody": (
+        "shared/extra.yaml",
+        _service("team-a", "stray"),
+        "owned by no one: neither platform.paths nor any tenant's paths in aimctl.yaml match "
+        "shared/extra.yaml",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+@pytest.mark.parametrize("case", sorted(ESCALATIONS))
+def test_each_escalation_fails_naming_the_file_and_the_rule(
+    write_tree: WriteTree, run_cli: Run, case: str, command: str
+) -> None:
+    rel, text, expected = ESCALATIONS[case]
+    root = write_tree(_tree({rel: text}))
+    result = run_cli(command, "tree", cwd=root.parent)
+    assert result.exit_code == 1
+    [error] = _errors(result)
+    assert error.startswith(f"tree/{rel}:"), error
+    assert expected in error
+    assert result.stdout == ""
+
+
+def test_the_escalations_from_the_platform_paths_render(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    extra = {
+        f"platform/{name}.yaml": text
+        for name, text in (
+            ("binding", CLUSTER_ADMIN_BINDING),
+            ("peek", CROSS_NAMESPACE),
+            ("proxy", CLUSTER_AIM_KIND),
+        )
+    }
+    root = write_tree(_tree(extra))
+    objects = _objects(run_cli("render", str(root), "--format", "json"))
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert {("ClusterRoleBinding", "team-a-everything"), ("RoleBinding", "peek")} <= kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "what", "allow"),
+    [
+        (
+            """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: open, namespace: team-a}
+            spec: {podSelector: {}, ingress: [{}]}
+            """,
+            "may not create NetworkPolicy.networking.k8s.io objects",
+            "allow: {kinds: [{group: networking.k8s.io, kind: NetworkPolicy}]}",
+        ),
+        (
+            """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: admins, namespace: team-a}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+            subjects: [{kind: Group, name: team-a-admins, apiGroup: rbac.authorization.k8s.io}]
+            """,
+            "may not create a RoleBinding to ClusterRole admin: a tenant may bind only the AIM "
+            "helper roles",
+            "allow: {clusterRoles: [admin]}",
+        ),
+        (
+            """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: reader, namespace: team-a}
+            rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+            """,
+            "may not create a Role: its rules could grant more than the AIM helper roles",
+            "allow: {kinds: [{group: rbac.authorization.k8s.io, kind: Role}]}",
+        ),
+        (
+            """
+            apiVersion: v1
+            kind: LimitRange
+            metadata: {name: defaults, namespace: team-a}
+            spec: {limits: [{type: Container, defaultRequest: {cpu: 500m}}]}
+            """,
+            "may not create LimitRange objects",
+            'allow: {kinds: [{group: "", kind: "*"}]}',
+        ),
+    ],
+)
+def test_the_allow_list_widens_what_a_tenant_may_create(
+    write_tree: WriteTree, run_cli: Run, text: str, what: str, allow: str
+) -> None:
+    root = write_tree(_tree({"teams/a/extra.yaml": text}))
+    refused = run_cli("render", str(root))
+    assert refused.exit_code == 1
+    [error] = _errors(refused)
+    assert what in error and "to allow it, add" in error and "of tenant team-a" in error
+    project = PROJECT.replace("paths: [teams/a/**]", f"paths: [teams/a/**]\n        {allow}")
+    root = write_tree(_tree({"teams/a/extra.yaml": text}, project))
+    _objects(run_cli("render", str(root), "--format", "json"))
+
+
+def test_a_tenant_may_not_create_a_namespace_even_its_own(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
+    root = write_tree(_tree({"teams/a/ns.yaml": namespace}))
+    result = run_cli("render", str(root))
+    assert result.exit_code == 1
+    assert "may not create a Namespace: namespaces are the platform's" in result.stderr
+
+
+def test_the_allow_list_cannot_widen_to_cluster_scoped_kinds(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    allow = "allow: {kinds: [{group: rbac.authorization.k8s.io, kind: '*'}]}"
+    project = PROJECT.replace("paths: [teams/a/**]", f"paths: [teams/a/**]\n        {allow}")
+    root = write_tree(_tree({"teams/a/binding.yaml": CLUSTER_ADMIN_BINDING}, project))
+    result = run_cli("render", str(root))
+    assert result.exit_code == 1
+    assert "an allow list cannot widen that" in result.stderr
+
+
+def test_a_tenant_role_binding_to_an_aim_helper_role_is_allowed(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    root = write_tree(_tree())
+    objects = _objects(run_cli("render", str(root), "--format", "json"))
+    [binding] = [o for o in objects if o["metadata"]["name"] == "ci-deployer"]
+    assert binding["roleRef"]["name"] == "aim-engine-aimservice-editor-role"
