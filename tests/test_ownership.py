@@ -491,3 +491,92 @@ def test_a_tenant_role_binding_to_an_aim_helper_role_is_allowed(
     objects = _objects(run_cli("render", str(root), "--format", "json"))
     [binding] = [o for o in objects if o["metadata"]["name"] == "ci-deployer"]
     assert binding["roleRef"]["name"] == "aim-engine-aimservice-editor-role"
+
+
+# --- 3. resolution respects ownership ------------------------------------------------------------
+
+TEAM_A_EVERYTHING_ALLOWED = """
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMRuntimeConfig
+    metadata: {name: default, namespace: team-a}
+    spec:
+      env: [{name: HTTPS_PROXY, value: "http://proxy.team-a:3128"}]
+      routing: {gatewayRef: {name: team-a-gw, namespace: team-a}}
+    ---
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMModel
+    metadata: {name: small, namespace: team-a}
+    spec:
+      image: example.com/aim-small:1.0
+      discovery: {createServiceTemplates: false}
+    ---
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMServiceTemplate
+    metadata: {name: small-mi300x, namespace: team-a}
+    spec:
+      modelName: small
+      metric: throughput
+      precision: fp8
+      type: optimized
+      hardware: {gpu: {model: MI300X, requests: 1}}
+      modelSources:
+        - {modelId: org/small, sourceUri: hf://org/small, size: 10Gi}
+    ---
+    apiVersion: aim.eai.amd.com/v1alpha1
+    kind: AIMTemplateCache
+    metadata: {name: warm, namespace: team-a}
+    spec: {templateName: small-mi300x, templateScope: Namespace}
+"""
+
+
+def _namespace_objects(objects: list[dict[str, Any]], namespace: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["metadata"].get("namespace") == namespace]
+
+
+def test_what_a_tenant_may_write_does_not_change_another_tenants_objects(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    before = _objects(run_cli("render", str(write_tree(_tree())), "--format", "json"))
+    root = write_tree(_tree({"teams/a/everything.yaml": TEAM_A_EVERYTHING_ALLOWED}))
+    after = _objects(run_cli("render", str(root), "--format", "json"))
+    assert _namespace_objects(after, "team-a") != _namespace_objects(before, "team-a")
+    assert _namespace_objects(after, "team-b") == _namespace_objects(before, "team-b")
+    assert [o for o in after if "namespace" not in o["metadata"]] == [
+        o for o in before if "namespace" not in o["metadata"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "ref"),
+    [
+        ("resolvedTemplate", "{name: small-mi300x, namespace: team-a, scope: Namespace}"),
+        ("resolvedModel", "{name: small, namespace: team-a, scope: Namespace}"),
+    ],
+)
+def test_a_service_may_not_use_namespaced_objects_of_another_namespace(
+    write_tree: WriteTree, run_cli: Run, field: str, ref: str
+) -> None:
+    service = (
+        _service("team-b", "borrower").rstrip() + f"\n        status:\n          {field}: {ref}\n"
+    )
+    root = write_tree(
+        _tree({"teams/a/everything.yaml": TEAM_A_EVERYTHING_ALLOWED, "teams/b/x.yaml": service})
+    )
+    result = run_cli("render", "tree", cwd=root.parent)
+    assert result.exit_code == 1
+    [error] = _errors(result)
+    assert error.startswith(f"tree/teams/b/x.yaml:7: AIMService team-b/borrower: status.{field}:")
+    assert "tenant 'team-b' (paths teams/b/**) may not use" in error
+    assert "from another namespace" in error
+
+
+def test_a_reference_to_its_own_namespace_or_cluster_scope_is_fine(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    ref = "{name: small-mi300x, scope: Cluster}"
+    service = (
+        _service("team-b", "sticky").rstrip()
+        + f"\n        status:\n          resolvedTemplate: {ref}\n"
+    )
+    root = write_tree(_tree({"teams/b/x.yaml": service}))
+    _objects(run_cli("render", str(root), "--format", "json"))
