@@ -228,6 +228,8 @@ class _Request:
     create_namespaces: bool = False
     jobs: int = 0
     yaml_output: bool = True
+    tenant: str | None = None  # render --tenant NAMESPACE
+    platform: bool = False  # render --platform
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -240,15 +242,22 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     """Load and render; on any error print the report and exit 1 (nothing is written)."""
     import time
 
-    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+    from aimctl.pipeline import (
+        LoadOptions,
+        RenderOptions,
+        load_inputs,
+        render_inputs,
+        select_owner,
+    )
 
     started = time.perf_counter()
     skip = (request.output_dir,) if request.output_dir is not None else ()
     inputs = load_inputs(
         LoadOptions(request.paths, request.config, request.namespace, skip, request.jobs)
     )
-    if inputs.has_errors:
-        raise typer.Exit(_finish(inputs.diagnostics, request.report))
+    owner, problems = select_owner(inputs, request.tenant, request.platform)
+    if inputs.has_errors or problems:
+        raise typer.Exit(_finish(inputs.diagnostics + problems, request.report))
     loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
@@ -258,6 +267,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         strict=request.strict,
         jobs=request.jobs,
         yaml_output=request.yaml_output,
+        owner=owner,
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
@@ -375,10 +385,31 @@ def render(
     jobs: JobsOpt = 0,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant",
+            envvar="ARGOCD_ENV_AIMCTL_TENANT",
+            metavar="NAMESPACE",
+            help="Only the objects of this tenant (resolved against the whole tree); needs "
+            "paths in aimctl.yaml.",
+        ),
+    ] = None,
+    platform: Annotated[
+        bool,
+        typer.Option(
+            "--platform",
+            envvar="ARGOCD_ENV_AIMCTL_PLATFORM",
+            help="Only the platform's objects: scaffolding, cluster-scoped objects, what its "
+            "paths hold, children outside tenant namespaces.",
+        ),
+    ] = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
+    if tenant is not None and platform:
+        raise typer.BadParameter("give --tenant or --platform, not both", param_hint="--tenant")
     request = _Request(
         tuple(paths),
         output_dir,
@@ -397,6 +428,8 @@ def render(
         create_namespaces,
         jobs,
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
+        tenant=tenant,
+        platform=platform,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:

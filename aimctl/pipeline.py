@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from aimctl.catalog import (
     Catalog,
+    Entry,
     build_catalog,
     check_env_literals,
     check_references,
@@ -27,7 +28,7 @@ from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load
 from aimctl.project import Project, default_project
 
 if TYPE_CHECKING:
-    from aimctl.tenants.ownership import Ownership
+    from aimctl.tenants.ownership import OwnerKey, Ownership
 
 __all__ = [
     "Inputs",
@@ -38,6 +39,7 @@ __all__ = [
     "load_inputs",
     "locate",
     "render_inputs",
+    "select_owner",
 ]
 
 
@@ -154,6 +156,8 @@ class RenderOptions:
     jobs: int = 1  # worker processes; 0 = choose by size and CPUs (aimctl.parallel)
     # The caller writes YAML: objects may come back already serialised (``emit.Serialised``).
     yaml_output: bool = False
+    # Keep only this owner's objects (``select_owner``); None: everything.
+    owner: OwnerKey | None = None
 
 
 @dataclass(slots=True)
@@ -204,8 +208,13 @@ def render_inputs(
     )
     diagnostics.extend(problems)
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
+    passthrough = _passthrough(inputs, scaffold, diagnostics)
+    if options.owner is not None and inputs.ownership is not None:
+        objects, scaffold, passthrough = _owned_by(
+            inputs.ownership, options.owner, objects, scaffold, passthrough
+        )
     objects.extend(scaffold)
-    objects.extend(_passthrough(inputs, scaffold, diagnostics))
+    objects.extend(entry.raw for entry in passthrough)
     if options.sync_waves:  # serialised objects had theirs added before serialising
         objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
     return RenderResult(sort_objects(objects), diagnostics, part.count)
@@ -232,7 +241,7 @@ def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
 
 def _passthrough(
     inputs: Inputs, scaffold: list[dict[str, Any]], diagnostics: list[Diagnostic]
-) -> list[dict[str, Any]]:
+) -> list[Entry[dict[str, Any]]]:
     """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders."""
     rendered = {_identity(o) for o in scaffold}
     kept = []
@@ -250,8 +259,66 @@ def _passthrough(
                 )
             )
             continue
-        kept.append(entry.raw)
+        kept.append(entry)
     return kept
+
+
+def select_owner(
+    inputs: Inputs, tenant: str | None, platform: bool
+) -> tuple[OwnerKey | None, list[Diagnostic]]:
+    """The owner ``render --tenant NAMESPACE`` or ``--platform`` selects (None: neither given)."""
+    if tenant is None and not platform:
+        return None, []
+    where = inputs.project_file or "aimctl.yaml"
+    if inputs.ownership is None:
+        return None, [
+            Diagnostic(
+                "E_NO_OWNERSHIP",
+                "--tenant and --platform split the render by owner, but no owner declares paths",
+                file=where,
+                hint="declare platform.paths and tenants[].paths (see docs/tenancy.md)",
+            )
+        ]
+    if platform:
+        return ("platform", ""), []
+    assert tenant is not None
+    if inputs.project.tenant(tenant) is None:
+        declared = ", ".join(t.namespace for t in inputs.project.tenants or []) or "none"
+        return None, [
+            Diagnostic(
+                "E_NOT_A_TENANT",
+                f"--tenant {tenant}: no tenant has that namespace (declared: {declared})",
+                file=where,
+            )
+        ]
+    return ("tenant", tenant), []
+
+
+def _owned_by(
+    ownership: Ownership,
+    key: OwnerKey,
+    children: list[dict[str, Any]],
+    scaffold: list[dict[str, Any]],
+    passthrough: list[Entry[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Entry[dict[str, Any]]]]:
+    """The objects of one owner. Pass-through objects belong to the owner of their file; the
+    scaffolding from the project file to the platform; what the operator would create belongs to
+    the tenant of the namespace it lands in, and outside tenant namespaces to the platform."""
+    tenants = ownership.tenant_namespaces()
+
+    def child_owner(obj: dict[str, Any]) -> OwnerKey:
+        namespace = (obj.get("metadata") or {}).get("namespace")
+        return ("tenant", namespace) if namespace in tenants else ("platform", "")
+
+    def file_owner(entry: Entry[dict[str, Any]]) -> OwnerKey | None:
+        owner = ownership.owner(entry.file)
+        return owner.key if owner is not None else None
+
+    return (
+        [o for o in children if child_owner(o) == key],
+        scaffold if key == ("platform", "") else [],
+        [e for e in passthrough if file_owner(e) == key],
+    )
 
 
 def tenant_facts_for(inputs: Inputs, namespace: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ manifests are validated against the real schemas when ../shared is beside the pr
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -580,3 +581,103 @@ def test_a_reference_to_its_own_namespace_or_cluster_scope_is_fine(
     )
     root = write_tree(_tree({"teams/b/x.yaml": service}))
     _objects(run_cli("render", str(root), "--format", "json"))
+
+
+# --- 4. per-owner output -------------------------------------------------------------------------
+
+EXAMPLE = ROOT / "examples" / "platform"
+OWNERS = (["--platform"], ["--tenant", "search"], ["--tenant", "research"], ["--tenant", "support"])
+
+
+def _documents(stream: str) -> list[str]:
+    """Each document of a stream with its text exactly as printed."""
+    assert stream.startswith("---\n")
+    return re.split(r"^---\n", stream, flags=re.MULTILINE)[1:]
+
+
+@pytest.mark.parametrize("options", [[], ["--sync-waves"], ["--include-intermediates"]])
+def test_per_owner_renders_of_the_platform_example_partition_the_full_render(
+    run_cli: Run, options: list[str]
+) -> None:
+    full = run_cli("render", str(EXAMPLE), "--strict", *options)
+    assert full.exit_code == 0, full.stderr
+    whole = _documents(full.stdout)
+    parts: list[str] = []
+    for owner in OWNERS:
+        result = run_cli("render", str(EXAMPLE), "--strict", *options, *owner)
+        assert result.exit_code == 0, (owner, result.stderr)
+        mine = _documents(result.stdout)
+        assert mine, owner
+        assert [d for d in whole if d in mine] == mine  # same bytes, in the full render's order
+        parts.extend(mine)
+    assert len(parts) == len(set(parts)) == len(whole)  # none twice, none left out
+    assert sorted(parts) == sorted(whole)
+
+
+def test_per_owner_output_directories_together_hold_the_full_render(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    assert run_cli("render", str(EXAMPLE), "-o", str(tmp_path / "all")).exit_code == 0
+    files: dict[str, str] = {}
+    for i, owner in enumerate(OWNERS):
+        out = tmp_path / f"owner{i}"
+        result = run_cli("render", str(EXAMPLE), "-o", str(out), *owner)
+        assert result.exit_code == 0, result.stderr
+        for path in sorted(out.rglob("*.yaml")):
+            rel = path.relative_to(out).as_posix()
+            if rel != "kustomization.yaml":
+                assert rel not in files, rel
+                files[rel] = path.read_text()
+    whole = {
+        p.relative_to(tmp_path / "all").as_posix(): p.read_text()
+        for p in (tmp_path / "all").rglob("*.yaml")
+        if p.name != "kustomization.yaml"
+    }
+    assert files == whole
+
+
+def test_a_tenant_gets_what_lands_in_its_namespace_and_the_platform_the_rest(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    root = write_tree(_tree())
+    team_a = _objects(run_cli("render", str(root), "--format", "json", "--tenant", "team-a"))
+    platform = _objects(run_cli("render", str(root), "--format", "json", "--platform"))
+    assert {o["metadata"].get("namespace") for o in team_a} == {"team-a"}
+    assert {o["kind"] for o in team_a} == {
+        "InferenceService",
+        "HTTPRoute",
+        "PersistentVolumeClaim",
+        "Job",
+        "RoleBinding",
+        "ConfigMap",
+    }
+    scaffolding = {(o["kind"], o["metadata"].get("namespace")) for o in platform}
+    assert ("Namespace", None) in scaffolding
+    assert ("RoleBinding", "team-a") in scaffolding  # the tenant's bindings, from aimctl.yaml
+    assert not any(o["kind"] == "InferenceService" for o in platform)
+
+
+def test_per_owner_render_needs_declared_paths(write_tree: WriteTree, run_cli: Run) -> None:
+    project = "\n".join(line for line in PROJECT.splitlines() if "paths" not in line)
+    root = write_tree(_tree(project=project))
+    result = run_cli("render", str(root), "--tenant", "team-a")
+    assert result.exit_code == 1
+    assert "no owner declares paths" in result.stderr
+
+
+def test_per_owner_render_of_an_unknown_tenant_is_an_error(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    root = write_tree(_tree())
+    result = run_cli("render", str(root), "--tenant", "team-z")
+    assert result.exit_code == 1
+    assert "--tenant team-z: no tenant has that namespace (declared: team-a, team-b)" in (
+        result.stderr
+    )
+
+
+def test_tenant_and_platform_together_are_a_usage_error(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    root = write_tree(_tree())
+    assert run_cli("render", str(root), "--tenant", "team-a", "--platform").exit_code == 2
