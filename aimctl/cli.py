@@ -619,7 +619,7 @@ def explain(
     from aimctl.pipeline import tenant_facts_for
 
     tenant = tenant_facts_for(inputs, svc.namespace)
-    trace = build_trace(svc, resolution, prefix, diagnostics, tenant)
+    trace = build_trace(svc, resolution, prefix, diagnostics, tenant, inputs.ownership)
     if output is OutputFormat.json:
         import json
 

@@ -681,3 +681,58 @@ def test_tenant_and_platform_together_are_a_usage_error(
 ) -> None:
     root = write_tree(_tree())
     assert run_cli("render", str(root), "--tenant", "team-a", "--platform").exit_code == 2
+
+
+# --- 5. explain names the owner of each input it cites -------------------------------------------
+
+
+def _origins(trace: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for value in trace["values"]:
+        out.append(value["origin"])
+        out.extend(over["origin"] for over in value["overridden"])
+    return out
+
+
+def test_explain_names_the_owner_of_each_cited_input(run_cli: Run) -> None:
+    result = run_cli("explain", str(EXAMPLE), "search/chat", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    trace = json.loads(result.stdout)
+    assert trace["service"]["owner"] == "tenant search"
+    assert trace["runtimeConfig"]["namespace"]["owner"] == "tenant search"
+    assert trace["runtimeConfig"]["cluster"]["owner"] == "platform"
+    assert trace["model"]["owner"] == "platform"
+    assert trace["template"]["selected"]["owner"] == "platform"
+    cited = [o for o in _origins(trace) if o["file"]]
+    assert cited
+    for origin in cited:
+        expected = "tenant search" if "teams/search/" in origin["file"] else "platform"
+        assert origin["owner"] == expected, origin
+    assert all(o["owner"] is None for o in _origins(trace) if not o["file"])
+
+
+def test_explain_text_says_who_owns_the_winning_and_the_overridden_values(run_cli: Run) -> None:
+    result = run_cli("explain", str(EXAMPLE), "search/chat", "env.VLLM_LOG_LEVEL")
+    assert result.exit_code == 0, result.stderr
+    assert "teams/search/services.yaml:2, owned by tenant search" in result.stdout
+    assert "teams/search/runtime-config.yaml:14  owned by tenant search" in result.stdout
+    assert "platform/cluster-runtime-config.yaml:19  owned by platform  = WARNING" in result.stdout
+
+
+def test_explain_without_paths_names_no_owner(write_tree: WriteTree, run_cli: Run) -> None:
+    project = "\n".join(line for line in PROJECT.splitlines() if "paths" not in line)
+    root = write_tree(_tree(project=project))
+    result = run_cli("explain", str(root), "team-b/web", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    trace = json.loads(result.stdout)
+    assert trace["service"]["owner"] is None
+    assert all(o["owner"] is None for o in _origins(trace))
+
+
+def test_explain_reports_an_ownership_error_instead_of_a_trace(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    root = write_tree(_tree({"teams/a/proxy.yaml": CLUSTER_AIM_KIND}))
+    result = run_cli("explain", str(root), "team-b/web")
+    assert result.exit_code == 1
+    assert "may not create cluster-scoped AIMClusterRuntimeConfig" in result.stderr
