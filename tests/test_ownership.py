@@ -736,3 +736,109 @@ def test_explain_reports_an_ownership_error_instead_of_a_trace(
     result = run_cli("explain", str(root), "team-b/web")
     assert result.exit_code == 1
     assert "may not create cluster-scoped AIMClusterRuntimeConfig" in result.stderr
+
+
+# --- 6. examples and docs ------------------------------------------------------------------------
+
+
+def _example_tenants() -> list[str]:
+    import yaml
+
+    project = yaml.safe_load((EXAMPLE / "aimctl.yaml").read_text())
+    return [t["namespace"] for t in project["tenants"]]
+
+
+def _tenant_kinds(run_cli: Run, tenant: str) -> set[tuple[str, str]]:
+    """(group, kind) of everything ``render --tenant`` gives for a tenant of examples/platform."""
+    result = run_cli("render", str(EXAMPLE), "--format", "json", "--tenant", tenant)
+    out = set()
+    for obj in _objects(result):
+        api_version = obj["apiVersion"]
+        out.add((api_version.rpartition("/")[0] if "/" in api_version else "", obj["kind"]))
+    return out
+
+
+def test_argocd_applicationset_has_one_application_per_owner_and_each_renders(
+    run_cli: Run,
+) -> None:
+    import yaml
+
+    appset = yaml.safe_load((ROOT / "examples/argocd/tenants/applicationset.yaml").read_text())
+    elements = appset["spec"]["generators"][0]["list"]["elements"]
+    assert [e["owner"] for e in elements] == ["platform", *_example_tenants()]
+    env = {
+        e["name"]: e["value"] for e in appset["spec"]["template"]["spec"]["source"]["plugin"]["env"]
+    }
+    for element in elements:
+        args = env["AIMCTL_ARGS"].replace("{{.args}}", element["args"]).split()
+        result = run_cli("render", str(EXAMPLE), *args)
+        assert result.exit_code == 0, (element, result.stderr)
+        if element["owner"] != "platform":
+            assert element["namespace"] == element["owner"]
+
+
+def test_each_tenant_appproject_allows_its_namespace_and_the_kinds_aimctl_renders_for_it(
+    run_cli: Run,
+) -> None:
+    import yaml
+
+    text = (ROOT / "examples/argocd/tenants/appprojects.yaml").read_text()
+    projects = {p["metadata"]["name"]: p["spec"] for p in yaml.safe_load_all(text)}
+    assert set(projects) == {"aim-platform", *(f"aim-{t}" for t in _example_tenants())}
+    for tenant in _example_tenants():
+        spec = projects[f"aim-{tenant}"]
+        assert [d["namespace"] for d in spec["destinations"]] == [tenant]
+        assert spec["clusterResourceWhitelist"] == []
+        allowed = {(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]}
+        assert _tenant_kinds(run_cli, tenant) <= allowed, tenant
+
+
+def test_flux_example_applies_each_tenant_directory_under_the_tenants_own_account(
+    run_cli: Run,
+) -> None:
+    import yaml
+
+    text = (ROOT / "examples/flux/tenants.yaml").read_text()
+    docs = list(yaml.safe_load_all(text))
+    kustomizations = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Kustomization"}
+    [role] = [d for d in docs if d["kind"] == "ClusterRole"]
+    granted = {
+        (group, resource)
+        for rule in role["rules"]
+        if rule["verbs"] == ["*"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert "aimctl render examples/platform -o deploy/platform --platform" in text
+    assert kustomizations["aim-platform"]["spec"]["path"] == "./deploy/platform"
+    for tenant in _example_tenants():
+        assert f"-o deploy/tenants/{tenant} --tenant {tenant}" in text
+        spec = kustomizations[f"aim-{tenant}"]["spec"]
+        assert kustomizations[f"aim-{tenant}"]["metadata"]["namespace"] == tenant
+        assert spec["path"] == f"./deploy/tenants/{tenant}"
+        assert spec["serviceAccountName"] == "flux-reconciler"
+        assert spec["targetNamespace"] == tenant
+        for group, kind in _tenant_kinds(run_cli, tenant):
+            assert (group, f"{kind.lower()}s") in granted, (tenant, kind)
+
+
+def _readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(rf"## {re.escape(title)}\n(.*?)\n## ", text, re.S)
+    assert match, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+def test_readme_multi_tenancy_section_shows_a_valid_setup_and_the_error_aimctl_prints(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    section = _readme_section("Multi-tenancy")
+    project = re.search(r"```yaml\n(.*?)```", section, re.S)
+    error = re.search(r"```\n(\S.*?)\n```", section, re.S)
+    assert project and error
+    text = "apiVersion: aimctl.amd.com/v1alpha1\nkind: Project\n" + project.group(1)
+    root = write_tree({"aimctl.yaml": text, "teams/search/x.yaml": CLUSTER_AIM_KIND})
+    result = run_cli("render", ".", cwd=root)
+    assert result.exit_code == 1
+    assert _errors(result) == [error.group(1)]
+    assert "docs/tenancy.md" in section and (ROOT / "docs" / "tenancy.md").is_file()
