@@ -221,10 +221,11 @@ def render_inputs(
 
 
 def tenant_checks(inputs: Inputs, services: list[Any], strict: bool) -> list[Diagnostic]:
-    """The project file's tenant checks (namespaces, quotas, service accounts)."""
+    """The project file's tenant checks (namespaces, quotas, service accounts), and with ownership
+    declared the routes that would take another namespace's requests."""
     from aimctl.tenants import check_tenants
 
-    return check_tenants(
+    out = check_tenants(
         inputs.project,
         inputs.catalog.namespaces_used(),
         [s for s in services if s.ok],
@@ -232,6 +233,11 @@ def tenant_checks(inputs: Inputs, services: list[Any], strict: bool) -> list[Dia
         project_file=inputs.project_file,
         passthrough=[e.raw for e in inputs.catalog.passthrough],
     )
+    if inputs.ownership is not None:
+        from aimctl.tenants.routes import check_route_claims
+
+        out.extend(check_route_claims(services, inputs.ownership))
+    return out
 
 
 def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:

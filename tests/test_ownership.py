@@ -842,3 +842,55 @@ def test_readme_multi_tenancy_section_shows_a_valid_setup_and_the_error_aimctl_p
     assert result.exit_code == 1
     assert _errors(result) == [error.group(1)]
     assert "docs/tenancy.md" in section and (ROOT / "docs" / "tenancy.md").is_file()
+
+
+# --- routes on a shared gateway ------------------------------------------------------------------
+
+
+def _routed(namespace: str, name: str, path: str) -> str:
+    return _service(namespace, name).rstrip() + f"\n          routing: {{pathTemplate: {path!r}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("/team-b/web/v1", "a path within /team-b/web of"),
+        ("/team-b/web/", "the same path as"),
+    ],
+)
+def test_a_tenant_may_not_route_a_path_of_another_namespaces_service(
+    write_tree: WriteTree, run_cli: Run, path: str, where: str
+) -> None:
+    extra = {
+        "teams/a/steal.yaml": _routed("team-a", "steal", path),
+        "teams/b/services.yaml": _routed("team-b", "web", "/team-b/web"),
+    }
+    root = write_tree(_tree(extra))
+    result = run_cli("render", "tree", cwd=root.parent)
+    assert result.exit_code == 1
+    errors = _errors(result)
+    assert errors[0].startswith("tree/teams/a/steal.yaml:")
+    assert (
+        ": AIMService team-a/steal: tenant 'team-a' (paths teams/a/**) may not route" in (errors[0])
+    )
+    assert (
+        f"may not route {path.rstrip('/')} on Gateway gateway-system/shared-gw: it is {where} "
+        in (errors[0])
+    )
+    assert (
+        "AIMService team-b/web, so requests meant for that service would reach this one"
+        in (errors[0])
+    )
+    assert len(errors) == (2 if where.startswith("the same") else 1)
+
+
+def test_routes_under_distinct_paths_or_gateways_do_not_overlap(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    extra = {
+        "teams/a/more.yaml": _routed("team-a", "wide", "/team-a")
+        + "---\n"
+        + _routed("team-a", "web-twin", "/team-b-web"),
+    }
+    root = write_tree(_tree(extra))
+    _objects(run_cli("render", str(root), "--format", "json"))
