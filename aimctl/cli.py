@@ -255,7 +255,9 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     inputs = load_inputs(
         LoadOptions(request.paths, request.config, request.namespace, skip, request.jobs)
     )
-    owner, problems = select_owner(inputs, request.tenant, request.platform)
+    owner, problems = (
+        (None, []) if inputs.has_errors else select_owner(inputs, request.tenant, request.platform)
+    )
     if inputs.has_errors or problems:
         raise typer.Exit(_finish(inputs.diagnostics + problems, request.report))
     loaded = time.perf_counter()

@@ -894,3 +894,11 @@ def test_routes_under_distinct_paths_or_gateways_do_not_overlap(
     }
     root = write_tree(_tree(extra))
     _objects(run_cli("render", str(root), "--format", "json"))
+
+
+def test_the_argocd_plugin_parameters_select_an_owner(run_cli: Run) -> None:
+    by_option = run_cli("render", str(EXAMPLE), "--tenant", "support")
+    by_env = run_cli("render", str(EXAMPLE), env={"ARGOCD_ENV_AIMCTL_TENANT": "support"})
+    assert by_env.exit_code == 0 and by_env.stdout == by_option.stdout
+    platform = run_cli("render", str(EXAMPLE), env={"ARGOCD_ENV_AIMCTL_PLATFORM": "true"})
+    assert platform.stdout == run_cli("render", str(EXAMPLE), "--platform").stdout
