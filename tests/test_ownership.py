@@ -902,3 +902,17 @@ def test_the_argocd_plugin_parameters_select_an_owner(run_cli: Run) -> None:
     assert by_env.exit_code == 0 and by_env.stdout == by_option.stdout
     platform = run_cli("render", str(EXAMPLE), env={"ARGOCD_ENV_AIMCTL_PLATFORM": "true"})
     assert platform.stdout == run_cli("render", str(EXAMPLE), "--platform").stdout
+
+
+def test_per_owner_renders_of_the_two_tenant_tree_partition_the_full_render(
+    write_tree: WriteTree, run_cli: Run
+) -> None:
+    root = write_tree(_tree({"teams/a/everything.yaml": TEAM_A_EVERYTHING_ALLOWED}))
+    whole = _documents(run_cli("render", str(root), "--strict").stdout)
+    parts = []
+    for owner in (["--platform"], ["--tenant", "team-a"], ["--tenant", "team-b"]):
+        result = run_cli("render", str(root), "--strict", *owner)
+        assert result.exit_code == 0, result.stderr
+        parts.extend(_documents(result.stdout))
+    assert len(parts) == len(set(parts)) == len(whole)
+    assert sorted(parts) == sorted(whole)
