@@ -305,6 +305,8 @@ class _Request:
     gitops: GitOpsProfile | None = None
     exclude_kinds: frozenset[str] | None = None
     phase: Phase | None = None
+    tenant: str | None = None  # render --tenant NAMESPACE
+    platform: bool = False  # render --platform
 
 
 def _progress_enabled(request: _Request) -> bool:
@@ -317,7 +319,13 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     """Load and render; on any error print the report and exit 1 (nothing is written)."""
     import time
 
-    from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
+    from aimctl.pipeline import (
+        LoadOptions,
+        RenderOptions,
+        load_inputs,
+        render_inputs,
+        select_owner,
+    )
 
     started = time.perf_counter()
     skip = (request.output_dir,) if request.output_dir is not None else ()
@@ -331,9 +339,12 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
             operator=request.operator,
         )
     )
-    if inputs.has_errors:
+    owner, problems = (
+        (None, []) if inputs.has_errors else select_owner(inputs, request.tenant, request.platform)
+    )
+    if inputs.has_errors or problems:
         raise typer.Exit(
-            _finish(inputs.diagnostics, request.report, operatorVersion=inputs.operator)
+            _finish(inputs.diagnostics + problems, request.report, operatorVersion=inputs.operator)
         )
     loaded = time.perf_counter()
     options = RenderOptions(
@@ -345,6 +356,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         jobs=request.jobs,
         yaml_output=request.yaml_output,
         gitops=str(request.gitops or inputs.project.gitops),
+        owner=owner,
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
@@ -472,10 +484,31 @@ def render(
     gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant",
+            envvar="ARGOCD_ENV_AIMCTL_TENANT",
+            metavar="NAMESPACE",
+            help="Only the objects of this tenant (resolved against the whole tree); needs "
+            "paths in aimctl.yaml.",
+        ),
+    ] = None,
+    platform: Annotated[
+        bool,
+        typer.Option(
+            "--platform",
+            envvar="ARGOCD_ENV_AIMCTL_PLATFORM",
+            help="Only the platform's objects: scaffolding, cluster-scoped objects, what its "
+            "paths hold, children outside tenant namespaces.",
+        ),
+    ] = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
+    if tenant is not None and platform:
+        raise typer.BadParameter("give --tenant or --platform, not both", param_hint="--tenant")
     request = _Request(
         tuple(paths),
         output_dir,
@@ -498,6 +531,8 @@ def render(
         gitops=gitops,
         exclude_kinds=_kind_set(exclude_kinds),
         phase=phase,
+        tenant=tenant,
+        platform=platform,
     )
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
@@ -706,7 +741,7 @@ def explain(
     from aimctl.pipeline import tenant_facts_for
 
     tenant = tenant_facts_for(inputs, svc.namespace)
-    trace = build_trace(svc, resolution, prefix, diagnostics, tenant)
+    trace = build_trace(svc, resolution, prefix, diagnostics, tenant, inputs.ownership)
     if output is OutputFormat.json:
         import json
 

@@ -14,13 +14,30 @@ from aimctl.provenance import Candidate, Decision, Origin, format_path
 from aimctl.report import diagnostic_json
 from aimctl.resolve.run import Resolution
 from aimctl.resolve.service import ResolvedService
+from aimctl.tenants.ownership import Ownership
 
 __all__ = ["build_trace", "render_text"]
 
 _CREDENTIAL = re.compile(r"TOKEN|PASSWORD|SECRET|KEY", re.IGNORECASE)
 
 
-def _origin_json(origin: Origin, spans: SpanIndex) -> dict[str, Any]:
+class _Owners:
+    """The owner of a cited file (``platform``, ``tenant team-a``); None without ownership."""
+
+    def __init__(self, ownership: Ownership | None) -> None:
+        self.ownership = ownership
+
+    def __call__(self, file: str | None) -> str | None:
+        if self.ownership is None or file is None:
+            return None
+        owner = self.ownership.owner(file)
+        return owner.label if owner is not None else None
+
+
+_NO_OWNERS = _Owners(None)
+
+
+def _origin_json(origin: Origin, spans: SpanIndex, owners: _Owners = _NO_OWNERS) -> dict[str, Any]:
     line = None
     rule = origin.rule
     if origin.file is not None:
@@ -36,6 +53,7 @@ def _origin_json(origin: Origin, spans: SpanIndex) -> dict[str, Any]:
         else {"kind": resource.kind, "namespace": resource.namespace, "name": resource.name},
         "file": origin.file,
         "line": line,
+        "owner": owners(origin.file),
         "field": format_path(origin.field) or None,
         "rule": rule or None,
     }
@@ -54,21 +72,28 @@ def _safe_value(field: str, value: Any) -> Any:
     return value
 
 
-def _candidate_json(field: str, cand: Candidate, spans: SpanIndex) -> dict[str, Any]:
-    return {"value": _safe_value(field, cand.value), "origin": _origin_json(cand.origin, spans)}
+def _candidate_json(
+    field: str, cand: Candidate, spans: SpanIndex, owners: _Owners
+) -> dict[str, Any]:
+    return {
+        "value": _safe_value(field, cand.value),
+        "origin": _origin_json(cand.origin, spans, owners),
+    }
 
 
-def _decision_json(decision: Decision, spans: SpanIndex) -> dict[str, Any]:
+def _decision_json(decision: Decision, spans: SpanIndex, owners: _Owners) -> dict[str, Any]:
     return {
         "field": decision.field,
         "value": _safe_value(decision.field, decision.value),
-        "origin": _origin_json(decision.winner, spans),
-        "overridden": [_candidate_json(decision.field, c, spans) for c in decision.overridden],
+        "origin": _origin_json(decision.winner, spans, owners),
+        "overridden": [
+            _candidate_json(decision.field, c, spans, owners) for c in decision.overridden
+        ],
         "rule": decision.rule or None,
     }
 
 
-def _config_json(svc: ResolvedService, spans: SpanIndex) -> dict[str, Any] | None:
+def _config_json(svc: ResolvedService, spans: SpanIndex, owners: _Owners) -> dict[str, Any] | None:
     config = svc.config
     if config is None:
         return None
@@ -83,6 +108,7 @@ def _config_json(svc: ResolvedService, spans: SpanIndex) -> dict[str, Any] | Non
             "name": entry.key.name,
             "file": entry.file,
             "line": span.line or None,
+            "owner": owners(entry.file),
         }
 
     return {
@@ -92,7 +118,7 @@ def _config_json(svc: ResolvedService, spans: SpanIndex) -> dict[str, Any] | Non
     }
 
 
-def _selection_json(svc: ResolvedService) -> dict[str, Any] | None:
+def _selection_json(svc: ResolvedService, owners: _Owners) -> dict[str, Any] | None:
     selection = svc.selection
     if selection is None:
         return None
@@ -111,6 +137,7 @@ def _selection_json(svc: ResolvedService) -> dict[str, Any] | None:
             "reason": row.reason or None,
             "detail": row.detail or None,
             "rank": list(row.rank) if row.rank is not None else None,
+            "owner": owners(row.template.entry.file if row.template.entry else None),
         }
         for row in selection.rows
     ]
@@ -119,7 +146,12 @@ def _selection_json(svc: ResolvedService) -> dict[str, Any] | None:
         "how": selection.how,
         "selected": None
         if chosen is None
-        else {"kind": chosen.kind, "namespace": chosen.namespace, "name": chosen.name},
+        else {
+            "kind": chosen.kind,
+            "namespace": chosen.namespace,
+            "name": chosen.name,
+            "owner": owners(chosen.entry.file if chosen.entry else None),
+        },
         "candidates": rows,
     }
 
@@ -130,12 +162,17 @@ def build_trace(
     prefix: str | None = None,
     diagnostics: list[Diagnostic] | None = None,
     tenant: dict[str, Any] | None = None,
+    ownership: Ownership | None = None,
 ) -> dict[str, Any]:
-    """The stable JSON form of one service's resolution (keys documented in README)."""
+    """The stable JSON form of one service's resolution (keys documented in README).
+
+    ``ownership``: who owns which input file; every cited input then names its ``owner``
+    (``platform`` or ``tenant NAMESPACE``; null when aimctl.yaml declares no paths)."""
     spans = SpanIndex()
+    owners = _Owners(ownership)
     entry = svc.entry
     values = [
-        _decision_json(d, spans)
+        _decision_json(d, spans, owners)
         for name, d in sorted(svc.decisions.items())
         if prefix is None or name.startswith(prefix)
     ]
@@ -146,6 +183,7 @@ def build_trace(
             "name": svc.name,
             "file": entry.file,
             "line": spans.locate(entry.file, entry.doc, ()).line or None,
+            "owner": owners(entry.file),
             "uid": svc.uid,
             "uidIsStandIn": svc.uid_is_stand_in,
         },
@@ -155,7 +193,7 @@ def build_trace(
             if not resolution.inventory.assumed
             else None,
         },
-        "runtimeConfig": _config_json(svc, spans),
+        "runtimeConfig": _config_json(svc, spans, owners),
         "model": None
         if model is None
         else {
@@ -165,8 +203,9 @@ def build_trace(
             "how": model.how,
             "image": model.image,
             "autoCreated": model.manifest is not None,
+            "owner": owners(model.entry.file if model.entry else None),
         },
-        "template": _selection_json(svc),
+        "template": _selection_json(svc, owners),
         "children": {
             "inferenceService": svc.isvc_name or None,
             "httpRoute": svc.route_name if svc.route and svc.route.enabled else None,
@@ -188,6 +227,8 @@ def _fmt_origin(origin: dict[str, Any]) -> str:
         parts.append(f"{res['kind']} {ident}")
     if origin.get("file"):
         parts.append(f"{origin['file']}:{origin['line']}" if origin.get("line") else origin["file"])
+    if origin.get("owner"):
+        parts.append(f"owned by {origin['owner']}")
     if origin.get("rule") and not origin.get("file"):
         parts.append(origin["rule"])
     return "  ".join(parts)
@@ -211,9 +252,10 @@ def render_text(trace: dict[str, Any]) -> None:
     if not console.is_terminal:
         console.width = 200
     svc = trace["service"]
+    owned = f", owned by {svc['owner']}" if svc.get("owner") else ""
     console.print(
         Text(
-            f"AIMService {svc['namespace']}/{svc['name']}  ({svc['file']}:{svc['line']})",
+            f"AIMService {svc['namespace']}/{svc['name']}  ({svc['file']}:{svc['line']}{owned})",
             style="bold",
         )
     )
@@ -234,6 +276,7 @@ def render_text(trace: dict[str, Any]) -> None:
             layer = rc[label]
             where = (
                 f"{layer['kind']} {layer['namespace'] + '/' if layer['namespace'] else ''}{layer['name']}  {layer['file']}:{layer['line']}"
+                + (f"  owned by {layer['owner']}" if layer.get("owner") else "")
                 if layer
                 else "(none)"
             )
@@ -242,7 +285,8 @@ def render_text(trace: dict[str, Any]) -> None:
     if model is not None:
         console.print(Text("\nModel", style="bold"))
         ident = f"{model['namespace']}/{model['name']}" if model["namespace"] else model["name"]
-        console.print(f"  {model['kind']} {ident}  ({model['how']})  image {model['image']}")
+        owned = f"  owned by {model['owner']}" if model.get("owner") else ""
+        console.print(f"  {model['kind']} {ident}  ({model['how']})  image {model['image']}{owned}")
     tpl = trace["template"]
     if tpl is not None:
         console.print(Text(f"\nTemplate ({tpl['how']})", style="bold"))
@@ -274,7 +318,8 @@ def render_text(trace: dict[str, Any]) -> None:
                 )
             console.print(table)
         sel = tpl["selected"]
-        console.print(f"  selected: {sel['kind'] + ' ' + sel['name'] if sel else '(none)'}")
+        owned = f"  owned by {sel['owner']}" if sel and sel.get("owner") else ""
+        console.print(f"  selected: {sel['kind'] + ' ' + sel['name'] if sel else '(none)'}{owned}")
     if trace.get("tenant"):
         import json
 

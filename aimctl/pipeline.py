@@ -6,15 +6,17 @@ exits (that is the CLI's job).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from aimctl.catalog import (
     Catalog,
+    Entry,
     build_catalog,
     check_env_literals,
     check_not_rendered,
@@ -32,6 +34,9 @@ from aimctl.model.currency import (
 )
 from aimctl.project import Project, default_project
 
+if TYPE_CHECKING:
+    from aimctl.tenants.ownership import OwnerKey, Ownership
+
 __all__ = [
     "Inputs",
     "LoadOptions",
@@ -41,6 +46,7 @@ __all__ = [
     "load_inputs",
     "locate",
     "render_inputs",
+    "select_owner",
 ]
 
 
@@ -64,6 +70,7 @@ class Inputs:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     documents: int = 0
     operator: str = OPERATOR_RELEASE
+    ownership: Ownership | None = None  # None: no owner declares paths (no isolation)
 
     @property
     def has_errors(self) -> bool:
@@ -121,6 +128,14 @@ def load_inputs(options: LoadOptions) -> Inputs:
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
     diagnostics.extend(check_env_literals(catalog))
+    ownership = None
+    if project_path is not None and project.owns_paths:
+        from aimctl.tenants import assign_owners, check_boundaries
+
+        project_dir = os.path.dirname(os.path.abspath(project_path))
+        ownership, problems = assign_owners(project, project_dir, loaded.files)
+        diagnostics.extend(problems)
+        diagnostics.extend(check_boundaries(catalog, project, ownership))
     diagnostics.extend(check_not_rendered(catalog))
     if not any(d.is_error for d in diagnostics):
         from aimctl.resolve.model_sources import add_source_models
@@ -134,6 +149,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
         diagnostics=diagnostics,
         documents=len(loaded.documents),
         operator=operator,
+        ownership=ownership,
     )
 
 
@@ -247,6 +263,8 @@ class RenderOptions:
     # The caller writes YAML: objects may come back already serialised (``emit.Serialised``).
     yaml_output: bool = False
     gitops: str = "plain"  # aimctl.gitops.GitOps: how download Jobs and cache PVCs are kept
+    # Keep only this owner's objects (``select_owner``); None: everything.
+    owner: OwnerKey | None = None
 
 
 @dataclass(slots=True)
@@ -298,20 +316,26 @@ def render_inputs(
     )
     diagnostics.extend(problems)
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
+    passthrough = _passthrough(inputs, scaffold, diagnostics)
+    if options.owner is not None and inputs.ownership is not None:
+        objects, scaffold, passthrough = _owned_by(
+            inputs.ownership, options.owner, objects, scaffold, passthrough
+        )
     objects.extend(scaffold)
-    objects.extend(_passthrough(inputs, scaffold, diagnostics))
-    if options.include_intermediates:  # e.g. the AIMClusterModels of model sources
-        objects.extend(entry.raw for entry in catalog.derived)
+    objects.extend(entry.raw for entry in passthrough)
+    if options.include_intermediates and options.owner in (None, ("platform", "")):
+        objects.extend(entry.raw for entry in catalog.derived)  # cluster-scoped: the platform's
     if options.sync_waves:  # serialised objects had theirs added before serialising
         objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
     return RenderResult(sort_objects(objects), diagnostics, part.count)
 
 
 def tenant_checks(inputs: Inputs, services: list[Any], strict: bool) -> list[Diagnostic]:
-    """The project file's tenant checks (namespaces, quotas, service accounts)."""
+    """The project file's tenant checks (namespaces, quotas, service accounts), and with ownership
+    declared the routes that would take another namespace's requests."""
     from aimctl.tenants import check_tenants
 
-    return check_tenants(
+    out = check_tenants(
         inputs.project,
         inputs.catalog.namespaces_used(),
         [s for s in services if s.ok],
@@ -319,6 +343,11 @@ def tenant_checks(inputs: Inputs, services: list[Any], strict: bool) -> list[Dia
         project_file=inputs.project_file,
         passthrough=[e.raw for e in inputs.catalog.passthrough],
     )
+    if inputs.ownership is not None:
+        from aimctl.tenants.routes import check_route_claims
+
+        out.extend(check_route_claims(services, inputs.ownership))
+    return out
 
 
 def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
@@ -328,7 +357,7 @@ def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
 
 def _passthrough(
     inputs: Inputs, scaffold: list[dict[str, Any]], diagnostics: list[Diagnostic]
-) -> list[dict[str, Any]]:
+) -> list[Entry[dict[str, Any]]]:
     """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders."""
     rendered = {_identity(o) for o in scaffold}
     kept = []
@@ -346,8 +375,66 @@ def _passthrough(
                 )
             )
             continue
-        kept.append(entry.raw)
+        kept.append(entry)
     return kept
+
+
+def select_owner(
+    inputs: Inputs, tenant: str | None, platform: bool
+) -> tuple[OwnerKey | None, list[Diagnostic]]:
+    """The owner ``render --tenant NAMESPACE`` or ``--platform`` selects (None: neither given)."""
+    if tenant is None and not platform:
+        return None, []
+    where = inputs.project_file or "aimctl.yaml"
+    if inputs.ownership is None:
+        return None, [
+            Diagnostic(
+                "E_NO_OWNERSHIP",
+                "--tenant and --platform split the render by owner, but no owner declares paths",
+                file=where,
+                hint="declare platform.paths and tenants[].paths (see docs/tenancy.md)",
+            )
+        ]
+    if platform:
+        return ("platform", ""), []
+    assert tenant is not None
+    if inputs.project.tenant(tenant) is None:
+        declared = ", ".join(t.namespace for t in inputs.project.tenants or []) or "none"
+        return None, [
+            Diagnostic(
+                "E_NOT_A_TENANT",
+                f"--tenant {tenant}: no tenant has that namespace (declared: {declared})",
+                file=where,
+            )
+        ]
+    return ("tenant", tenant), []
+
+
+def _owned_by(
+    ownership: Ownership,
+    key: OwnerKey,
+    children: list[dict[str, Any]],
+    scaffold: list[dict[str, Any]],
+    passthrough: list[Entry[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Entry[dict[str, Any]]]]:
+    """The objects of one owner. Pass-through objects belong to the owner of their file; the
+    scaffolding from the project file to the platform; what the operator would create belongs to
+    the tenant of the namespace it lands in, and outside tenant namespaces to the platform."""
+    tenants = ownership.tenant_namespaces()
+
+    def child_owner(obj: dict[str, Any]) -> OwnerKey:
+        namespace = (obj.get("metadata") or {}).get("namespace")
+        return ("tenant", namespace) if namespace in tenants else ("platform", "")
+
+    def file_owner(entry: Entry[dict[str, Any]]) -> OwnerKey | None:
+        owner = ownership.owner(entry.file)
+        return owner.key if owner is not None else None
+
+    return (
+        [o for o in children if child_owner(o) == key],
+        scaffold if key == ("platform", "") else [],
+        [e for e in passthrough if file_owner(e) == key],
+    )
 
 
 def tenant_facts_for(inputs: Inputs, namespace: str) -> dict[str, Any] | None:

@@ -16,10 +16,13 @@ __all__ = [
     "TENANT_LABEL",
     "ClusterFacts",
     "GpuSpec",
+    "KindRef",
+    "Platform",
     "Project",
     "RbacOptions",
     "Subject",
     "Tenant",
+    "TenantAllow",
     "TenantIngress",
     "TenantQuota",
     "default_project",
@@ -45,6 +48,30 @@ RESERVED_LABELS = frozenset({MANAGED_BY_LABEL, TENANT_LABEL, "kubernetes.io/meta
 
 Quantity = Annotated[str, Field(pattern=_QUANTITY)]
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
+_GLOB_CHARS = re.compile(r"^[^\\\x00-\x1f]+$")
+
+
+def _check_glob(pattern: str) -> str:
+    """A path glob relative to the project file's directory: ``teams/a/**``, ``platform/*.yaml``."""
+    if not _GLOB_CHARS.match(pattern):
+        raise ValueError(f"path {pattern!r}: no backslashes or control characters (use /)")
+    if pattern.startswith("/"):
+        raise ValueError(f"path {pattern!r} must be relative to the project file's directory")
+    parts = pattern.rstrip("/").split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"path {pattern!r}: no empty, '.' or '..' segments")
+    return pattern
+
+
+PathGlob = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1024,
+        description="A glob relative to the project file's directory: * and ? within one path "
+        "segment, ** any number of segments; a trailing / means everything below.",
+    ),
+]
 
 
 def _check_qualified_name(key: str, what: str) -> None:
@@ -225,6 +252,43 @@ class TenantIngress(_Strict):
         return self
 
 
+class KindRef(_Strict):
+    """A Kubernetes kind by API group (``""`` for the core group), as an AppProject lists it."""
+
+    group: str = Field(
+        default="",
+        max_length=253,
+        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$",
+        description="API group: '' for core (v1) kinds, e.g. networking.k8s.io.",
+    )
+    kind: str = Field(
+        pattern=r"^([A-Za-z][A-Za-z0-9]{0,62}|\*)$",
+        description="Kind, or * for every kind of the group.",
+    )
+
+    def matches(self, group: str, kind: str) -> bool:
+        return self.group == group and self.kind in ("*", kind)
+
+    def display(self) -> str:
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+
+class TenantAllow(_Strict):
+    """What a tenant's paths may create beyond the default (namespaced objects only)."""
+
+    kinds: list[KindRef] | None = Field(
+        default=None,
+        description="More namespaced kinds the tenant's paths may create in its namespace, like "
+        "an Argo CD AppProject's namespaceResourceWhitelist (cluster-scoped kinds stay refused).",
+    )
+    cluster_roles: list[Annotated[str, Field(min_length=1, max_length=253)]] | None = Field(
+        default=None,
+        alias="clusterRoles",
+        description="ClusterRoles that RoleBindings in the tenant's paths may refer to, besides "
+        "the AIM helper roles.",
+    )
+
+
 class Tenant(_Strict):
     """One team: a namespace with its roles, quota, network policy, service accounts and Ingress."""
 
@@ -256,6 +320,21 @@ class Tenant(_Strict):
         description="ServiceAccounts to create; AIMServices may name them in serviceAccountName.",
     )
     ingress: TenantIngress | None = None
+    paths: list[PathGlob] | None = Field(
+        default=None,
+        description="Input files this tenant owns (globs relative to the project file's "
+        "directory, e.g. teams/a/**). Once any owner declares paths, every input file must "
+        "belong to exactly one owner and tenant files may create only what the tenant may.",
+    )
+    allow: TenantAllow | None = Field(
+        default=None,
+        description="Widens what the tenant's paths may create (see docs/tenancy.md).",
+    )
+
+    @field_validator("paths")
+    @classmethod
+    def _path_globs(cls, value: list[str] | None) -> list[str] | None:
+        return _globs(value)
 
     @field_validator("labels")
     @classmethod
@@ -308,6 +387,31 @@ class Tenant(_Strict):
         return {role: subjects for role, subjects in out.items() if subjects}
 
 
+def _globs(value: list[str] | None) -> list[str] | None:
+    seen: set[str] = set()
+    for pattern in value or []:
+        _check_glob(pattern)
+        if pattern in seen:
+            raise ValueError(f"path {pattern!r} is listed twice")
+        seen.add(pattern)
+    return value
+
+
+class Platform(_Strict):
+    """The platform team's input files: they may create anything, cluster-scoped objects too."""
+
+    paths: list[PathGlob] | None = Field(
+        default=None,
+        description="Input files the platform owns (globs relative to the project file's "
+        "directory, e.g. platform/**).",
+    )
+
+    @field_validator("paths")
+    @classmethod
+    def _path_globs(cls, value: list[str] | None) -> list[str] | None:
+        return _globs(value)
+
+
 class Project(_Strict):
     """Top-level ``aimctl.yaml``."""
 
@@ -320,6 +424,7 @@ class Project(_Strict):
     )
     cluster: ClusterFacts = Field(default_factory=lambda: ClusterFacts())
     rbac: RbacOptions = Field(default_factory=lambda: RbacOptions())
+    platform: Platform | None = None
     tenants: list[Tenant] | None = None
     gitops: Literal["plain", "argocd", "flux"] = Field(
         default="plain",
@@ -341,6 +446,13 @@ class Project(_Strict):
     def tenant(self, namespace: str) -> Tenant | None:
         """The tenant declared for ``namespace``, if any."""
         return next((t for t in self.tenants or [] if t.namespace == namespace), None)
+
+    @property
+    def owns_paths(self) -> bool:
+        """Whether any owner declares ``paths`` (ownership, and with it tenant isolation, is on)."""
+        if self.platform is not None and self.platform.paths is not None:
+            return True
+        return any(t.paths is not None for t in self.tenants or [])
 
 
 def default_project() -> Project:

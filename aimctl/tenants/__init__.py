@@ -8,7 +8,9 @@ ServiceAccounts, RoleBindings to the operator's helper ClusterRoles, Ingresses, 
 
 from __future__ import annotations
 
+from aimctl.tenants.boundary import DEFAULT_KINDS, check_boundaries
 from aimctl.tenants.checks import check_tenants, tenant_facts
+from aimctl.tenants.ownership import Owner, OwnerKey, Ownership, assign_owners
 from aimctl.tenants.rbac import (
     HELPER_KINDS,
     ROLES,
@@ -20,6 +22,7 @@ from aimctl.tenants.rbac import (
 from aimctl.tenants.render import INGRESS_NAME, NETWORK_POLICY_NAME, QUOTA_NAME, render_tenants
 
 __all__ = [
+    "DEFAULT_KINDS",
     "HELPER_KINDS",
     "INGRESS_NAME",
     "NETWORK_POLICY_NAME",
@@ -27,7 +30,12 @@ __all__ = [
     "ROLES",
     "STATUS_UPDATER_ROLE",
     "TENANT_KINDS",
+    "Owner",
+    "OwnerKey",
+    "Ownership",
+    "assign_owners",
     "binding_name",
+    "check_boundaries",
     "check_tenants",
     "helper_role_name",
     "render_tenants",
