@@ -788,14 +788,21 @@ _FILTER_NOT_RENDERED = (
     "downloadFilter (operator 0.2.2) is accepted and not rendered: aimctl does not implement the "
     "0.2.2 download-filter env of download Jobs (that code was not read)"
 )
-_CUSTOM_TEMPLATE_NOT_PROPAGATED = (
-    "customTemplates[].{field} (operator 0.2.2) is accepted and not passed on to the generated "
-    "template by this aimctl version (the 0.2.2 model-to-template code was not read)"
+_CUSTOM_TEMPLATE_EMPTY_ID = (
+    "customTemplates[].{field} is empty while customProfile is set: operator 0.2.2 passes "
+    "{field} on to the generated template only when it is not empty, so the API server rejects "
+    'that template ("when customProfile is set, aimId, modelId, hardware, metric, and '
+    'precision are required") and it is never created'
 )
 
 
 def check_not_rendered(catalog: Catalog) -> list[Diagnostic]:
-    """Warnings for 0.2.2 fields aimctl accepts but does not render (named deviations)."""
+    """Warnings for 0.2.2 fields aimctl accepts but does not render (named deviations).
+
+    Also an error for a model's custom template the operator could not create: one with
+    ``customProfile`` and an empty ``aimId`` or ``modelId`` (both pass the model's CEL rule, but
+    ``internal/aimmodel/template.go @0c8f85b`` copies them only when not empty).
+    """
     out: list[Diagnostic] = []
 
     def warn(entry: Entry[Any], path: FieldPath, message: str) -> None:
@@ -823,12 +830,13 @@ def check_not_rendered(catalog: Catalog) -> list[Diagnostic]:
         for entry in catalog._by_kind.get(kind, []):
             templates = getattr(entry.obj.spec, "custom_templates", None) or []
             for i, template in enumerate(templates):
-                for name, value in (
-                    ("aimId", template.aim_id),
-                    ("modelId", template.model_id),
-                    ("customProfile", template.custom_profile),
-                ):
-                    if value is not None:
-                        message = _CUSTOM_TEMPLATE_NOT_PROPAGATED.format(field=name)
-                        warn(entry, ("spec", "customTemplates", i, name), message)
+                if template.custom_profile is None:
+                    continue
+                for name, value in (("aimId", template.aim_id), ("modelId", template.model_id)):
+                    if value == "":
+                        message = _CUSTOM_TEMPLATE_EMPTY_ID.format(field=name)
+                        path: FieldPath = ("spec", "customTemplates", i, name)
+                        out.append(
+                            entry_error("E_GENERATED_TEMPLATE_REJECTED", entry, path, message)
+                        )
     return out

@@ -408,14 +408,6 @@ def test_explain_of_a_profile_pipeline_service_says_why_it_cannot_be_traced(
             "  sourceUri: hf://a/b\n  downloadFilter:\n    exclude: []\n",
             "spec.downloadFilter",
         ),
-        (
-            "AIMModel",
-            "  image: i\n  customTemplates:\n    - aimId: a/b\n      modelId: a/b\n"
-            "      hardware: {gpu: {requests: 1}}\n"
-            "      profile: {metric: latency, precision: fp8}\n"
-            "      customProfile: {envVars: {A: '1'}}\n",
-            "spec.customTemplates[0].customProfile",
-        ),
     ],
 )
 def test_0_2_2_fields_aimctl_does_not_render_draw_a_warning(

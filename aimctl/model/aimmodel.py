@@ -111,7 +111,7 @@ class CustomTemplate(AimBase):
     model_id: str | None = None
     """Operator 0.2.2."""
     custom_profile: CustomProfile | None = None
-    """Operator 0.2.2; accepted, not yet passed on to the generated templates."""
+    """Operator 0.2.2; passed on to the generated template with ``aimId``/``modelId``."""
 
     @model_validator(mode="after")
     def _custom_profile_fields(self) -> Self:

@@ -44,8 +44,6 @@ DEVIATIONS: Final = (
     "HTTPRoutes keep the 9223504 annotations (runtime config only): 0.2.2 (#55) adds the "
     "service's, taking precedence, but its code was not read (later code merges "
     "spec.routing.annotations, not metadata.annotations, over the runtime config's)",
-    "AIMModel customTemplates[].aimId/modelId/customProfile are accepted and not passed on to the "
-    "generated templates (the 0.2.2 model-to-template code was not read)",
     "the template discovery Job's reaction to customProfile (0.2.2) is not rendered (aimctl "
     "renders no discovery Jobs)",
     "the download image stays ghcr.io/silogen/aim-artifact-downloader:0.2.0: 0.2.2 sets the "

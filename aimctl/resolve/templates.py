@@ -9,9 +9,12 @@ Job and is therefore not Ready offline.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Final
+
+from pydantic import ValidationError
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
@@ -292,6 +295,14 @@ def model_templates(
             env = merge_env_vars(model_env, env_dicts(tpl.env))
             if env:
                 body["env"] = env
+        # Operator 0.2.2 (internal/aimmodel/template.go @0c8f85b, "Propagate custom profile
+        # fields"): aimId and modelId when not empty, customProfile (a deep copy) when set.
+        if tpl.aim_id:
+            body["aimId"] = tpl.aim_id
+        if tpl.model_id:
+            body["modelId"] = tpl.model_id
+        if tpl.custom_profile is not None:
+            body["customProfile"] = _custom_profile_copy(tpl.custom_profile)
         gpu = tpl.hardware.gpu if tpl.hardware else None
         name = custom_template_name(
             model_name,
@@ -361,6 +372,16 @@ def _cpu_resources(hardware: dict[str, Any]) -> dict[str, Any]:
     if cpu.get("limits") is not None:
         resources["limits"] = {"cpu": canonical_quantity(str(cpu["limits"]))}
     return {"resources": resources}
+
+
+def _custom_profile_copy(custom: Any) -> dict[str, Any]:
+    """customProfile as the operator writes its deep copy (``omitempty`` on both fields)."""
+    out: dict[str, Any] = {}
+    if custom.engine_args is not None:
+        out["engineArgs"] = copy.deepcopy(custom.engine_args)
+    if custom.env_vars:
+        out["envVars"] = dict(custom.env_vars)
+    return out
 
 
 def _dump(value: Any) -> Any:
@@ -445,7 +466,12 @@ class TemplateIndex:
                 model_name,
             )
             manifest["metadata"]["labels"] = dict(sorted(labels.items()))
-            obj: Any = AIM_KINDS[manifest["kind"]].model_validate(manifest)
+            try:
+                obj: Any = AIM_KINDS[manifest["kind"]].model_validate(manifest)
+            except ValidationError:
+                # customProfile with an empty aimId/modelId: the API server rejects the
+                # template, so it never exists (E_GENERATED_TEMPLATE_REJECTED says why).
+                continue
             status = (
                 derive_status(obj.spec, self.inventory)
                 if obj.spec.model_sources
