@@ -244,24 +244,15 @@ def build_catalog(
     problems: list[Diagnostic] = []
     output_files: dict[tuple[str | None, str, str], Entry[Any]] = {}
     for doc in documents:
+        refused = _refused_kind(doc, default_namespace)
+        if refused is not None:
+            problems.append(refused)
+            continue
         api_version, kind, name, namespace, issues = _identity(doc)
         if issues:
             problems.extend(issues)
             continue
         group = _api_group(api_version)
-        if kind == "Secret" and group == "":
-            key = ResourceKey("Secret", namespace or default_namespace, name)
-            problems.append(
-                Diagnostic(
-                    "E_SECRET_REFUSED",
-                    "Secret objects are refused: secret values must never reach rendered output",
-                    file=doc.file,
-                    doc=doc.index,
-                    resource=key,
-                    hint=_SECRET_HINT,
-                )
-            )
-            continue
         if group == AIM_GROUP:
             entry, diags = _validate_aim(doc, api_version, kind, name, namespace, default_namespace)
         else:
@@ -410,16 +401,6 @@ def _passthrough_problems(
                 key=key,
             )
         )
-    if kind == "List":
-        problems.append(
-            _doc_diag(
-                doc,
-                ("kind",),
-                "List documents are not supported (their items, a Secret among them, would slip "
-                "past aimctl's checks): write one document per object",
-                key=key,
-            )
-        )
     bad_key = _non_string_key(doc.data, ())
     if bad_key is not None:
         path, value = bad_key
@@ -433,6 +414,68 @@ def _passthrough_problems(
             )
         )
     return problems
+
+
+def _has_secret_item(data: dict[str, Any]) -> bool:
+    """Whether a Secret hides among ``items``, at any depth of nested lists (iterative)."""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, dict):
+            continue
+        kind = value.get("kind")
+        if isinstance(kind, str) and kind.lower() == "secret":
+            return True
+        items = value.get("items")
+        if isinstance(items, list):
+            stack.extend(items)
+    return False
+
+
+def _refused_kind(doc: LoadedDocument, default_namespace: str) -> Diagnostic | None:
+    """Secrets in any spelling, and lists in any shape, before anything else looks at them.
+
+    ``kind: secret`` is a Secret to a case-insensitive reader, and kubectl, kustomize and Argo CD
+    unpack every object that has an ``items`` list (``List``, ``SecretList``, any ``*List``, or
+    any kind at all), so the items — a Secret among them — would reach the cluster past aimctl's
+    checks. Values are never printed: the message names the file, the document and the field.
+    """
+    data = doc.data
+    kind = data.get("kind")
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    key = (
+        ResourceKey(kind, ns if isinstance(ns, str) else default_namespace, name)
+        if isinstance(kind, str) and isinstance(name, str)
+        else None
+    )
+    if isinstance(kind, str) and kind.lower() == "secret":
+        return Diagnostic(
+            "E_SECRET_REFUSED",
+            "Secret objects are refused: secret values must never reach rendered output",
+            file=doc.file,
+            doc=doc.index,
+            resource=key,
+            hint=_SECRET_HINT,
+        )
+    listed = isinstance(data.get("items"), list)
+    api_version = data.get("apiVersion")
+    core = isinstance(api_version, str) and "/" not in api_version
+    if listed or (isinstance(kind, str) and (kind == "List" or (core and kind.endswith("List")))):
+        secret = _has_secret_item(data)
+        return Diagnostic(
+            "E_SECRET_REFUSED" if secret else "E_LIST_REFUSED",
+            ("a Secret among its items: Secret objects are refused; " if secret else "")
+            + "List documents and objects with an items list are not supported (Argo CD and "
+            "kubectl unpack the items past aimctl's checks): write one document per object",
+            file=doc.file,
+            doc=doc.index,
+            field=("items",) if listed else ("kind",),
+            resource=key,
+            hint=_SECRET_HINT if secret else "",
+        )
+    return None
 
 
 def _non_string_key(data: Any, path: FieldPath) -> tuple[FieldPath, Any] | None:

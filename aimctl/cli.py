@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from aimctl import __version__
-from aimctl.errors import EXIT_DRIFT, EXIT_INVALID, EXIT_OK, AimctlError, Diagnostic
+from aimctl.errors import EXIT_DRIFT, EXIT_INVALID, EXIT_OK, EXIT_USAGE, AimctlError, Diagnostic
 
 __all__ = ["app", "main"]
 
@@ -96,10 +96,18 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         console.print(Text(format_diagnostic(d), style=style))  # type: ignore[attr-defined]
 
 
+def _escape(text: str) -> str:
+    from aimctl.report import clean_line
+
+    return clean_line(text)
+
+
 def _say(message: str, style: str = "") -> None:
+    """One line on stderr; control characters (terminal escape sequences in file names or
+    arguments) are escaped as diagnostics escape them."""
     from rich.text import Text
 
-    _stderr_console().print(Text(message, style=style))  # type: ignore[attr-defined]
+    _stderr_console().print(Text(_escape(message), style=style))  # type: ignore[attr-defined]
 
 
 @app.command()
@@ -113,8 +121,12 @@ def validate(
     strict: StrictOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
+    from aimctl.confine import outside_repository
     from aimctl.pipeline import LoadOptions, load_inputs, locate, validate_references
 
+    refused = outside_repository(tuple(paths), config, None)
+    if refused:
+        raise typer.Exit(_finish(refused, output))
     inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
@@ -202,9 +214,48 @@ VerboseOpt = Annotated[
 
 
 def _kind_set(kinds: str | None) -> frozenset[str] | None:
+    """The kinds ``--kinds`` names; naming none (``''``, ``" , "``) is a usage error: a filter that
+    keeps nothing would print nothing, and Argo CD prunes an app whose plugin prints nothing."""
     if kinds is None:
         return None
-    return frozenset(k.strip() for k in kinds.split(",") if k.strip())
+    names = frozenset(k.strip() for k in kinds.split(",") if k.strip())
+    if not names:
+        raise typer.BadParameter(
+            "names no kind (comma-separated kinds, e.g. Job,PersistentVolumeClaim)",
+            param_hint="--kinds",
+        )
+    return names
+
+
+def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
+    """Refuse ``--kinds`` names aimctl never renders and no input has (a typo would filter out
+    everything, or silently drop the kind the user meant)."""
+    from aimctl.emit import KIND_RANK
+    from aimctl.model import AIM_KINDS
+
+    known = set(KIND_RANK) | set(AIM_KINDS) | present
+    unknown = sorted(kinds - known)
+    if unknown:
+        import difflib
+
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+        raise typer.BadParameter(
+            f"unknown kind{'s' * (len(unknown) > 1)} {', '.join(hints)}: neither rendered by "
+            "aimctl nor found in the inputs",
+            param_hint="--kinds",
+        )
+
+
+def _refuse_outside(request: _Request) -> None:
+    """Plugin mode: exit 1 when an input path leads outside the repository checkout."""
+    from aimctl.confine import outside_repository
+
+    problems = outside_repository(request.paths, request.config, request.templates)
+    if problems:
+        raise typer.Exit(_finish(problems, request.report))
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,12 +294,15 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     from aimctl.pipeline import LoadOptions, RenderOptions, load_inputs, render_inputs
 
     started = time.perf_counter()
+    _refuse_outside(request)
     skip = (request.output_dir,) if request.output_dir is not None else ()
     inputs = load_inputs(
         LoadOptions(request.paths, request.config, request.namespace, skip, request.jobs)
     )
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, request.report))
+    if request.kinds is not None:
+        _check_kinds(request.kinds, {str(e.raw.get("kind")) for e in inputs.catalog.passthrough})
     loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
@@ -263,11 +317,19 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
         result = render_inputs(inputs, options, on_service=tick)
     diagnostics = inputs.diagnostics + result.diagnostics
-    if result.ok and not result.objects and not request.allow_empty:
+    objects = result.objects
+    if request.kinds is not None:
+        objects = [o for o in objects if o.get("kind") in request.kinds]
+    if result.ok and not objects and not request.allow_empty:
+        what = (
+            f"nothing left after --kinds {','.join(sorted(request.kinds or ()))}"
+            if result.objects
+            else "nothing to render (no AIMService or other object found)"
+        )
         diagnostics.append(
             Diagnostic(
                 "E_EMPTY",
-                "nothing to render (no AIMService or other object found); pass --allow-empty to accept",
+                f"{what}; pass --allow-empty to accept",
                 file=" ".join(map(str, request.paths)),
             )
         )
@@ -282,9 +344,6 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         )
     if request.quiet:
         diagnostics = [d for d in diagnostics if d.is_error]
-    objects = result.objects
-    if request.kinds is not None:
-        objects = [o for o in objects if o.get("kind") in request.kinds]
     return objects, diagnostics
 
 
@@ -379,6 +438,13 @@ def render(
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
+    from aimctl.confine import plugin_mode
+
+    if output_dir is not None and plugin_mode():
+        raise typer.BadParameter(
+            "not in the Argo CD plugin: its stdout must carry the manifests (check AIMCTL_ARGS)",
+            param_hint="--output-dir",
+        )
     request = _Request(
         tuple(paths),
         output_dir,
@@ -398,6 +464,12 @@ def render(
         jobs,
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
     )
+    if output_dir is not None and not check:
+        from aimctl.confine import output_holds_input
+
+        held = output_holds_input(output_dir, (*request.paths, config, templates))
+        if held is not None:
+            raise typer.Exit(_finish([held], report))
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
         _finish(diagnostics, OutputFormat.text)
@@ -428,7 +500,7 @@ def diff(
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
     import difflib
 
-    from aimctl.emit import build_files, current_files
+    from aimctl.emit import UNREADABLE, build_files, current_files
 
     request = _Request(
         tuple(paths),
@@ -443,21 +515,27 @@ def diff(
         kinds=_kind_set(kinds),
         jobs=jobs,
     )
+    old = current_files(output_dir)  # refuses a directory aimctl did not write; follows no link
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)
     fresh = build_files(objects)
-    old = current_files(output_dir)
     chunks: list[str] = []
     for rel in sorted(set(fresh) | set(old)):
         before, after = old.get(rel), fresh.get(rel)
         if before == after:
             continue
+        if before == UNREADABLE:
+            shown = _escape(rel)
+            chunks.append(
+                f"--- a/{shown}\n+++ b/{shown}\n@@ not a regular UTF-8 file aimctl wrote; not shown @@\n"
+            )
+            continue
         chunks.extend(
             difflib.unified_diff(
                 (before or "").splitlines(keepends=True),
                 (after or "").splitlines(keepends=True),
-                fromfile=f"a/{rel}" if before is not None else "/dev/null",
-                tofile=f"b/{rel}" if after is not None else "/dev/null",
+                fromfile=f"a/{_escape(rel)}" if before is not None else "/dev/null",
+                tofile=f"b/{_escape(rel)}" if after is not None else "/dev/null",
             )
         )
     if not chunks:
@@ -565,6 +643,11 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
+    from aimctl.confine import outside_repository
+
+    refused = outside_repository(tuple(paths), config, None)
+    if refused:
+        raise typer.Exit(_finish(refused, OutputFormat.text))
     inputs = load_inputs(LoadOptions(tuple(paths), config, namespace, jobs=0))
     if inputs.has_errors:
         raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
@@ -603,8 +686,24 @@ def version() -> None:
     sys.stdout.write(f"aimctl {__version__}\n")
 
 
+def _refuse_help_in_plugin() -> None:
+    """In the Argo CD plugin, ``--help`` (say, ``AIMCTL_PATH=--help``) would print text to stdout
+    and exit 0, and Argo CD would take the empty manifest set as "delete everything"."""
+    from aimctl.confine import plugin_mode
+
+    args = sys.argv[1:]
+    options = args[: args.index("--")] if "--" in args else args
+    if "--help" in options and plugin_mode():
+        sys.stderr.write(
+            "aimctl: --help is refused in the Argo CD plugin (stdout must carry manifests); "
+            "check AIMCTL_PATH and AIMCTL_ARGS\n"
+        )
+        sys.exit(EXIT_USAGE)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
+    _refuse_help_in_plugin()
     try:
         app()  # standalone: usage errors exit 2, typer.Exit carries our exit codes
     except AimctlError as exc:

@@ -30,11 +30,13 @@ __all__ = [
     "KIND_RANK",
     "MARKER",
     "SYNC_WAVE",
+    "UNREADABLE",
     "Drift",
     "Serialised",
     "add_sync_wave",
     "build_files",
     "compare_dir",
+    "current_files",
     "object_sort_key",
     "output_lock",
     "sort_objects",
@@ -216,32 +218,48 @@ def _ident(obj: dict[str, Any]) -> str:
     return f"{obj.get('apiVersion')} {obj.get('kind')} {where}{meta.get('name')}"
 
 
+UNREADABLE: Final = (
+    "\0unreadable"  # the content of a file of DIR that is not shown: no render produces it
+)
+_MAX_READ_BYTES: Final = 64 * 1024 * 1024
+
+
 def _read_tree(root: Path) -> dict[str, str]:
     """Every file below ``root`` (relative POSIX path -> text), the ownership marker excepted.
 
-    In no particular order (callers sort). Symlinked directories are not entered; a file that
-    cannot be read as UTF-8 text gets a content no render produces, so it always counts as
-    changed.
+    In no particular order (callers sort). Nothing is followed: symlinked directories are not
+    entered, and files are opened with ``O_NOFOLLOW`` and must be regular (a link to
+    ``/proc/self/environ`` must not be printed by ``diff``). A file that is a link, not regular,
+    too large, or not UTF-8 text reads as ``UNREADABLE``, so it always counts as changed.
     """
     out: dict[str, str] = {}
-    if not root.is_dir():
+    if not _real_dir(root):
         return out
     for folder, _, filenames in os.walk(root):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in filenames:
             rel = prefix + name
-            if rel == MARKER:
-                continue
-            path = os.path.join(folder, name)
-            try:
-                if not os.path.isfile(path):
-                    continue
-                with open(path, encoding="utf-8") as handle:
-                    out[rel] = handle.read()
-            except (UnicodeDecodeError, OSError):
-                out[rel] = "\0unreadable"
+            if rel != MARKER:
+                out[rel] = _read_plain(os.path.join(folder, name))
     return out
+
+
+def _read_plain(path: str) -> str:
+    try:
+        fd = os.open(path, _READ_FLAGS | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return UNREADABLE
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_READ_BYTES:
+            return UNREADABLE
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(_MAX_READ_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return UNREADABLE
+    finally:
+        os.close(fd)
 
 
 def compare_dir(files: dict[str, str], root: Path) -> Drift:
@@ -258,7 +276,24 @@ def compare_dir(files: dict[str, str], root: Path) -> Drift:
 
 
 def current_files(root: Path) -> dict[str, str]:
+    """The files of an output directory aimctl wrote (for ``diff``); refuses any other path."""
+    if os.path.lexists(root):
+        if not _real_dir(root):
+            raise _refuse(root, "not a directory aimctl wrote (a symlink or not a directory)")
+        if not _marker_present(root) and any(root.iterdir()):
+            raise _refuse(
+                root,
+                f"not a directory aimctl wrote (no {MARKER} marker); diff compares only "
+                "aimctl's own output",
+            )
     return _read_tree(root)
+
+
+def _marker_present(root: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(root / MARKER).st_mode)
+    except OSError:
+        return False
 
 
 def _refuse(root: Path, message: str) -> EmitError:
@@ -271,7 +306,7 @@ def check_owned(root: Path) -> None:
         return
     if not root.is_dir() or root.is_symlink():
         raise _refuse(root, "output path exists and is not a directory aimctl wrote")
-    if any(root.iterdir()) and not (root / MARKER).is_file():
+    if any(root.iterdir()) and not _marker_present(root):
         raise _refuse(
             root,
             f"refusing to overwrite a non-empty directory aimctl did not write (no {MARKER} marker); "

@@ -8,6 +8,7 @@ re-reads just that file and walks its node tree to the field path (aimctl.md §7
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from aimctl.errors import Diagnostic
+from aimctl.errors import Diagnostic, Severity
 from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
@@ -273,13 +274,37 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+def _resolve_error(path: Path) -> OSError | None:
+    try:
+        path.resolve(strict=True)
+    except OSError as exc:
+        return exc
+    except RuntimeError:
+        return None
+    return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a directory, following a link; False for a loop or a broken link."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+_OUTPUT_MARKER = ".aimctl-output"  # emit.MARKER: the ownership marker of an aimctl output dir
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
 
     Symlinks are followed only when their target stays inside one of the roots; loops and links
-    that lead outside are skipped silently (their targets are never read nor named).
+    that lead outside are skipped silently (their targets are never read nor named). The walk is
+    iterative (no recursion limit on deep trees); a directory that cannot be read is an error
+    (a partial render must not pass), and a subdirectory holding aimctl's output marker is
+    skipped with a warning (rendered output is not input).
     """
     roots = list(roots)
     resolved_roots = [r.resolve() for r in roots]
@@ -306,35 +331,70 @@ def collect_files(
         if target not in skipped and target not in found:
             found[target] = path
 
-    for root in roots:
-        if not root.exists():
-            problems.append(
-                Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
-            )
-            continue
-        if root.is_file():
-            found.setdefault(root.resolve(), root)
-            continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-            here = Path(dirpath)
-            real_here = here.resolve()
+    def unreadable(directory: Path, exc: OSError | None) -> None:
+        reason = (exc.strerror or str(exc)) if exc is not None else "cannot resolve it"
+        problems.append(
+            Diagnostic("E_READ", f"cannot read directory: {reason}", file=display_path(directory))
+        )
+
+    def walk(root: Path) -> None:
+        stack = [root]
+        while stack:
+            here = stack.pop()
+            real_here = _resolved(here)
+            if real_here is None or real_here in visited or not inside_roots(real_here):
+                continue
             visited.add(real_here)
-            keep: list[str] = []
-            for d in sorted(dirnames):
-                sub = here / d
-                target = _resolved(sub)
-                if _is_hidden(d) or target is None or target in skipped or target in visited:
+            try:
+                with os.scandir(here) as listing:
+                    entries = sorted((e.name, _is_dir(e)) for e in listing)
+            except OSError as exc:
+                unreadable(here, exc)
+                continue
+            subdirs: list[Path] = []
+            for name, is_dir in entries:
+                if not is_dir:
+                    consider_file(here, real_here, name)
                     continue
-                if sub.is_symlink() and (
+                if _is_hidden(name):
+                    continue
+                sub = here / name
+                target = _resolved(sub)
+                if target is None and not os.path.islink(sub):
+                    unreadable(sub, _resolve_error(sub))
+                    continue
+                if target is None or target in skipped or target in visited:
+                    continue
+                if os.path.islink(sub) and (
                     not inside_roots(target) or target == real_here or target in real_here.parents
                 ):
                     continue
-                keep.append(d)
-            dirnames[:] = keep
-            if not inside_roots(real_here):
-                continue  # cannot happen for a walk from a root; checked once per directory
-            for name in sorted(filenames):
-                consider_file(here, real_here, name)
+                if os.path.lexists(sub / _OUTPUT_MARKER):
+                    problems.append(
+                        Diagnostic(
+                            "W_OUTPUT_DIR_SKIPPED",
+                            f"skipped: an aimctl output directory ({_OUTPUT_MARKER}), not input",
+                            severity=Severity.WARNING,
+                            file=display_path(sub),
+                        )
+                    )
+                    continue
+                subdirs.append(sub)
+            stack.extend(reversed(subdirs))
+
+    for root in roots:
+        if not os.path.lexists(root):
+            problems.append(
+                Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
+            )
+        elif root.is_dir():
+            walk(root)
+        elif root.exists():
+            found.setdefault(root.resolve(), root)  # load_file refuses what is not a regular file
+        else:
+            problems.append(
+                Diagnostic("E_PATH_NOT_FOUND", "broken symbolic link", file=root.as_posix())
+            )
     return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
@@ -485,10 +545,7 @@ def _yaml_error(file: str, err: _InputError) -> Diagnostic:
 def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
     """Parse one file into documents; a broken file yields one diagnostic and no documents."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        text = _decode(path.read_bytes())
+        text = _decode(_read_regular(path))
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
             if data is None:
@@ -507,8 +564,43 @@ def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagno
         return docs, []
     except _InputError as err:
         return [], [_yaml_error(shown, err)]
+    except _NotRegular as exc:
+        return [], [Diagnostic("E_READ", str(exc), file=shown)]
     except OSError as exc:
         return [], [Diagnostic("E_READ", f"cannot read file: {exc.strerror}", file=shown)]
+
+
+class _NotRegular(Exception):
+    """An input path that is not a regular file."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES. FIFOs, devices and sockets are
+    refused without reading (a FIFO would block, ``/dev/zero`` never ends); the check is made
+    on the open descriptor, so the file cannot be swapped between check and read."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _NotRegular("not a regular file (a FIFO, device or socket); refused")
+        if st.st_size > MAX_FILE_BYTES:
+            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        chunks = []
+        remaining = MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        if remaining <= 0:
+            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _yaml_type(value: Any) -> str:

@@ -6,6 +6,7 @@ exits (that is the CLI's job).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from aimctl.catalog import (
     check_references,
     validation_diagnostics,
 )
+from aimctl.confine import inside, plugin_mode
 from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
@@ -61,14 +63,56 @@ class Inputs:
 
 
 def find_project_file(paths: tuple[Path, ...], config: Path | None) -> Path | None:
-    """``--config``, else ``aimctl.yaml`` in the first PATH (a directory) or beside it (a file)."""
+    """``--config``, else ``aimctl.yaml`` in the first PATH (a directory) or beside it (a file).
+
+    In the Argo CD plugin, the ``aimctl.yaml`` in the working directory (the file plugin discovery
+    matched) is the project file even when ``AIMCTL_PATH`` names a subdirectory: ignoring it would
+    drop the tenants' Namespaces, quotas and bindings, and auto-prune would delete them.
+    """
     if config is not None:
         return config
     if not paths:
         return None
     first = paths[0]
     candidate = (first if first.is_dir() else first.parent) / PROJECT_FILE
-    return candidate if candidate.is_file() else None
+    if plugin_mode() and os.path.lexists(PROJECT_FILE):
+        return Path(PROJECT_FILE)
+    return candidate if os.path.lexists(candidate) else None
+
+
+def _project_file_problem(
+    path: Path, paths: tuple[Path, ...], options: LoadOptions
+) -> Diagnostic | None:
+    """The symlink rule of input files, applied to the project file; and, in the plugin, one
+    project file only: a second one in ``AIMCTL_PATH`` beside the discovered one is ambiguous."""
+    shown = display_path(path)
+    if options.config is None:
+        roots = [*paths, Path(".")] if plugin_mode() else list(paths)
+        parents = [r if r.is_dir() else r.parent for r in roots]
+        if os.path.islink(path) and not any(inside(path, r) for r in parents):
+            return Diagnostic(
+                "E_CONFIG",
+                "project file is a symlink leading outside the given paths; not read",
+                file=shown,
+            )
+        if plugin_mode() and paths:
+            first = paths[0]
+            other = (first if first.is_dir() else first.parent) / PROJECT_FILE
+            if os.path.lexists(other) and not _same_file(other, path):
+                return Diagnostic(
+                    "E_CONFIG",
+                    f"two project files: {display_path(other)} in AIMCTL_PATH and the one Argo "
+                    "CD discovered; keep one or name it with AIMCTL_CONFIG",
+                    file=shown,
+                )
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnostic]]:
@@ -103,7 +147,11 @@ def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnost
 def load_inputs(options: LoadOptions) -> Inputs:
     """Read the project file and every input document, and validate them into a catalog."""
     project_path = find_project_file(options.paths, options.config)
-    project, project_file, diagnostics = _load_project(project_path)
+    refused = project_path and _project_file_problem(project_path, options.paths, options)
+    if refused:
+        project, project_file, diagnostics = default_project(), refused.file, [refused]
+    else:
+        project, project_file, diagnostics = _load_project(project_path)
     skip = options.skip + ((project_path,) if project_path else ())
     loaded = load_paths(options.paths, skip, options.jobs)
     diagnostics.extend(loaded.diagnostics)
