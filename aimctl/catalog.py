@@ -372,7 +372,7 @@ def _passthrough_problems(
 ) -> list[Diagnostic]:
     """What the API server would refuse before aimctl turns names into file names."""
     problems = []
-    if not _KIND.match(kind):
+    if not _KIND.fullmatch(kind):
         problems.append(
             _doc_diag(doc, ("kind",), "kind must be alphanumeric, starting with a letter")
         )
@@ -382,7 +382,7 @@ def _passthrough_problems(
                 doc, ("apiVersion",), f"{kind} belongs to apiVersion {AIM_GROUP}/v1alpha1", key=key
             )
         )
-    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+    if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
         problems.append(
             _doc_diag(
                 doc,
@@ -392,7 +392,7 @@ def _passthrough_problems(
                 key=key,
             )
         )
-    if namespace is not None and (len(namespace) > 63 or not _DNS_LABEL.match(namespace)):
+    if namespace is not None and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace)):
         problems.append(
             _doc_diag(
                 doc,

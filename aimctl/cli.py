@@ -96,6 +96,30 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         console.print(Text(format_diagnostic(d), style=style))  # type: ignore[attr-defined]
 
 
+def _write_stdout(text: str) -> None:
+    """The command's result on stdout, as UTF-8 whatever the locale's encoding; a stdout that is
+    closed, full (``/dev/full``) or gone is one line on stderr and exit 1, not a traceback."""
+    stream = sys.stdout
+    try:
+        if stream is None:
+            raise OSError("stdout is closed")
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(text.encode("utf-8"))
+            buffer.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"aimctl: cannot write the result to stdout: {reason}\n")
+        with contextlib.suppress(Exception):  # nothing more may reach a broken stdout
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        raise typer.Exit(EXIT_INVALID) from None
+
+
 def _escape(text: str) -> str:
     from aimctl.report import clean_line
 
@@ -148,9 +172,7 @@ def validate(
     if output is OutputFormat.json:
         from aimctl.report import report_json
 
-        sys.stdout.write(
-            report_json(diagnostics, files=len(inputs.files), documents=inputs.documents)
-        )
+        _write_stdout(report_json(diagnostics, files=len(inputs.files), documents=inputs.documents))
     else:
         _print_diagnostics(diagnostics)
         summary = (
@@ -175,7 +197,7 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     if report is OutputFormat.json:
         from aimctl.report import report_json
 
-        sys.stdout.write(report_json(located, **summary))
+        _write_stdout(report_json(located, **summary))
     else:
         _print_diagnostics(located)
     return EXIT_INVALID if errors else EXIT_OK
@@ -365,6 +387,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 PROGRESS_THRESHOLD = 300
+MAX_JOBS = 1024  # above: a usage error; any number is capped at the CPUs available
 
 JobsOpt = Annotated[
     int,
@@ -372,10 +395,11 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         min=0,
+        max=MAX_JOBS,
         envvar="ARGOCD_ENV_AIMCTL_JOBS",
         help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
-        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1. The "
-        "output is the same whatever the number.",
+        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1; never "
+        "more than the CPUs available. The output is the same whatever the number.",
     ),
 ]
 
@@ -473,7 +497,7 @@ def render(
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
         _finish(diagnostics, OutputFormat.text)
-        sys.stdout.write(_stream(objects, fmt))
+        _write_stdout(_stream(objects, fmt))
         raise typer.Exit(EXIT_OK)
     raise typer.Exit(_write_or_check(objects, request, check, diagnostics))
 
@@ -549,7 +573,7 @@ def diff(
 
         Console().print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
     else:
-        sys.stdout.write(text)
+        _write_stdout(text)
     raise typer.Exit(EXIT_DRIFT)
 
 
@@ -586,7 +610,7 @@ def _write_or_check(
                 "changed": drift.changed,
                 "removed": drift.removed,
             }
-            sys.stdout.write(json.dumps(body, indent=2) + "\n")
+            _write_stdout(json.dumps(body, indent=2) + "\n")
         else:
             for label, items in (
                 ("added", drift.added),
@@ -673,7 +697,7 @@ def explain(
     if output is OutputFormat.json:
         import json
 
-        sys.stdout.write(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
+        _write_stdout(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
     else:
         render_text(trace)
         _print_diagnostics(diagnostics)
@@ -683,7 +707,7 @@ def explain(
 @app.command()
 def version() -> None:
     """Print the aimctl version."""
-    sys.stdout.write(f"aimctl {__version__}\n")
+    _write_stdout(f"aimctl {__version__}\n")
 
 
 def _refuse_help_in_plugin() -> None:

@@ -156,7 +156,7 @@ def _file_name(obj: dict[str, Any]) -> str:
     name = str(meta.get("name") or "")
     namespace = meta.get("namespace")
     for label, value in (("name", name), ("namespace", namespace or "x"), ("kind", kind)):
-        if not _SAFE_SEGMENT.match(value) or ".." in value:
+        if not _SAFE_SEGMENT.fullmatch(value) or ".." in value:
             raise ValueError(f"{label} {value!r} is not a valid Kubernetes name")
     folder = str(namespace) if namespace else CLUSTER_DIR
     base = f"{kind}-{name}"

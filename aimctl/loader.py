@@ -134,6 +134,24 @@ class _Loader(CSafeLoader):
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
 
+_MAX_INT_CHARS = 100  # Kubernetes integers are 64-bit (19 digits); Python refuses 4,300+ digits
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """PyYAML's int, refusing absurdly long ones (``int()`` of 4,300+ digits raises ValueError)."""
+    if len(node.value) > _MAX_INT_CHARS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"integer longer than {_MAX_INT_CHARS} characters (Kubernetes integers are 64-bit)",
+            node.start_mark,
+        )
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class _CountingLoader(_Loader):
     """The same, counting alias re-uses (only used for texts that define anchors)."""
 

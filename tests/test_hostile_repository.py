@@ -262,10 +262,11 @@ def _aimctl(*args: str, cwd: Path, timeout: float = 60, **kwargs: Any) -> Any:
     import subprocess
     import sys
 
+    if "stdout" not in kwargs:
+        kwargs["capture_output"] = True
     return subprocess.run(
         [sys.executable, "-m", "aimctl", *args],
         cwd=cwd,
-        capture_output=True,
         timeout=timeout,
         check=False,
         **kwargs,
@@ -384,13 +385,29 @@ def _nest(base: Path, name: str, levels: int) -> None:
         os.close(fd)
 
 
+def _unnest(base: Path, name: str) -> None:
+    """Remove what ``_nest`` built, one level at a time, without recursion."""
+    top, spare = base / name, base / f"{name}.spare"
+    while top.is_dir():
+        child = top / name
+        if not child.is_dir():
+            top.rmdir()
+            break
+        child.rename(spare)
+        top.rmdir()
+        spare.rename(top)
+
+
 def test_deep_directories_are_walked_without_recursion(
     tmp_path: Path, run_cli: Callable[..., Any]
 ) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(QUICKSTART, tree)
     _nest(tree, "d", 1100)
-    result = run_cli("render", "tree", cwd=tmp_path)
+    try:
+        result = run_cli("render", "tree", cwd=tmp_path)
+    finally:
+        _unnest(tree, "d")  # shutil.rmtree (pytest's clean-up) recurses and would fail
     assert result.exit_code == 0, result.stderr[-2000:]
     assert result.stdout == run_cli("render", str(QUICKSTART)).stdout
 
@@ -420,3 +437,59 @@ def test_escape_sequences_in_names_and_arguments_are_escaped(
     assert "\\x1b[2J" in check.stderr
     diff = run_cli("diff", str(QUICKSTART), "-o", evil, cwd=tmp_path)
     assert diff.exit_code == 3 and "\x1b" not in diff.stdout + diff.stderr
+
+
+# ---- class 13: no traceback on a broken stdout; UTF-8 whatever the locale -----------------------
+
+
+@pytest.mark.parametrize("target", ["full", "closed"])
+def test_a_full_or_closed_stdout_is_one_line_not_a_traceback(target: str, tmp_path: Path) -> None:
+    import subprocess
+
+    if target == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full" if target == "full" else "/dev/null", "wb") as sink:
+        stdout: Any = sink if target == "full" else subprocess.DEVNULL
+        if target == "closed":
+            import sys
+
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import os,sys; os.close(1); sys.argv=['aimctl',"
+                    f"'render',{str(QUICKSTART)!r}]; from aimctl._entry import main; main()",
+                ],
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        else:
+            proc = _aimctl(
+                "render",
+                str(QUICKSTART),
+                cwd=tmp_path,
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "cannot write the result to stdout" in proc.stderr
+
+
+def test_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTART, tree)
+    (tree / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ml-team}\n"
+        "data: {greeting: grüße}\n",
+        encoding="utf-8",
+    )
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C", "LANG": "C"}
+    proc = _aimctl("render", "tree", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert 'greeting: "grüße"'.encode() in proc.stdout
