@@ -59,12 +59,31 @@ StrictOpt = Annotated[
         help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
     ),
 ]
+
+
+def _check_namespace(value: str) -> str:
+    """``--namespace`` / ``ARGOCD_APP_NAMESPACE`` must be a DNS label: a usage error naming the
+    option, not an error blamed on every input file that lacks a namespace."""
+    import re
+
+    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
+        from aimctl.report import clean_line
+
+        raise typer.BadParameter(
+            f"{clean_line(repr(value)[:80])} is not a DNS label (lower-case letters, digits and "
+            "'-', at most 63 characters)",
+            param_hint="--namespace / ARGOCD_APP_NAMESPACE",
+        )
+    return value
+
+
 NamespaceOpt = Annotated[
     str,
     typer.Option(
         "--namespace",
         "-n",
         envvar="ARGOCD_APP_NAMESPACE",
+        callback=_check_namespace,
         help="Namespace for namespaced inputs that do not name one.",
     ),
 ]

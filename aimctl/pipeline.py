@@ -236,6 +236,8 @@ def render_inputs(
         create_namespaces=options.create_namespaces,
         project_file=inputs.project_file,
     )
+    if options.strict:  # the strict check below reports the same namespaces as errors
+        problems = [d for d in problems if d.code != "W_NAMESPACE_NOT_A_TENANT"]
     diagnostics.extend(problems)
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
     objects.extend(scaffold)

@@ -493,3 +493,28 @@ def test_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     proc = _aimctl("render", "tree", cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     assert 'greeting: "grüße"'.encode() in proc.stdout
+
+
+# ---- class 21: --strict names the object; an invalid --namespace is a usage error --------------
+
+
+def test_strict_undeclared_namespace_names_the_object_file_and_line(
+    tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTART, tree)
+    with (tree / "aimctl.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("tenants:\n  - namespace: other\n")
+    result = run_cli("render", "tree", "--strict", cwd=tmp_path)
+    _assert_refused(result, 1, "tree/ml-team/services.yaml:6: AIMService ml-team/qwen-chat")
+    assert result.stderr.count("is not a declared tenant") == 1, result.stderr
+
+
+@pytest.mark.parametrize("namespace", ["Bad_NS", "ns\n", "a" * 64, "-x"])
+def test_invalid_namespace_option_is_a_usage_error(
+    namespace: str, checkout: Path, run_cli: Callable[..., Any]
+) -> None:
+    result = run_cli("render", str(QUICKSTART), "--namespace", namespace)
+    _assert_refused(result, 2, "--namespace")
+    env = _plugin_env(ARGOCD_APP_NAMESPACE=namespace)
+    _assert_refused(run_cli("validate", ".", cwd=checkout, env=env), 2, "ARGOCD_APP_NAMESPACE")
