@@ -316,9 +316,15 @@ def check_owned(root: Path) -> None:
 
 @contextlib.contextmanager
 def output_lock(root: Path) -> Iterator[None]:
-    """An exclusive lock on ``DIR.lock`` beside the output directory (never inside it)."""
+    """An exclusive lock on ``DIR.lock`` beside the output directory (never inside it, also for
+    ``-o .``), removed when the render ends so that ``git add -A`` never commits it.
+
+    The file is unlinked while still locked; a render that opened it just before then finds
+    its descriptor no longer names ``DIR.lock`` and backs off as if it were locked.
+    """
     import fcntl
 
+    root = Path(os.path.abspath(root))
     lock_path = root.parent / f"{root.name}.lock"
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -327,20 +333,34 @@ def output_lock(root: Path) -> Iterator[None]:
         raise _refuse(
             root, f"cannot create the lock file {lock_path.name}: {exc.strerror}"
         ) from None
+    locked = _refuse(
+        root, f"another aimctl render is writing this directory ({lock_path.name} is locked)"
+    )
     with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise _refuse(
-                    root,
-                    f"another aimctl render is writing this directory ({lock_path.name} is locked)",
-                ) from None
+                raise locked from None
             raise
         try:
-            yield
+            if not _same_inode(handle.fileno(), lock_path):
+                raise locked
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock_path)
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _same_inode(fd: int, path: Path) -> bool:
+    try:
+        mine, named = os.fstat(fd), os.lstat(path)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -442,8 +462,20 @@ def _link_if_same(old: str, new: str, data: bytes, mode: int) -> bool:
 
 
 def _clean_stale(root: Path) -> None:
-    """Remove staging trees an interrupted render left beside DIR (we hold DIR.lock)."""
-    for pattern in (f".{root.name}.new-*", f".{root.name}.old-*"):
+    """Remove staging trees an interrupted render left beside DIR (we hold DIR.lock).
+
+    A kill between the two renames of the fallback swap leaves DIR moved aside as
+    ``.DIR.old-*`` and no DIR: that tree is put back, not deleted.
+    """
+    import glob
+
+    name = glob.escape(root.name)
+    if not os.path.lexists(root):
+        for old in sorted(root.parent.glob(f".{name}.old-*")):
+            if old.is_dir() and not old.is_symlink() and (old / MARKER).is_file():
+                os.rename(old, root)
+                break
+    for pattern in (f".{name}.new-*", f".{name}.old-*"):
         for stale in root.parent.glob(pattern):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
@@ -455,6 +487,7 @@ def write_dir(files: dict[str, str], root: Path) -> None:
     Call it holding ``output_lock(root)``. I/O failures become an ``EmitError``; DIR is then as it
     was, and no staging tree is left behind.
     """
+    root = Path(os.path.abspath(root))
     check_owned(root)
     try:
         _swap_in(files, root)
@@ -480,7 +513,12 @@ def _swap_in(files: dict[str, str], root: Path) -> None:
             old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old-", dir=root.parent))
             old.rmdir()
             os.rename(root, old)
-            os.rename(staging, root)
+            try:
+                os.rename(staging, root)
+            except BaseException:
+                if not os.path.lexists(root):
+                    os.rename(old, root)  # interrupted between the renames: the old tree back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(staging, root)

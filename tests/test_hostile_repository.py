@@ -518,3 +518,41 @@ def test_invalid_namespace_option_is_a_usage_error(
     _assert_refused(result, 2, "--namespace")
     env = _plugin_env(ARGOCD_APP_NAMESPACE=namespace)
     _assert_refused(run_cli("validate", ".", cwd=checkout, env=env), 2, "ARGOCD_APP_NAMESPACE")
+
+
+# ---- class 19: the swap, the stale-tree clean-up and the lock ------------------------------------
+
+
+def test_no_lock_file_is_left_beside_dir_and_dot_keeps_it_outside(
+    tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    assert run_cli("render", str(QUICKSTART), "-o", "out", cwd=tmp_path).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    here = tmp_path / "here"
+    here.mkdir()
+    result = run_cli("render", str(QUICKSTART), "-o", ".", cwd=here)
+    assert result.exit_code == 0, result.stderr
+    assert not list(here.glob("*.lock")) and not (here / ".lock").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "out"]
+
+
+def test_a_tree_moved_aside_by_an_interrupted_swap_is_restored(tmp_path: Path) -> None:
+    from aimctl.emit import MARKER, _clean_stale
+
+    aside = tmp_path / ".out.old-abc123"
+    aside.mkdir()
+    (aside / MARKER).write_text("aimctl\n")
+    (aside / "kustomization.yaml").write_text("resources: []\n")
+    _clean_stale(tmp_path / "out")
+    assert (tmp_path / "out" / "kustomization.yaml").read_text() == "resources: []\n"
+    assert not aside.exists()
+
+
+def test_stale_tree_clean_up_escapes_the_dir_name(
+    tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    other = tmp_path / ".out.new-someone-elses"
+    other.mkdir()
+    (other / "keep").write_text("x")
+    assert run_cli("render", str(QUICKSTART), "-o", "o[u]t", cwd=tmp_path).exit_code == 0
+    assert (other / "keep").exists()
