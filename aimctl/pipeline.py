@@ -240,8 +240,9 @@ def render_inputs(
         problems = [d for d in problems if d.code != "W_NAMESPACE_NOT_A_TENANT"]
     diagnostics.extend(problems)
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
+    for_services = list(objects)
     objects.extend(scaffold)
-    objects.extend(_passthrough(inputs, scaffold, diagnostics))
+    objects.extend(_passthrough(inputs, scaffold, diagnostics, for_services))
     if options.sync_waves:  # serialised objects had theirs added before serialising
         objects = [o if type(o) is Serialised else add_sync_wave(o) for o in objects]
     return RenderResult(sort_objects(objects), diagnostics, part.count)
@@ -266,14 +267,66 @@ def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
     return (str(obj.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
 
 
+def _bound_roles(objects: list[dict[str, Any]]) -> set[str]:
+    """ClusterRoles aimctl's own bindings refer to: the artifact-status updater, the tenant
+    helper roles, and every ClusterRole a rendered (RoleBinding|ClusterRoleBinding) names."""
+    from aimctl.tenants import STATUS_UPDATER_ROLE
+
+    names = {STATUS_UPDATER_ROLE}
+    for obj in objects:
+        ref = (
+            obj.get("roleRef") if obj.get("kind") in ("RoleBinding", "ClusterRoleBinding") else None
+        )
+        if isinstance(ref, dict) and ref.get("kind") == "ClusterRole":
+            names.add(str(ref.get("name")))
+    return names
+
+
 def _passthrough(
-    inputs: Inputs, scaffold: list[dict[str, Any]], diagnostics: list[Diagnostic]
+    inputs: Inputs,
+    scaffold: list[dict[str, Any]],
+    diagnostics: list[Diagnostic],
+    rendered: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> list[dict[str, Any]]:
-    """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders."""
-    rendered = {_identity(o) for o in scaffold}
+    """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders.
+
+    An input object with the identity of an object rendered for a service would be emitted
+    twice (a RoleBinding named like the artifact-status binding): refused, naming its file. So is
+    a ClusterRole that redefines a role aimctl's own bindings grant (the status updater, the
+    tenant helper roles): it would hand every tenant whatever rights it lists.
+    """
+    tenant_made = {_identity(o) for o in scaffold}
+    service_made = {_identity(o) for o in rendered}
+    bound = _bound_roles(scaffold)
     kept = []
     for entry in inputs.catalog.passthrough:
-        if _identity(entry.raw) in rendered:
+        identity = _identity(entry.raw)
+        refusal = None
+        if identity in service_made:
+            refusal = (
+                f"{entry.key} is also rendered by aimctl for an AIMService; remove or rename it"
+            )
+        elif identity[0] == "ClusterRole" and (
+            identity[2] in bound
+            or (identity[2].startswith("aim-engine-") and identity[2].endswith("-role"))
+        ):
+            refusal = (
+                f"ClusterRole {identity[2]} redefines a role aimctl's RoleBindings grant to "
+                "tenants and the download Jobs; set rbac.helperClusterRoles in aimctl.yaml instead"
+            )
+        if refusal is not None:
+            diagnostics.append(
+                Diagnostic(
+                    "E_REDEFINES_RENDERED",
+                    refusal,
+                    file=entry.file,
+                    doc=entry.doc,
+                    field=("metadata", "name"),
+                    resource=entry.key,
+                )
+            )
+            continue
+        if identity in tenant_made:
             diagnostics.append(
                 Diagnostic(
                     "W_DECLARED_TWICE",

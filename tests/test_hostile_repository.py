@@ -556,3 +556,49 @@ def test_stale_tree_clean_up_escapes_the_dir_name(
     (other / "keep").write_text("x")
     assert run_cli("render", str(QUICKSTART), "-o", "o[u]t", cwd=tmp_path).exit_code == 0
     assert (other / "keep").exists()
+
+
+# ---- class 18: a pass-through object may not stand in for, or redefine, what aimctl renders ------
+
+_IMPOSTORS = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: aim-engine-artifact-status-updater
+  namespace: ml-team
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: default, namespace: ml-team}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: aim-engine-artifact-status-updater
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: aim-engine-aimservice-viewer-role
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+"""
+
+
+@pytest.mark.parametrize("output", [False, True])
+def test_pass_through_objects_cannot_impersonate_rendered_ones(
+    output: bool, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTART, tree)
+    (tree / "rbac.yaml").write_text(_IMPOSTORS, encoding="utf-8")
+    args = ("render", "tree", *(("-o", "out") if output else ()))
+    result = run_cli(*args, cwd=tmp_path)
+    _assert_refused(
+        result,
+        1,
+        "tree/rbac.yaml:4: RoleBinding.rbac.authorization.k8s.io ml-team/aim-engine-artifact-"
+        "status-updater: metadata.name:",
+        "tree/rbac.yaml:12: ClusterRole.rbac.authorization.k8s.io aim-engine-artifact-status-"
+        "updater: metadata.name: ClusterRole aim-engine-artifact-status-updater redefines",
+        "tree/rbac.yaml:18:",
+    )
+    assert not (tmp_path / "out").exists()
