@@ -24,6 +24,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_DOCUMENTS_PER_FILE",
     "MAX_EXPANDED_NODES",
+    "MAX_EXPANDED_NODES_PER_RENDER",
     "MAX_FILE_BYTES",
     "PROJECT_FILE",
     "LoadResult",
@@ -39,7 +40,9 @@ PROJECT_FILE = "aimctl.yaml"
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENTS_PER_FILE = 20_000
 MAX_DEPTH = 64
-MAX_EXPANDED_NODES = 200_000
+MAX_EXPANDED_NODES = 200_000  # per document and per file
+MAX_EXPANDED_NODES_PER_RENDER = 2_000_000  # per loading process (a forked worker counts its own)
+_EXPANDED = [0]  # nodes aliases expanded to since load_paths began (this process)
 _DEEP_SCAN_BYTES = 8 * 1024  # files smaller than this cannot nest deep enough to hurt the C parser
 _C_SAFE_DEPTH = 8000  # PyYAML's C composer recurses; it was seen to crash only past ~20,000 levels
 _LOCATE_ROUNDS = 4  # re-parses of a cut text when looking for aimctl's nesting error
@@ -508,6 +511,7 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
         too_deep = _locate_too_deep(text)
         if too_deep is not None:
             raise too_deep
+    in_file = 0  # nodes that aliases expand to, over the documents of this text
     fast = "&" not in text  # no anchors: no shared nodes, the direct walk applies
     loader = _Loader(text) if fast else _CountingLoader(text)
     try:
@@ -524,11 +528,26 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
                 data = loader.construct_document(node)
             if not fast and not loader.alias_hits and _too_deep(data):
                 raise _TooDeep(node.start_mark.line + 1)
-            if loader.alias_hits and _expanded_size(data, {}) > MAX_EXPANDED_NODES:
-                raise _InputError(
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
-                    node.start_mark.line + 1,
-                )
+            if loader.alias_hits:
+                expanded = _expanded_size(data, {})
+                in_file += expanded
+                _EXPANDED[0] += expanded
+                if expanded > MAX_EXPANDED_NODES or in_file > MAX_EXPANDED_NODES:
+                    raise _InputError(
+                        f"aliases expand to more than {MAX_EXPANDED_NODES} nodes "
+                        + (
+                            "(alias bomb?)"
+                            if expanded > MAX_EXPANDED_NODES
+                            else "in this file (alias bomb?)"
+                        ),
+                        node.start_mark.line + 1,
+                    )
+                if _EXPANDED[0] > MAX_EXPANDED_NODES_PER_RENDER:
+                    raise _InputError(
+                        f"aliases of the input files expand to more than "
+                        f"{MAX_EXPANDED_NODES_PER_RENDER} nodes in all (alias bomb?)",
+                        node.start_mark.line + 1,
+                    )
             yield index, node.start_mark.line + 1, data
             index += 1
     except yaml.reader.ReaderError as exc:
@@ -636,6 +655,7 @@ def load_paths(paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1) 
     ``aimctl.parallel``); each parses a consecutive run of files, so the result is the same.
     """
     files, problems = collect_files(paths, skip)
+    _EXPANDED[0] = 0
     result = LoadResult(diagnostics=problems)
     named = [(path, display_path(path)) for path in files]
     result.files = [shown for _, shown in named]
