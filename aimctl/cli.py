@@ -290,6 +290,55 @@ def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
         )
 
 
+def _too_large(
+    objects: list[dict[str, object]], inputs: object, paths: tuple[Path, ...]
+) -> list[Diagnostic]:
+    """Objects the API server could not store (over etcd's 1.5 MiB), each named with the input
+    file it passes through from, else with the input paths (a value copied into many children)."""
+    from aimctl.emit import MAX_OBJECT_BYTES, Serialised, oversized
+
+    sources = {}
+    for entry in getattr(getattr(inputs, "catalog", None), "passthrough", []):
+        meta = entry.raw.get("metadata") or {}
+        sources[(entry.raw.get("kind"), meta.get("namespace"), meta.get("name"))] = entry
+
+    def identity(obj: dict[str, object]) -> tuple[object, object, object]:
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        return (obj.get("kind"), meta.get("namespace"), meta.get("name"))
+
+    # Serialised objects cost nothing to measure (the YAML outputs serialise everything first,
+    # see _serialised); for --format json only input objects are measured.
+    found = oversized([o for o in objects if type(o) is Serialised or identity(o) in sources])
+    out = []
+    for obj, size in found:
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+        entry = sources.get((obj.get("kind"), meta.get("namespace"), meta.get("name")))
+        out.append(
+            Diagnostic(
+                "E_OBJECT_TOO_LARGE",
+                f"{obj.get('kind')} {where}{meta.get('name')} would be {size} bytes; the API server "
+                f"stores at most {MAX_OBJECT_BYTES} (etcd's 1.5 MiB request limit)",
+                file=entry.file if entry is not None else " ".join(map(str, paths)),
+                doc=entry.doc if entry is not None else None,
+            )
+        )
+    return out
+
+
+def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Every object as its YAML document (``emit.Serialised``), serialised once: the size check
+    measures the text that the stream or the files then write as is."""
+    from aimctl.emit import Serialised, document_text
+
+    return [
+        o if type(o) is Serialised else Serialised(Serialised.identity(o), document_text(o))
+        for o in objects
+    ]
+
+
 def _refuse_outside(request: _Request) -> None:
     """Plugin mode: exit 1 when an input path leads outside the repository checkout."""
     from aimctl.confine import outside_repository
@@ -361,6 +410,9 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     objects = result.objects
     if request.kinds is not None:
         objects = [o for o in objects if o.get("kind") in request.kinds]
+    if request.yaml_output:
+        objects = _serialised(objects)
+    diagnostics.extend(_too_large(objects, inputs, request.paths))
     if result.ok and not objects and not request.allow_empty:
         what = (
             f"nothing left after --kinds {','.join(sorted(request.kinds or ()))}"

@@ -29,6 +29,7 @@ from aimctl.serialize import dump_yaml
 __all__ = [
     "KIND_RANK",
     "MARKER",
+    "MAX_OBJECT_BYTES",
     "SYNC_WAVE",
     "UNREADABLE",
     "Drift",
@@ -39,6 +40,7 @@ __all__ = [
     "current_files",
     "object_sort_key",
     "output_lock",
+    "oversized",
     "sort_objects",
     "stream_text",
     "write_dir",
@@ -103,6 +105,22 @@ class Serialised(dict[str, Any]):
 def document_text(obj: dict[str, Any]) -> str:
     """The YAML document of one object (no ``---``)."""
     return obj.text if type(obj) is Serialised else dump_yaml(obj)
+
+
+MAX_OBJECT_BYTES: Final = 1_572_864  # etcd's default request limit (1.5 MiB): larger is refused
+
+
+def oversized(objects: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Objects whose YAML exceeds what the API server can store (etcd's 1.5 MiB request limit),
+    with their size in bytes. JSON on the wire is about as large as this YAML."""
+    out = []
+    for obj in objects:
+        text = document_text(obj)
+        if len(text) * 4 > MAX_OBJECT_BYTES:  # cheap bound first: at most 4 bytes a character
+            size = len(text.encode("utf-8"))
+            if size > MAX_OBJECT_BYTES:
+                out.append((obj, size))
+    return out
 
 
 def stream_text(objects: Sequence[dict[str, Any]]) -> str:

@@ -602,3 +602,32 @@ def test_pass_through_objects_cannot_impersonate_rendered_ones(
         "tree/rbac.yaml:18:",
     )
     assert not (tmp_path / "out").exists()
+
+
+# ---- class 9: objects larger than the API server stores ----------------------------------------
+
+
+@pytest.mark.parametrize("where", ["pass-through", "service env"])
+def test_objects_over_etcds_limit_are_refused(
+    where: str, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(QUICKSTART, tree)
+    big = "x" * (2 * 1024 * 1024)
+    if where == "pass-through":
+        (tree / "cm.yaml").write_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: ml-team}\n"
+            f"data: {{blob: {big}}}\n",
+            encoding="utf-8",
+        )
+        expected = "tree/cm.yaml:1: ConfigMap ml-team/big would be"
+    else:
+        services = tree / "ml-team" / "services.yaml"
+        text = services.read_text(encoding="utf-8")
+        services.write_text(text.replace("value: DEBUG", f"value: {big}", 1), encoding="utf-8")
+        expected = "InferenceService ml-team/qwen-chat"
+    for extra in ((), ("-o", "out")):
+        result = run_cli("render", "tree", *extra, cwd=tmp_path)
+        _assert_refused(result, 1, expected, "etcd's 1.5 MiB request limit")
+        assert big not in result.stderr
+        assert not (tmp_path / "out").exists()
