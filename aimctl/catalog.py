@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -35,29 +35,40 @@ _SECRET_HINT = (
     "reference secrets instead (env valueFrom.secretKeyRef, imagePullSecrets) or use a "
     "SealedSecret/ExternalSecret kind"
 )
-# Core kinds without a namespace; every other pass-through kind is treated as namespaced.
-_CLUSTER_SCOPED_CORE = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PriorityClass",
-        "IngressClass",
-        "GatewayClass",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "APIService",
-        "RuntimeClass",
-        "CSIDriver",
-        "ClusterTriggerAuthentication",
-        "ClusterServingRuntime",
-        "ClusterStorageContainer",
-    }
-)
+# Cluster-scoped kinds by API group: every built-in one (Kubernetes 1.34) and those of KServe,
+# Gateway API and KEDA. The scope is decided by group *and* kind, so a CRD that happens to share a
+# kind name keeps its own scope; every other pass-through kind is treated as namespaced.
+_CLUSTER_SCOPED: Final[dict[str, frozenset[str]]] = {
+    group: frozenset(kinds.split())
+    for group, kinds in {
+        "": "Namespace Node PersistentVolume ComponentStatus",
+        "rbac.authorization.k8s.io": "ClusterRole ClusterRoleBinding",
+        "apiextensions.k8s.io": "CustomResourceDefinition",
+        "apiregistration.k8s.io": "APIService",
+        "admissionregistration.k8s.io": "ValidatingWebhookConfiguration "
+        "MutatingWebhookConfiguration ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding "
+        "MutatingAdmissionPolicy MutatingAdmissionPolicyBinding",
+        "storage.k8s.io": "StorageClass CSIDriver CSINode VolumeAttachment VolumeAttributesClass",
+        "scheduling.k8s.io": "PriorityClass",
+        "node.k8s.io": "RuntimeClass",
+        "networking.k8s.io": "IngressClass IPAddress ServiceCIDR",
+        "certificates.k8s.io": "CertificateSigningRequest ClusterTrustBundle",
+        "flowcontrol.apiserver.k8s.io": "FlowSchema PriorityLevelConfiguration",
+        "resource.k8s.io": "DeviceClass ResourceSlice",
+        "authentication.k8s.io": "TokenReview SelfSubjectReview",
+        "authorization.k8s.io": "SubjectAccessReview SelfSubjectAccessReview "
+        "SelfSubjectRulesReview",
+        "internal.apiserver.k8s.io": "StorageVersion",
+        "storagemigration.k8s.io": "StorageVersionMigration",
+        "gateway.networking.k8s.io": "GatewayClass",
+        "keda.sh": "ClusterTriggerAuthentication",
+        "serving.kserve.io": "ClusterServingRuntime ClusterStorageContainer ClusterLocalModel",
+    }.items()
+}
+
+
+def _cluster_scoped(api_version: str, kind: str) -> bool:
+    return kind in _CLUSTER_SCOPED.get(_api_group(api_version), frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +351,7 @@ def _passthrough(
     namespace: str | None,
     default_namespace: str,
 ) -> tuple[Entry[Any] | None, list[Diagnostic]]:
-    cluster = kind in _CLUSTER_SCOPED_CORE
+    cluster = _cluster_scoped(api_version, kind)
     if cluster and namespace is not None:
         key = ResourceKey(kind, None, name)
         return None, [
