@@ -412,6 +412,17 @@ def _passthrough_problems(
                 key=key,
             )
         )
+    if kind == "Namespace" and (len(name) > 63 or not _DNS_LABEL.fullmatch(name)):
+        problems.append(
+            _doc_diag(
+                doc,
+                ("metadata", "name"),
+                "a Namespace name must be a DNS label: lower-case letters, digits and '-', at "
+                "most 63 characters",
+                key=key,
+            )
+        )
+    problems.extend(_meta_problems(doc, key))
     bad_key = _non_string_key(doc.data, ())
     if bad_key is not None:
         path, value = bad_key
@@ -424,6 +435,71 @@ def _passthrough_problems(
                 key=key,
             )
         )
+    return problems
+
+
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
+_MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+        return "prefix must be a DNS subdomain of at most 253 characters"
+    if not _LABEL_NAME.fullmatch(name):
+        return (
+            "name must be 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+        )
+    return None
+
+
+def _meta_problems(doc: LoadedDocument, key: ResourceKey) -> list[Diagnostic]:
+    """Labels and annotations as the API server validates ObjectMeta (values never echoed)."""
+    meta = doc.data.get("metadata")
+    if not isinstance(meta, dict):
+        return []
+    problems = []
+    for part in ("labels", "annotations"):
+        values = meta.get(part)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            problems.append(_doc_diag(doc, ("metadata", part), "must be a mapping", key=key))
+            continue
+        size = 0
+        for name, value in values.items():
+            where = ("metadata", part, name)
+            if not isinstance(name, str):
+                continue  # reported as a non-string key
+            problem = _qualified_name_problem(name)
+            if problem is not None:
+                problems.append(_doc_diag(doc, where, f"invalid key: {problem}", key=key))
+            if not isinstance(value, str):
+                problems.append(
+                    _doc_diag(
+                        doc,
+                        where,
+                        f"value must be a string, not {type(value).__name__} (quote it)",
+                        key=key,
+                    )
+                )
+                continue
+            size += len(name) + len(value.encode("utf-8"))
+            if part == "labels" and not _LABEL_VALUE.fullmatch(value):
+                problems.append(
+                    _doc_diag(
+                        doc,
+                        where,
+                        "label value must be at most 63 letters, digits, '-', '_' or '.', "
+                        "starting and ending alphanumeric",
+                        key=key,
+                    )
+                )
+        if part == "annotations" and size > _MAX_ANNOTATIONS_BYTES:
+            problems.append(
+                _doc_diag(doc, ("metadata", part), "annotations total more than 256 KiB", key=key)
+            )
     return problems
 
 
