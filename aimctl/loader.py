@@ -260,6 +260,10 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
         loader.constructed_objects = {}
         loader.recursive_objects = {}
         loader.state_generators = []
+        # ``build`` refers to itself through its closure: a reference cycle that would keep the
+        # loader (and the file's libyaml parser) alive until a collection, and the CLI runs with
+        # the cyclic collector off, so memory would grow with the file count. Break it here.
+        build = None  # type: ignore[assignment]  # (the cell, so the closures drop it too)
 
 
 def _might_nest_deeply(text: str) -> bool:

@@ -631,3 +631,29 @@ def test_objects_over_etcds_limit_are_refused(
         _assert_refused(result, 1, expected, "etcd's 1.5 MiB request limit")
         assert big not in result.stderr
         assert not (tmp_path / "out").exists()
+
+
+# ---- class 11: memory follows the YAML, not the file count ---------------------------------------
+
+
+def test_no_loader_outlives_its_file_with_the_cyclic_collector_off(tmp_path: Path) -> None:
+    import gc
+
+    from aimctl import loader
+
+    for i in range(200):
+        (tmp_path / f"f{i}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{a: [b]}}\n",
+            encoding="utf-8",
+        )
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()  # as the CLI runs
+    try:
+        result = loader.load_paths([tmp_path])
+        alive = sum(1 for o in gc.get_objects() if isinstance(o, loader._Loader))
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert len(result.documents) == 200
+    assert alive == 0
