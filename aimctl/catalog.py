@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -49,29 +49,40 @@ _SECRET_HINT = (
     "reference secrets instead (env valueFrom.secretKeyRef, imagePullSecrets) or use a "
     "SealedSecret/ExternalSecret kind"
 )
-# Core kinds without a namespace; every other pass-through kind is treated as namespaced.
-_CLUSTER_SCOPED_CORE = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PriorityClass",
-        "IngressClass",
-        "GatewayClass",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "APIService",
-        "RuntimeClass",
-        "CSIDriver",
-        "ClusterTriggerAuthentication",
-        "ClusterServingRuntime",
-        "ClusterStorageContainer",
-    }
-)
+# Cluster-scoped kinds by API group: every built-in one (Kubernetes 1.34) and those of KServe,
+# Gateway API and KEDA. The scope is decided by group *and* kind, so a CRD that happens to share a
+# kind name keeps its own scope; every other pass-through kind is treated as namespaced.
+_CLUSTER_SCOPED: Final[dict[str, frozenset[str]]] = {
+    group: frozenset(kinds.split())
+    for group, kinds in {
+        "": "Namespace Node PersistentVolume ComponentStatus",
+        "rbac.authorization.k8s.io": "ClusterRole ClusterRoleBinding",
+        "apiextensions.k8s.io": "CustomResourceDefinition",
+        "apiregistration.k8s.io": "APIService",
+        "admissionregistration.k8s.io": "ValidatingWebhookConfiguration "
+        "MutatingWebhookConfiguration ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding "
+        "MutatingAdmissionPolicy MutatingAdmissionPolicyBinding",
+        "storage.k8s.io": "StorageClass CSIDriver CSINode VolumeAttachment VolumeAttributesClass",
+        "scheduling.k8s.io": "PriorityClass",
+        "node.k8s.io": "RuntimeClass",
+        "networking.k8s.io": "IngressClass IPAddress ServiceCIDR",
+        "certificates.k8s.io": "CertificateSigningRequest ClusterTrustBundle",
+        "flowcontrol.apiserver.k8s.io": "FlowSchema PriorityLevelConfiguration",
+        "resource.k8s.io": "DeviceClass ResourceSlice",
+        "authentication.k8s.io": "TokenReview SelfSubjectReview",
+        "authorization.k8s.io": "SubjectAccessReview SelfSubjectAccessReview "
+        "SelfSubjectRulesReview",
+        "internal.apiserver.k8s.io": "StorageVersion",
+        "storagemigration.k8s.io": "StorageVersionMigration",
+        "gateway.networking.k8s.io": "GatewayClass",
+        "keda.sh": "ClusterTriggerAuthentication",
+        "serving.kserve.io": "ClusterServingRuntime ClusterStorageContainer ClusterLocalModel",
+    }.items()
+}
+
+
+def _cluster_scoped(api_version: str, kind: str) -> bool:
+    return kind in _CLUSTER_SCOPED.get(_api_group(api_version), frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,24 +300,15 @@ def build_catalog(
     problems: list[Diagnostic] = []
     output_files: dict[tuple[str | None, str, str], Entry[Any]] = {}
     for doc in documents:
+        refused = _refused_kind(doc, default_namespace)
+        if refused is not None:
+            problems.append(refused)
+            continue
         api_version, kind, name, namespace, issues = _identity(doc)
         if issues:
             problems.extend(issues)
             continue
         group = _api_group(api_version)
-        if kind == "Secret" and group == "":
-            key = ResourceKey("Secret", namespace or default_namespace, name)
-            problems.append(
-                Diagnostic(
-                    "E_SECRET_REFUSED",
-                    "Secret objects are refused: secret values must never reach rendered output",
-                    file=doc.file,
-                    doc=doc.index,
-                    resource=key,
-                    hint=_SECRET_HINT,
-                )
-            )
-            continue
         role = "render"
         if group == AIM_GROUP:
             entry, diags, role = _validate_aim(
@@ -520,7 +522,7 @@ def _passthrough(
     namespace: str | None,
     default_namespace: str,
 ) -> tuple[Entry[Any] | None, list[Diagnostic]]:
-    cluster = kind in _CLUSTER_SCOPED_CORE
+    cluster = _cluster_scoped(api_version, kind)
     if cluster and namespace is not None:
         key = ResourceKey(kind, None, name)
         return None, [
@@ -552,7 +554,7 @@ def _passthrough_problems(
 ) -> list[Diagnostic]:
     """What the API server would refuse before aimctl turns names into file names."""
     problems = []
-    if not _KIND.match(kind):
+    if not _KIND.fullmatch(kind):
         problems.append(
             _doc_diag(doc, ("kind",), "kind must be alphanumeric, starting with a letter")
         )
@@ -562,7 +564,7 @@ def _passthrough_problems(
                 doc, ("apiVersion",), f"{kind} belongs to apiVersion {AIM_GROUP}/v1alpha1", key=key
             )
         )
-    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+    if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
         problems.append(
             _doc_diag(
                 doc,
@@ -572,7 +574,7 @@ def _passthrough_problems(
                 key=key,
             )
         )
-    if namespace is not None and (len(namespace) > 63 or not _DNS_LABEL.match(namespace)):
+    if namespace is not None and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace)):
         problems.append(
             _doc_diag(
                 doc,
@@ -581,16 +583,17 @@ def _passthrough_problems(
                 key=key,
             )
         )
-    if kind == "List":
+    if kind == "Namespace" and (len(name) > 63 or not _DNS_LABEL.fullmatch(name)):
         problems.append(
             _doc_diag(
                 doc,
-                ("kind",),
-                "List documents are not supported (their items, a Secret among them, would slip "
-                "past aimctl's checks): write one document per object",
+                ("metadata", "name"),
+                "a Namespace name must be a DNS label: lower-case letters, digits and '-', at "
+                "most 63 characters",
                 key=key,
             )
         )
+    problems.extend(_meta_problems(doc, key))
     bad_key = _non_string_key(doc.data, ())
     if bad_key is not None:
         path, value = bad_key
@@ -604,6 +607,133 @@ def _passthrough_problems(
             )
         )
     return problems
+
+
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
+_MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+        return "prefix must be a DNS subdomain of at most 253 characters"
+    if not _LABEL_NAME.fullmatch(name):
+        return (
+            "name must be 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+        )
+    return None
+
+
+def _meta_problems(doc: LoadedDocument, key: ResourceKey) -> list[Diagnostic]:
+    """Labels and annotations as the API server validates ObjectMeta (values never echoed)."""
+    meta = doc.data.get("metadata")
+    if not isinstance(meta, dict):
+        return []
+    problems = []
+    for part in ("labels", "annotations"):
+        values = meta.get(part)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            problems.append(_doc_diag(doc, ("metadata", part), "must be a mapping", key=key))
+            continue
+        size = 0
+        for name, value in values.items():
+            where = ("metadata", part, name)
+            if not isinstance(name, str):
+                continue  # reported as a non-string key
+            problem = _qualified_name_problem(name)
+            if problem is not None:
+                problems.append(_doc_diag(doc, where, f"invalid key: {problem}", key=key))
+            if not isinstance(value, str):
+                problems.append(
+                    _doc_diag(
+                        doc,
+                        where,
+                        f"value must be a string, not {type(value).__name__} (quote it)",
+                        key=key,
+                    )
+                )
+                continue
+            size += len(name) + len(value.encode("utf-8"))
+            if part == "labels" and not _LABEL_VALUE.fullmatch(value):
+                problems.append(
+                    _doc_diag(
+                        doc,
+                        where,
+                        "label value must be at most 63 letters, digits, '-', '_' or '.', "
+                        "starting and ending alphanumeric",
+                        key=key,
+                    )
+                )
+        if part == "annotations" and size > _MAX_ANNOTATIONS_BYTES:
+            problems.append(
+                _doc_diag(doc, ("metadata", part), "annotations total more than 256 KiB", key=key)
+            )
+    return problems
+
+
+def _has_secret_item(data: dict[str, Any]) -> bool:
+    """Whether a Secret hides among ``items``, at any depth of nested lists (iterative)."""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, dict):
+            continue
+        kind = value.get("kind")
+        if isinstance(kind, str) and kind.lower() == "secret":
+            return True
+        items = value.get("items")
+        if isinstance(items, list):
+            stack.extend(items)
+    return False
+
+
+def _refused_kind(doc: LoadedDocument, default_namespace: str) -> Diagnostic | None:
+    """Secrets in any spelling, and lists in any shape, before anything else looks at them.
+
+    ``kind: secret`` is a Secret to a case-insensitive reader, and kubectl, kustomize and Argo CD
+    unpack every object that has an ``items`` list (``List``, ``SecretList``, any ``*List``, or
+    any kind at all), so the items — a Secret among them — would reach the cluster past aimctl's
+    checks. Values are never printed: the message names the file, the document and the field.
+    """
+    data = doc.data
+    kind = data.get("kind")
+    meta = data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    key = (
+        ResourceKey(kind, ns if isinstance(ns, str) else default_namespace, name)
+        if isinstance(kind, str) and isinstance(name, str)
+        else None
+    )
+    if isinstance(kind, str) and kind.lower() == "secret":
+        return Diagnostic(
+            "E_SECRET_REFUSED",
+            "Secret objects are refused: secret values must never reach rendered output",
+            file=doc.file,
+            doc=doc.index,
+            resource=key,
+            hint=_SECRET_HINT,
+        )
+    listed = isinstance(data.get("items"), list)
+    api_version = data.get("apiVersion")
+    core = isinstance(api_version, str) and "/" not in api_version
+    if listed or (isinstance(kind, str) and (kind == "List" or (core and kind.endswith("List")))):
+        secret = _has_secret_item(data)
+        return Diagnostic(
+            "E_SECRET_REFUSED" if secret else "E_LIST_REFUSED",
+            ("a Secret among its items: Secret objects are refused; " if secret else "")
+            + "List documents and objects with an items list are not supported (Argo CD and "
+            "kubectl unpack the items past aimctl's checks): write one document per object",
+            file=doc.file,
+            doc=doc.index,
+            field=("items",) if listed else ("kind",),
+            resource=key,
+            hint=_SECRET_HINT if secret else "",
+        )
+    return None
 
 
 def _non_string_key(data: Any, path: FieldPath) -> tuple[FieldPath, Any] | None:

@@ -75,12 +75,31 @@ OperatorOpt = Annotated[
         help="AIM Engine release to render (default: `operator` in aimctl.yaml, else 0.2.2).",
     ),
 ]
+
+
+def _check_namespace(value: str) -> str:
+    """``--namespace`` / ``ARGOCD_APP_NAMESPACE`` must be a DNS label: a usage error naming the
+    option, not an error blamed on every input file that lacks a namespace."""
+    import re
+
+    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
+        from aimctl.report import clean_line
+
+        raise typer.BadParameter(
+            f"{clean_line(repr(value)[:80])} is not a DNS label (lower-case letters, digits and "
+            "'-', at most 63 characters)",
+            param_hint="--namespace / ARGOCD_APP_NAMESPACE",
+        )
+    return value
+
+
 NamespaceOpt = Annotated[
     str,
     typer.Option(
         "--namespace",
         "-n",
         envvar="ARGOCD_APP_NAMESPACE",
+        callback=_check_namespace,
         help="Namespace for namespaced inputs that do not name one.",
     ),
 ]
@@ -127,10 +146,42 @@ def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         console.print(Text(format_diagnostic(d), style=style))  # type: ignore[attr-defined]
 
 
+def _write_stdout(text: str) -> None:
+    """The command's result on stdout, as UTF-8 whatever the locale's encoding; a stdout that is
+    closed, full (``/dev/full``) or gone is one line on stderr and exit 1, not a traceback."""
+    stream = sys.stdout
+    try:
+        if stream is None:
+            raise OSError("stdout is closed")
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(text.encode("utf-8"))
+            buffer.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"aimctl: cannot write the result to stdout: {reason}\n")
+        with contextlib.suppress(Exception):  # nothing more may reach a broken stdout
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def _escape(text: str) -> str:
+    from aimctl.report import clean_line
+
+    return clean_line(text)
+
+
 def _say(message: str, style: str = "") -> None:
+    """One line on stderr; control characters (terminal escape sequences in file names or
+    arguments) are escaped as diagnostics escape them."""
     from rich.text import Text
 
-    _stderr_console().print(Text(message, style=style))  # type: ignore[attr-defined]
+    _stderr_console().print(Text(_escape(message), style=style))  # type: ignore[attr-defined]
 
 
 @app.command()
@@ -145,8 +196,12 @@ def validate(
     strict: StrictOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
+    from aimctl.confine import outside_repository
     from aimctl.pipeline import LoadOptions, forecast_render, load_inputs, locate
 
+    refused = outside_repository(tuple(paths), config, None)
+    if refused:
+        raise typer.Exit(_finish(refused, output))
     inputs = load_inputs(
         LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
     )
@@ -164,7 +219,7 @@ def validate(
     if output is OutputFormat.json:
         from aimctl.report import report_json
 
-        sys.stdout.write(
+        _write_stdout(
             report_json(
                 diagnostics,
                 files=len(inputs.files),
@@ -196,7 +251,7 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     if report is OutputFormat.json:
         from aimctl.report import report_json
 
-        sys.stdout.write(report_json(located, **summary))
+        _write_stdout(report_json(located, **summary))
     else:
         _print_diagnostics(located)
     return EXIT_INVALID if errors else EXIT_OK
@@ -275,9 +330,97 @@ VerboseOpt = Annotated[
 
 
 def _kind_set(kinds: str | None) -> frozenset[str] | None:
+    """The kinds ``--kinds`` names; naming none (``''``, ``" , "``) is a usage error: a filter that
+    keeps nothing would print nothing, and Argo CD prunes an app whose plugin prints nothing."""
     if kinds is None:
         return None
-    return frozenset(k.strip() for k in kinds.split(",") if k.strip())
+    names = frozenset(k.strip() for k in kinds.split(",") if k.strip())
+    if not names:
+        raise typer.BadParameter(
+            "names no kind (comma-separated kinds, e.g. Job,PersistentVolumeClaim)",
+            param_hint="--kinds",
+        )
+    return names
+
+
+def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
+    """Refuse ``--kinds`` names aimctl never renders and no input has (a typo would filter out
+    everything, or silently drop the kind the user meant)."""
+    from aimctl.emit import KIND_RANK
+    from aimctl.model import AIM_KINDS
+
+    known = set(KIND_RANK) | set(AIM_KINDS) | present
+    unknown = sorted(kinds - known)
+    if unknown:
+        import difflib
+
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+        raise typer.BadParameter(
+            f"unknown kind{'s' * (len(unknown) > 1)} {', '.join(hints)}: neither rendered by "
+            "aimctl nor found in the inputs",
+            param_hint="--kinds",
+        )
+
+
+def _too_large(
+    objects: list[dict[str, object]], inputs: object, paths: tuple[Path, ...]
+) -> list[Diagnostic]:
+    """Objects the API server could not store (over etcd's 1.5 MiB), each named with the input
+    file it passes through from, else with the input paths (a value copied into many children)."""
+    from aimctl.emit import MAX_OBJECT_BYTES, Serialised, oversized
+
+    sources = {}
+    for entry in getattr(getattr(inputs, "catalog", None), "passthrough", []):
+        meta = entry.raw.get("metadata") or {}
+        sources[(entry.raw.get("kind"), meta.get("namespace"), meta.get("name"))] = entry
+
+    def identity(obj: dict[str, object]) -> tuple[object, object, object]:
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        return (obj.get("kind"), meta.get("namespace"), meta.get("name"))
+
+    # Serialised objects cost nothing to measure (the YAML outputs serialise everything first,
+    # see _serialised); for --format json only input objects are measured.
+    found = oversized([o for o in objects if type(o) is Serialised or identity(o) in sources])
+    out = []
+    for obj, size in found:
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+        entry = sources.get((obj.get("kind"), meta.get("namespace"), meta.get("name")))
+        out.append(
+            Diagnostic(
+                "E_OBJECT_TOO_LARGE",
+                f"{obj.get('kind')} {where}{meta.get('name')} would be {size} bytes; the API server "
+                f"stores at most {MAX_OBJECT_BYTES} (etcd's 1.5 MiB request limit)",
+                file=entry.file if entry is not None else " ".join(map(str, paths)),
+                doc=entry.doc if entry is not None else None,
+            )
+        )
+    return out
+
+
+def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Every object as its YAML document (``emit.Serialised``), serialised once: the size check
+    measures the text that the stream or the files then write as is."""
+    from aimctl.emit import Serialised, document_text
+
+    return [
+        o if type(o) is Serialised else Serialised(Serialised.identity(o), document_text(o))
+        for o in objects
+    ]
+
+
+def _refuse_outside(request: _Request) -> None:
+    """Plugin mode: exit 1 when an input path leads outside the repository checkout."""
+    from aimctl.confine import outside_repository
+
+    problems = outside_repository(request.paths, request.config, request.templates)
+    if problems:
+        raise typer.Exit(_finish(problems, request.report))
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +471,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     )
 
     started = time.perf_counter()
+    _refuse_outside(request)
     skip = (request.output_dir,) if request.output_dir is not None else ()
     inputs = load_inputs(
         LoadOptions(
@@ -346,6 +490,8 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         raise typer.Exit(
             _finish(inputs.diagnostics + problems, request.report, operatorVersion=inputs.operator)
         )
+    if request.kinds is not None:
+        _check_kinds(request.kinds, {str(e.raw.get("kind")) for e in inputs.catalog.passthrough})
     loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
@@ -362,11 +508,28 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
     with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
         result = render_inputs(inputs, options, on_service=tick)
     diagnostics = inputs.diagnostics + result.diagnostics
-    if result.ok and not result.objects and not request.allow_empty:
+    objects = result.objects
+    if request.kinds is not None:
+        objects = [o for o in objects if o.get("kind") in request.kinds]
+    if request.exclude_kinds:
+        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
+    if request.phase is not None:
+        from aimctl.emit import phase_of
+
+        objects = [o for o in objects if phase_of(o) == request.phase.value]
+    if request.yaml_output:
+        objects = _serialised(objects)
+    diagnostics.extend(_too_large(objects, inputs, request.paths))
+    if result.ok and not objects and not request.allow_empty:
+        what = (
+            f"nothing left after --kinds {','.join(sorted(request.kinds or ()))}"
+            if result.objects
+            else "nothing to render (no AIMService or other object found)"
+        )
         diagnostics.append(
             Diagnostic(
                 "E_EMPTY",
-                "nothing to render (no AIMService or other object found); pass --allow-empty to accept",
+                f"{what}; pass --allow-empty to accept",
                 file=" ".join(map(str, request.paths)),
             )
         )
@@ -381,15 +544,6 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         )
     if request.quiet:
         diagnostics = [d for d in diagnostics if d.is_error]
-    objects = result.objects
-    if request.kinds is not None:
-        objects = [o for o in objects if o.get("kind") in request.kinds]
-    if request.exclude_kinds:
-        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
-    if request.phase is not None:
-        from aimctl.emit import phase_of
-
-        objects = [o for o in objects if phase_of(o) == request.phase.value]
     return objects, diagnostics
 
 
@@ -411,6 +565,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 PROGRESS_THRESHOLD = 300
+MAX_JOBS = 1024  # above: a usage error; any number is capped at the CPUs available
 
 JobsOpt = Annotated[
     int,
@@ -418,10 +573,11 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         min=0,
+        max=MAX_JOBS,
         envvar="ARGOCD_ENV_AIMCTL_JOBS",
         help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
-        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1. The "
-        "output is the same whatever the number.",
+        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1; never "
+        "more than the CPUs available. The output is the same whatever the number.",
     ),
 ]
 
@@ -509,6 +665,13 @@ def render(
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
     if tenant is not None and platform:
         raise typer.BadParameter("give --tenant or --platform, not both", param_hint="--tenant")
+    from aimctl.confine import plugin_mode
+
+    if output_dir is not None and plugin_mode():
+        raise typer.BadParameter(
+            "not in the Argo CD plugin: its stdout must carry the manifests (check AIMCTL_ARGS)",
+            param_hint="--output-dir",
+        )
     request = _Request(
         tuple(paths),
         output_dir,
@@ -534,10 +697,16 @@ def render(
         tenant=tenant,
         platform=platform,
     )
+    if output_dir is not None and not check:
+        from aimctl.confine import output_holds_input
+
+        held = output_holds_input(output_dir, (*request.paths, config, templates))
+        if held is not None:
+            raise typer.Exit(_finish([held], report))
     objects, diagnostics = _render_objects(request)
     if output_dir is None:
         _finish(diagnostics, OutputFormat.text)
-        sys.stdout.write(_stream(objects, fmt))
+        _write_stdout(_stream(objects, fmt))
         raise typer.Exit(EXIT_OK)
     raise typer.Exit(_write_or_check(objects, request, check, diagnostics))
 
@@ -568,7 +737,7 @@ def diff(
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
     import difflib
 
-    from aimctl.emit import build_files, current_files
+    from aimctl.emit import UNREADABLE, build_files, current_files
 
     request = _Request(
         tuple(paths),
@@ -587,21 +756,27 @@ def diff(
         operator=operator_version,
         gitops=gitops,
     )
+    old = current_files(output_dir)  # refuses a directory aimctl did not write; follows no link
     objects, diagnostics = _render_objects(request)
     _finish(diagnostics, OutputFormat.text)
     fresh = build_files(objects)
-    old = current_files(output_dir)
     chunks: list[str] = []
     for rel in sorted(set(fresh) | set(old)):
         before, after = old.get(rel), fresh.get(rel)
         if before == after:
             continue
+        if before == UNREADABLE:
+            shown = _escape(rel)
+            chunks.append(
+                f"--- a/{shown}\n+++ b/{shown}\n@@ not a regular UTF-8 file aimctl wrote; not shown @@\n"
+            )
+            continue
         chunks.extend(
             difflib.unified_diff(
                 (before or "").splitlines(keepends=True),
                 (after or "").splitlines(keepends=True),
-                fromfile=f"a/{rel}" if before is not None else "/dev/null",
-                tofile=f"b/{rel}" if after is not None else "/dev/null",
+                fromfile=f"a/{_escape(rel)}" if before is not None else "/dev/null",
+                tofile=f"b/{_escape(rel)}" if after is not None else "/dev/null",
             )
         )
     if not chunks:
@@ -615,7 +790,7 @@ def diff(
 
         Console().print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
     else:
-        sys.stdout.write(text)
+        _write_stdout(text)
     raise typer.Exit(EXIT_DRIFT)
 
 
@@ -652,7 +827,7 @@ def _write_or_check(
                 "changed": drift.changed,
                 "removed": drift.removed,
             }
-            sys.stdout.write(json.dumps(body, indent=2) + "\n")
+            _write_stdout(json.dumps(body, indent=2) + "\n")
         else:
             for label, items in (
                 ("added", drift.added),
@@ -711,6 +886,11 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
+    from aimctl.confine import outside_repository
+
+    refused = outside_repository(tuple(paths), config, None)
+    if refused:
+        raise typer.Exit(_finish(refused, OutputFormat.text))
     target_namespace, _, target_name = target.partition("/")
     options = LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
     inputs = load_for_service(options, target_namespace, target_name)
@@ -745,7 +925,7 @@ def explain(
     if output is OutputFormat.json:
         import json
 
-        sys.stdout.write(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
+        _write_stdout(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
     else:
         render_text(trace)
         _print_diagnostics(diagnostics)
@@ -777,17 +957,33 @@ def version(
     if output is OutputFormat.json:
         import json
 
-        sys.stdout.write(json.dumps(version_info(__version__), indent=2) + "\n")
+        _write_stdout(json.dumps(version_info(__version__), indent=2) + "\n")
         return
     lines = [_version_line()]
     if verbose:
         lines += ["schemas accepted:", *(f"  - {s}" for s in ACCEPTED_SCHEMAS)]
         lines += ["known deviations from the operator:", *(f"  - {d}" for d in DEVIATIONS)]
-    sys.stdout.write("\n".join(lines) + "\n")
+    _write_stdout("\n".join(lines) + "\n")
+
+
+def _refuse_help_in_plugin() -> None:
+    """In the Argo CD plugin, ``--help`` (say, ``AIMCTL_PATH=--help``) would print text to stdout
+    and exit 0, and Argo CD would take the empty manifest set as "delete everything"."""
+    from aimctl.confine import plugin_mode
+
+    args = sys.argv[1:]
+    options = args[: args.index("--")] if "--" in args else args
+    if "--help" in options and plugin_mode():
+        sys.stderr.write(
+            "aimctl: --help is refused in the Argo CD plugin (stdout must carry manifests); "
+            "check AIMCTL_PATH and AIMCTL_ARGS\n"
+        )
+        sys.exit(EXIT_USAGE)
 
 
 def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
+    _refuse_help_in_plugin()
     try:
         app()  # standalone: usage errors exit 2, typer.Exit carries our exit codes
     except AimctlError as exc:

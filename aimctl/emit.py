@@ -29,16 +29,20 @@ from aimctl.serialize import dump_yaml
 __all__ = [
     "KIND_RANK",
     "MARKER",
+    "MAX_OBJECT_BYTES",
     "PHASES",
     "STORAGE_KINDS",
     "SYNC_WAVE",
+    "UNREADABLE",
     "Drift",
     "Serialised",
     "add_sync_wave",
     "build_files",
     "compare_dir",
+    "current_files",
     "object_sort_key",
     "output_lock",
+    "oversized",
     "phase_of",
     "sort_objects",
     "stream_text",
@@ -118,6 +122,22 @@ def document_text(obj: dict[str, Any]) -> str:
     return obj.text if type(obj) is Serialised else dump_yaml(obj)
 
 
+MAX_OBJECT_BYTES: Final = 1_572_864  # etcd's default request limit (1.5 MiB): larger is refused
+
+
+def oversized(objects: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Objects whose YAML exceeds what the API server can store (etcd's 1.5 MiB request limit),
+    with their size in bytes. JSON on the wire is about as large as this YAML."""
+    out = []
+    for obj in objects:
+        text = document_text(obj)
+        if len(text) * 4 > MAX_OBJECT_BYTES:  # cheap bound first: at most 4 bytes a character
+            size = len(text.encode("utf-8"))
+            if size > MAX_OBJECT_BYTES:
+                out.append((obj, size))
+    return out
+
+
 def stream_text(objects: Sequence[dict[str, Any]]) -> str:
     """A multi-document stream, each document starting with ``---`` (as ``dump_yaml_stream``)."""
     return "".join(f"---\n{document_text(obj)}" for obj in objects)
@@ -169,7 +189,7 @@ def _file_name(obj: dict[str, Any]) -> str:
     name = str(meta.get("name") or "")
     namespace = meta.get("namespace")
     for label, value in (("name", name), ("namespace", namespace or "x"), ("kind", kind)):
-        if not _SAFE_SEGMENT.match(value) or ".." in value:
+        if not _SAFE_SEGMENT.fullmatch(value) or ".." in value:
             raise ValueError(f"{label} {value!r} is not a valid Kubernetes name")
     folder = str(namespace) if namespace else CLUSTER_DIR
     base = f"{kind}-{name}"
@@ -231,32 +251,48 @@ def _ident(obj: dict[str, Any]) -> str:
     return f"{obj.get('apiVersion')} {obj.get('kind')} {where}{meta.get('name')}"
 
 
+UNREADABLE: Final = (
+    "\0unreadable"  # the content of a file of DIR that is not shown: no render produces it
+)
+_MAX_READ_BYTES: Final = 64 * 1024 * 1024
+
+
 def _read_tree(root: Path) -> dict[str, str]:
     """Every file below ``root`` (relative POSIX path -> text), the ownership marker excepted.
 
-    In no particular order (callers sort). Symlinked directories are not entered; a file that
-    cannot be read as UTF-8 text gets a content no render produces, so it always counts as
-    changed.
+    In no particular order (callers sort). Nothing is followed: symlinked directories are not
+    entered, and files are opened with ``O_NOFOLLOW`` and must be regular (a link to
+    ``/proc/self/environ`` must not be printed by ``diff``). A file that is a link, not regular,
+    too large, or not UTF-8 text reads as ``UNREADABLE``, so it always counts as changed.
     """
     out: dict[str, str] = {}
-    if not root.is_dir():
+    if not _real_dir(root):
         return out
     for folder, _, filenames in os.walk(root):
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in filenames:
             rel = prefix + name
-            if rel == MARKER:
-                continue
-            path = os.path.join(folder, name)
-            try:
-                if not os.path.isfile(path):
-                    continue
-                with open(path, encoding="utf-8") as handle:
-                    out[rel] = handle.read()
-            except (UnicodeDecodeError, OSError):
-                out[rel] = "\0unreadable"
+            if rel != MARKER:
+                out[rel] = _read_plain(os.path.join(folder, name))
     return out
+
+
+def _read_plain(path: str) -> str:
+    try:
+        fd = os.open(path, _READ_FLAGS | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return UNREADABLE
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_READ_BYTES:
+            return UNREADABLE
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(_MAX_READ_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return UNREADABLE
+    finally:
+        os.close(fd)
 
 
 def compare_dir(files: dict[str, str], root: Path) -> Drift:
@@ -273,7 +309,24 @@ def compare_dir(files: dict[str, str], root: Path) -> Drift:
 
 
 def current_files(root: Path) -> dict[str, str]:
+    """The files of an output directory aimctl wrote (for ``diff``); refuses any other path."""
+    if os.path.lexists(root):
+        if not _real_dir(root):
+            raise _refuse(root, "not a directory aimctl wrote (a symlink or not a directory)")
+        if not _marker_present(root) and any(root.iterdir()):
+            raise _refuse(
+                root,
+                f"not a directory aimctl wrote (no {MARKER} marker); diff compares only "
+                "aimctl's own output",
+            )
     return _read_tree(root)
+
+
+def _marker_present(root: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(root / MARKER).st_mode)
+    except OSError:
+        return False
 
 
 def _refuse(root: Path, message: str) -> EmitError:
@@ -286,7 +339,7 @@ def check_owned(root: Path) -> None:
         return
     if not root.is_dir() or root.is_symlink():
         raise _refuse(root, "output path exists and is not a directory aimctl wrote")
-    if any(root.iterdir()) and not (root / MARKER).is_file():
+    if any(root.iterdir()) and not _marker_present(root):
         raise _refuse(
             root,
             f"refusing to overwrite a non-empty directory aimctl did not write (no {MARKER} marker); "
@@ -296,9 +349,15 @@ def check_owned(root: Path) -> None:
 
 @contextlib.contextmanager
 def output_lock(root: Path) -> Iterator[None]:
-    """An exclusive lock on ``DIR.lock`` beside the output directory (never inside it)."""
+    """An exclusive lock on ``DIR.lock`` beside the output directory (never inside it, also for
+    ``-o .``), removed when the render ends so that ``git add -A`` never commits it.
+
+    The file is unlinked while still locked; a render that opened it just before then finds
+    its descriptor no longer names ``DIR.lock`` and backs off as if it were locked.
+    """
     import fcntl
 
+    root = Path(os.path.abspath(root))
     lock_path = root.parent / f"{root.name}.lock"
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -307,20 +366,34 @@ def output_lock(root: Path) -> Iterator[None]:
         raise _refuse(
             root, f"cannot create the lock file {lock_path.name}: {exc.strerror}"
         ) from None
+    locked = _refuse(
+        root, f"another aimctl render is writing this directory ({lock_path.name} is locked)"
+    )
     with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise _refuse(
-                    root,
-                    f"another aimctl render is writing this directory ({lock_path.name} is locked)",
-                ) from None
+                raise locked from None
             raise
         try:
-            yield
+            if not _same_inode(handle.fileno(), lock_path):
+                raise locked
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock_path)
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _same_inode(fd: int, path: Path) -> bool:
+    try:
+        mine, named = os.fstat(fd), os.lstat(path)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -422,8 +495,20 @@ def _link_if_same(old: str, new: str, data: bytes, mode: int) -> bool:
 
 
 def _clean_stale(root: Path) -> None:
-    """Remove staging trees an interrupted render left beside DIR (we hold DIR.lock)."""
-    for pattern in (f".{root.name}.new-*", f".{root.name}.old-*"):
+    """Remove staging trees an interrupted render left beside DIR (we hold DIR.lock).
+
+    A kill between the two renames of the fallback swap leaves DIR moved aside as
+    ``.DIR.old-*`` and no DIR: that tree is put back, not deleted.
+    """
+    import glob
+
+    name = glob.escape(root.name)
+    if not os.path.lexists(root):
+        for old in sorted(root.parent.glob(f".{name}.old-*")):
+            if old.is_dir() and not old.is_symlink() and (old / MARKER).is_file():
+                os.rename(old, root)
+                break
+    for pattern in (f".{name}.new-*", f".{name}.old-*"):
         for stale in root.parent.glob(pattern):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
@@ -435,6 +520,7 @@ def write_dir(files: dict[str, str], root: Path) -> None:
     Call it holding ``output_lock(root)``. I/O failures become an ``EmitError``; DIR is then as it
     was, and no staging tree is left behind.
     """
+    root = Path(os.path.abspath(root))
     check_owned(root)
     try:
         _swap_in(files, root)
@@ -460,7 +546,12 @@ def _swap_in(files: dict[str, str], root: Path) -> None:
             old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old-", dir=root.parent))
             old.rmdir()
             os.rename(root, old)
-            os.rename(staging, root)
+            try:
+                os.rename(staging, root)
+            except BaseException:
+                if not os.path.lexists(root):
+                    os.rename(old, root)  # interrupted between the renames: the old tree back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(staging, root)

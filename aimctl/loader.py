@@ -8,6 +8,7 @@ re-reads just that file and walks its node tree to the field path (aimctl.md §7
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_DOCUMENTS_PER_FILE",
     "MAX_EXPANDED_NODES",
+    "MAX_EXPANDED_NODES_PER_RENDER",
     "MAX_FILE_BYTES",
     "PROJECT_FILE",
     "LoadResult",
@@ -38,7 +40,9 @@ PROJECT_FILE = "aimctl.yaml"
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENTS_PER_FILE = 20_000
 MAX_DEPTH = 64
-MAX_EXPANDED_NODES = 200_000
+MAX_EXPANDED_NODES = 200_000  # per document and per file
+MAX_EXPANDED_NODES_PER_RENDER = 2_000_000  # per loading process (a forked worker counts its own)
+_EXPANDED = [0]  # nodes aliases expanded to since load_paths began (this process)
 _DEEP_SCAN_BYTES = 8 * 1024  # files smaller than this cannot nest deep enough to hurt the C parser
 _C_SAFE_DEPTH = 8000  # PyYAML's C composer recurses; it was seen to crash only past ~20,000 levels
 _LOCATE_ROUNDS = 4  # re-parses of a cut text when looking for aimctl's nesting error
@@ -131,6 +135,24 @@ class _Loader(CSafeLoader):
                     _PLAIN_TAGS[value] = tag
             return tag
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+
+_MAX_INT_CHARS = 100  # Kubernetes integers are 64-bit (19 digits); Python refuses 4,300+ digits
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """PyYAML's int, refusing absurdly long ones (``int()`` of 4,300+ digits raises ValueError)."""
+    if len(node.value) > _MAX_INT_CHARS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"integer longer than {_MAX_INT_CHARS} characters (Kubernetes integers are 64-bit)",
+            node.start_mark,
+        )
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 class _CountingLoader(_Loader):
@@ -238,6 +260,10 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
         loader.constructed_objects = {}
         loader.recursive_objects = {}
         loader.state_generators = []
+        # ``build`` refers to itself through its closure: a reference cycle that would keep the
+        # loader (and the file's libyaml parser) alive until a collection, and the CLI runs with
+        # the cyclic collector off, so memory would grow with the file count. Break it here.
+        build = None  # type: ignore[assignment]  # (the cell, so the closures drop it too)
 
 
 def _might_nest_deeply(text: str) -> bool:
@@ -273,6 +299,27 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
+def _resolve_error(path: Path) -> OSError | None:
+    try:
+        path.resolve(strict=True)
+    except OSError as exc:
+        return exc
+    except RuntimeError:
+        return None
+    return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a directory, following a link; False for a loop or a broken link."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+_OUTPUT_MARKER = ".aimctl-output"  # emit.MARKER: the ownership marker of an aimctl output dir
+
+
 _KUSTOMIZE_FILES = ("kustomization.yaml", "kustomization.yml")
 # files aimctl does not read, and says so (names first, then suffixes)
 _SKIPPED = {
@@ -292,7 +339,10 @@ def collect_files(
     """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
 
     Symlinks are followed only when their target stays inside one of the roots; loops and links
-    that lead outside are skipped silently (their targets are never read nor named).
+    that lead outside are skipped silently (their targets are never read nor named). The walk is
+    iterative (no recursion limit on deep trees); a directory that cannot be read is an error
+    (a partial render must not pass), and a subdirectory holding aimctl's output marker is
+    skipped with a warning (rendered output is not input).
     """
     roots = list(roots)
     resolved_roots = [r.resolve() for r in roots]
@@ -325,35 +375,70 @@ def collect_files(
         if target not in skipped and target not in found:
             found[target] = path
 
-    for root in roots:
-        if not root.exists():
-            problems.append(
-                Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
-            )
-            continue
-        if root.is_file():
-            found.setdefault(root.resolve(), root)
-            continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-            here = Path(dirpath)
-            real_here = here.resolve()
+    def unreadable(directory: Path, exc: OSError | None) -> None:
+        reason = (exc.strerror or str(exc)) if exc is not None else "cannot resolve it"
+        problems.append(
+            Diagnostic("E_READ", f"cannot read directory: {reason}", file=display_path(directory))
+        )
+
+    def walk(root: Path) -> None:
+        stack = [root]
+        while stack:
+            here = stack.pop()
+            real_here = _resolved(here)
+            if real_here is None or real_here in visited or not inside_roots(real_here):
+                continue
             visited.add(real_here)
-            keep: list[str] = []
-            for d in sorted(dirnames):
-                sub = here / d
-                target = _resolved(sub)
-                if _is_hidden(d) or target is None or target in skipped or target in visited:
+            try:
+                with os.scandir(here) as listing:
+                    entries = sorted((e.name, _is_dir(e)) for e in listing)
+            except OSError as exc:
+                unreadable(here, exc)
+                continue
+            subdirs: list[Path] = []
+            for name, is_dir in entries:
+                if not is_dir:
+                    consider_file(here, real_here, name)
                     continue
-                if sub.is_symlink() and (
+                if _is_hidden(name):
+                    continue
+                sub = here / name
+                target = _resolved(sub)
+                if target is None and not os.path.islink(sub):
+                    unreadable(sub, _resolve_error(sub))
+                    continue
+                if target is None or target in skipped or target in visited:
+                    continue
+                if os.path.islink(sub) and (
                     not inside_roots(target) or target == real_here or target in real_here.parents
                 ):
                     continue
-                keep.append(d)
-            dirnames[:] = keep
-            if not inside_roots(real_here):
-                continue  # cannot happen for a walk from a root; checked once per directory
-            for name in sorted(filenames):
-                consider_file(here, real_here, name)
+                if os.path.lexists(sub / _OUTPUT_MARKER):
+                    problems.append(
+                        Diagnostic(
+                            "W_OUTPUT_DIR_SKIPPED",
+                            f"skipped: an aimctl output directory ({_OUTPUT_MARKER}), not input",
+                            severity=Severity.WARNING,
+                            file=display_path(sub),
+                        )
+                    )
+                    continue
+                subdirs.append(sub)
+            stack.extend(reversed(subdirs))
+
+    for root in roots:
+        if not os.path.lexists(root):
+            problems.append(
+                Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
+            )
+        elif root.is_dir():
+            walk(root)
+        elif root.exists():
+            found.setdefault(root.resolve(), root)  # load_file refuses what is not a regular file
+        else:
+            problems.append(
+                Diagnostic("E_PATH_NOT_FOUND", "broken symbolic link", file=root.as_posix())
+            )
     return sorted(found.values(), key=lambda p: p.as_posix()), problems
 
 
@@ -449,6 +534,7 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
         too_deep = _locate_too_deep(text)
         if too_deep is not None:
             raise too_deep
+    in_file = 0  # nodes that aliases expand to, over the documents of this text
     fast = "&" not in text  # no anchors: no shared nodes, the direct walk applies
     loader = _Loader(text) if fast else _CountingLoader(text)
     try:
@@ -465,11 +551,26 @@ def parse_text(text: str) -> Iterator[tuple[int, int, Any]]:
                 data = loader.construct_document(node)
             if not fast and not loader.alias_hits and _too_deep(data):
                 raise _TooDeep(node.start_mark.line + 1)
-            if loader.alias_hits and _expanded_size(data, {}) > MAX_EXPANDED_NODES:
-                raise _InputError(
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
-                    node.start_mark.line + 1,
-                )
+            if loader.alias_hits:
+                expanded = _expanded_size(data, {})
+                in_file += expanded
+                _EXPANDED[0] += expanded
+                if expanded > MAX_EXPANDED_NODES or in_file > MAX_EXPANDED_NODES:
+                    raise _InputError(
+                        f"aliases expand to more than {MAX_EXPANDED_NODES} nodes "
+                        + (
+                            "(alias bomb?)"
+                            if expanded > MAX_EXPANDED_NODES
+                            else "in this file (alias bomb?)"
+                        ),
+                        node.start_mark.line + 1,
+                    )
+                if _EXPANDED[0] > MAX_EXPANDED_NODES_PER_RENDER:
+                    raise _InputError(
+                        f"aliases of the input files expand to more than "
+                        f"{MAX_EXPANDED_NODES_PER_RENDER} nodes in all (alias bomb?)",
+                        node.start_mark.line + 1,
+                    )
             yield index, node.start_mark.line + 1, data
             index += 1
     except yaml.reader.ReaderError as exc:
@@ -545,10 +646,7 @@ def _yaml_error(file: str, err: _InputError) -> Diagnostic:
 def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
     """Parse one file into documents; a broken file yields one diagnostic and no documents."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        text = _decode(path.read_bytes())
+        text = _decode(_read_regular(path))
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
             if data is None:
@@ -567,8 +665,43 @@ def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagno
         return docs, []
     except _InputError as err:
         return [], [_yaml_error(shown, err)]
+    except _NotRegular as exc:
+        return [], [Diagnostic("E_READ", str(exc), file=shown)]
     except OSError as exc:
         return [], [Diagnostic("E_READ", f"cannot read file: {exc.strerror}", file=shown)]
+
+
+class _NotRegular(Exception):
+    """An input path that is not a regular file."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES. FIFOs, devices and sockets are
+    refused without reading (a FIFO would block, ``/dev/zero`` never ends); the check is made
+    on the open descriptor, so the file cannot be swapped between check and read."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _NotRegular("not a regular file (a FIFO, device or socket); refused")
+        if st.st_size > MAX_FILE_BYTES:
+            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        chunks = []
+        remaining = MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        if remaining <= 0:
+            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _yaml_type(value: Any) -> str:
@@ -591,6 +724,7 @@ def load_paths(
     problems are still reported).
     """
     files, problems = collect_files(paths, skip)
+    _EXPANDED[0] = 0
     if mentions:
         needles = tuple(m.encode("utf-8") for m in mentions)
         files = [path for path in files if _mentions(path, needles)]
@@ -616,9 +750,15 @@ def load_paths(
 
 def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
     try:
-        if os.stat(path).st_size > MAX_FILE_BYTES:
-            return True
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+                return True  # kept: ``load_file`` refuses it with its reason
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                raw = handle.read()
+        finally:
+            os.close(fd)
     except OSError:
         return True
     return any(needle in raw for needle in needles)

@@ -60,8 +60,8 @@ def choose_jobs(requested: int, size: int, threshold: int = AUTO_MIN_SERVICES) -
     ``threshold`` on."""
     if not fork_available():
         return 1
-    if requested > 0:
-        return requested
+    if requested > 0:  # never more workers than CPUs: more only cost memory and forks
+        return max(1, min(requested, available_cpus()))
     if size < threshold or not sys.platform.startswith("linux"):
         return 1  # macOS can fork, but its system libraries are not fork-safe: ask explicitly
     return max(1, min(available_cpus(), MAX_AUTO_JOBS))
@@ -111,7 +111,11 @@ def run(
     results: list[Any] = [None] * len(parts)
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(parts))) as pool:
+        try:
+            pool = context.Pool(min(jobs, len(parts)))
+        except OSError:  # fork refused (process or memory limits): the same work, serially
+            return _serial(work, parts, on_part)
+        with pool:
             numbered = pool.imap_unordered(_numbered, list(enumerate(parts)))
             for index, result in numbered:
                 results[index] = result
@@ -119,6 +123,17 @@ def run(
                     on_part(index, result)
     finally:
         _WORK = None
+    return results
+
+
+def _serial(
+    work: Callable[[T], R], parts: Sequence[T], on_part: Callable[[int, R], None] | None
+) -> list[R]:
+    results: list[R] = []
+    for index, part in enumerate(parts):
+        results.append(work(part))
+        if on_part is not None:
+            on_part(index, results[-1])
     return results
 
 

@@ -24,6 +24,7 @@ from aimctl.catalog import (
     profile_pipeline_refusals,
     validation_diagnostics,
 )
+from aimctl.confine import inside, plugin_mode
 from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity, UsageError
 from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
@@ -78,14 +79,56 @@ class Inputs:
 
 
 def find_project_file(paths: tuple[Path, ...], config: Path | None) -> Path | None:
-    """``--config``, else ``aimctl.yaml`` in the first PATH (a directory) or beside it (a file)."""
+    """``--config``, else ``aimctl.yaml`` in the first PATH (a directory) or beside it (a file).
+
+    In the Argo CD plugin, the ``aimctl.yaml`` in the working directory (the file plugin discovery
+    matched) is the project file even when ``AIMCTL_PATH`` names a subdirectory: ignoring it would
+    drop the tenants' Namespaces, quotas and bindings, and auto-prune would delete them.
+    """
     if config is not None:
         return config
     if not paths:
         return None
     first = paths[0]
     candidate = (first if first.is_dir() else first.parent) / PROJECT_FILE
-    return candidate if candidate.is_file() else None
+    if plugin_mode() and os.path.lexists(PROJECT_FILE):
+        return Path(PROJECT_FILE)
+    return candidate if os.path.lexists(candidate) else None
+
+
+def _project_file_problem(
+    path: Path, paths: tuple[Path, ...], options: LoadOptions
+) -> Diagnostic | None:
+    """The symlink rule of input files, applied to the project file; and, in the plugin, one
+    project file only: a second one in ``AIMCTL_PATH`` beside the discovered one is ambiguous."""
+    shown = display_path(path)
+    if options.config is None:
+        roots = [*paths, Path(".")] if plugin_mode() else list(paths)
+        parents = [r if r.is_dir() else r.parent for r in roots]
+        if os.path.islink(path) and not any(inside(path, r) for r in parents):
+            return Diagnostic(
+                "E_CONFIG",
+                "project file is a symlink leading outside the given paths; not read",
+                file=shown,
+            )
+        if plugin_mode() and paths:
+            first = paths[0]
+            other = (first if first.is_dir() else first.parent) / PROJECT_FILE
+            if os.path.lexists(other) and not _same_file(other, path):
+                return Diagnostic(
+                    "E_CONFIG",
+                    f"two project files: {display_path(other)} in AIMCTL_PATH and the one Argo "
+                    "CD discovered; keep one or name it with AIMCTL_CONFIG",
+                    file=shown,
+                )
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnostic]]:
@@ -120,7 +163,11 @@ def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnost
 def load_inputs(options: LoadOptions) -> Inputs:
     """Read the project file and every input document, and validate them into a catalog."""
     project_path = find_project_file(options.paths, options.config)
-    project, project_file, diagnostics = _load_project(project_path)
+    refused = project_path and _project_file_problem(project_path, options.paths, options)
+    if refused:
+        project, project_file, diagnostics = default_project(), refused.file, [refused]
+    else:
+        project, project_file, diagnostics = _load_project(project_path)
     operator = _operator_target(options.operator, project, project_file)
     skip = options.skip + ((project_path,) if project_path else ())
     loaded = load_paths(options.paths, skip, options.jobs, options.mentions)
@@ -314,9 +361,11 @@ def render_inputs(
         create_namespaces=options.create_namespaces,
         project_file=inputs.project_file,
     )
+    if options.strict:  # the strict check below reports the same namespaces as errors
+        problems = [d for d in problems if d.code != "W_NAMESPACE_NOT_A_TENANT"]
     diagnostics.extend(problems)
     diagnostics.extend(tenant_checks(inputs, part.services, options.strict))
-    passthrough = _passthrough(inputs, scaffold, diagnostics)
+    passthrough = _passthrough(inputs, scaffold, diagnostics, list(objects))
     if options.owner is not None and inputs.ownership is not None:
         objects, scaffold, passthrough = _owned_by(
             inputs.ownership, options.owner, objects, scaffold, passthrough
@@ -355,14 +404,66 @@ def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
     return (str(obj.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
 
 
+def _bound_roles(objects: list[dict[str, Any]]) -> set[str]:
+    """ClusterRoles aimctl's own bindings refer to: the artifact-status updater, the tenant
+    helper roles, and every ClusterRole a rendered (RoleBinding|ClusterRoleBinding) names."""
+    from aimctl.tenants import STATUS_UPDATER_ROLE
+
+    names = {STATUS_UPDATER_ROLE}
+    for obj in objects:
+        ref = (
+            obj.get("roleRef") if obj.get("kind") in ("RoleBinding", "ClusterRoleBinding") else None
+        )
+        if isinstance(ref, dict) and ref.get("kind") == "ClusterRole":
+            names.add(str(ref.get("name")))
+    return names
+
+
 def _passthrough(
-    inputs: Inputs, scaffold: list[dict[str, Any]], diagnostics: list[Diagnostic]
+    inputs: Inputs,
+    scaffold: list[dict[str, Any]],
+    diagnostics: list[Diagnostic],
+    rendered: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> list[Entry[dict[str, Any]]]:
-    """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders."""
-    rendered = {_identity(o) for o in scaffold}
+    """Input objects aimctl does not interpret, minus those the tenant scaffolding also renders.
+
+    An input object with the identity of an object rendered for a service would be emitted
+    twice (a RoleBinding named like the artifact-status binding): refused, naming its file. So is
+    a ClusterRole that redefines a role aimctl's own bindings grant (the status updater, the
+    tenant helper roles): it would hand every tenant whatever rights it lists.
+    """
+    tenant_made = {_identity(o) for o in scaffold}
+    service_made = {_identity(o) for o in rendered}
+    bound = _bound_roles(scaffold)
     kept = []
     for entry in inputs.catalog.passthrough:
-        if _identity(entry.raw) in rendered:
+        identity = _identity(entry.raw)
+        refusal = None
+        if identity in service_made:
+            refusal = (
+                f"{entry.key} is also rendered by aimctl for an AIMService; remove or rename it"
+            )
+        elif identity[0] == "ClusterRole" and (
+            identity[2] in bound
+            or (identity[2].startswith("aim-engine-") and identity[2].endswith("-role"))
+        ):
+            refusal = (
+                f"ClusterRole {identity[2]} redefines a role aimctl's RoleBindings grant to "
+                "tenants and the download Jobs; set rbac.helperClusterRoles in aimctl.yaml instead"
+            )
+        if refusal is not None:
+            diagnostics.append(
+                Diagnostic(
+                    "E_REDEFINES_RENDERED",
+                    refusal,
+                    file=entry.file,
+                    doc=entry.doc,
+                    field=("metadata", "name"),
+                    resource=entry.key,
+                )
+            )
+            continue
+        if identity in tenant_made:
             diagnostics.append(
                 Diagnostic(
                     "W_DECLARED_TWICE",

@@ -80,8 +80,8 @@ def _check_qualified_name(key: str, what: str) -> None:
     if (
         not name
         or len(name) > 63
-        or not _NAME_PART.match(name)
-        or (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)))
+        or not _NAME_PART.fullmatch(name)
+        or (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)))
         or (not prefix and "/" in key)
     ):
         raise ValueError(
@@ -150,7 +150,7 @@ class Subject(_Strict):
     @field_validator("name")
     @classmethod
     def _no_surrounding_space(cls, value: str) -> str:
-        if not _EMAILISH_OR_NAME.match(value):
+        if not _EMAILISH_OR_NAME.fullmatch(value):
             raise ValueError("subject name must not start or end with whitespace")
         return value
 
@@ -158,7 +158,7 @@ class Subject(_Strict):
     def _namespace_only_for_service_accounts(self) -> Subject:
         if self.namespace is not None and self.kind != "ServiceAccount":
             raise ValueError("namespace is only valid for kind ServiceAccount")
-        if self.kind == "ServiceAccount" and not _DNS_SUBDOMAIN.match(self.name):
+        if self.kind == "ServiceAccount" and not _DNS_SUBDOMAIN.fullmatch(self.name):
             raise ValueError("a ServiceAccount name must be a DNS subdomain")
         return self
 
@@ -191,7 +191,9 @@ class TenantQuota(_Strict):
         for name, count in (value or {}).items():
             if name == DEFAULT_GPU_RESOURCE:
                 raise ValueError(f"write {DEFAULT_GPU_RESOURCE} as quota.gpus")
-            if not _EXTENDED_RESOURCE.match(name) or name.split("/")[0].endswith("kubernetes.io"):
+            if not _EXTENDED_RESOURCE.fullmatch(name) or name.split("/")[0].endswith(
+                "kubernetes.io"
+            ):
                 raise ValueError(
                     f"{name!r} is not an extended resource name (domain/name, e.g. "
                     "amd.com/gpu-partition)"
@@ -343,7 +345,7 @@ class Tenant(_Strict):
             _check_qualified_name(key, "label key")
             if key in RESERVED_LABELS:
                 raise ValueError(f"label {key!r} is set by aimctl or Kubernetes; remove it")
-            if text and (len(text) > 63 or not _LABEL_VALUE.match(text)):
+            if text and (len(text) > 63 or not _LABEL_VALUE.fullmatch(text)):
                 raise ValueError(
                     f"label {key}: {text!r} is not a valid label value (at most 63 characters: "
                     "letters, digits, '-', '_', '.', starting and ending alphanumeric)"
@@ -372,7 +374,7 @@ class Tenant(_Strict):
     def _service_account_names(cls, value: list[str] | None) -> list[str] | None:
         seen: set[str] = set()
         for name in value or []:
-            if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+            if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
                 raise ValueError(f"service account {name!r} is not a DNS subdomain name")
             if name == "default":
                 raise ValueError("the default ServiceAccount exists in every namespace; remove it")

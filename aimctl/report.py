@@ -10,7 +10,13 @@ from typing import Any
 from aimctl.errors import Diagnostic
 from aimctl.provenance import ResourceKey, format_path
 
-__all__ = ["format_diagnostic", "format_location", "report_json", "sort_diagnostics"]
+__all__ = [
+    "clean_line",
+    "format_diagnostic",
+    "format_location",
+    "report_json",
+    "sort_diagnostics",
+]
 
 
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -47,6 +53,11 @@ def _clean(text: str, limit: int = _MAX_PART) -> str:
     if len(text) > limit:
         text = f"{text[:limit]}…({len(text) - limit} more characters)"
     return text
+
+
+def clean_line(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences) escaped, one line."""
+    return _clean(text, 4 * _MAX_PART)
 
 
 def format_diagnostic(d: Diagnostic) -> str:

@@ -124,3 +124,12 @@ def load_validator() -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def three_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--jobs 3`` gets three workers whatever this machine has (aimctl caps jobs at the CPUs
+    available), so the parallel paths are exercised on a one- or two-core runner too."""
+    import aimctl.parallel
+
+    monkeypatch.setattr(aimctl.parallel, "available_cpus", lambda: 3)

@@ -17,6 +17,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "aimctl.serialize": ("aimctl.provenance",),
     "aimctl.loader": ("aimctl.errors", "aimctl.provenance", "aimctl.parallel", "aimctl.libyaml"),
     "aimctl.project": (),
+    "aimctl.confine": ("aimctl.errors",),
     "aimctl.model": ("aimctl.model",),
     "aimctl.catalog": ("aimctl.errors", "aimctl.provenance", "aimctl.loader", "aimctl.model"),
     "aimctl.resolve": (
@@ -47,6 +48,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.resolve",
     ),
     "aimctl.pipeline": (
+        "aimctl.confine",
         "aimctl.catalog",
         "aimctl.model",  # the operator release table (aimctl.model.currency)
         "aimctl.errors",

@@ -37,6 +37,7 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.usefixtures("three_cpus")
 @pytest.mark.parametrize("jobs", ["1", "3"], ids=["serial", "parallel"])
 @pytest.mark.parametrize("name", NAMES)
 def test_golden_case(name: str, jobs: str, tmp_path: Path, run_cli, update_golden: bool) -> None:

@@ -19,6 +19,8 @@ import pytest
 from aimctl.parallel import AUTO_MIN_SERVICES, choose_jobs, chunks, partition
 from benchmarks.generate import generate_tree
 
+pytestmark = pytest.mark.usefixtures("three_cpus")
+
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -119,6 +121,34 @@ def test_jobs_auto_stays_serial_for_small_renders() -> None:
     assert choose_jobs(0, AUTO_MIN_SERVICES - 1) == 1
     assert choose_jobs(1, 10 * AUTO_MIN_SERVICES) == 1
     assert choose_jobs(3, 5) == 3
+
+
+def test_jobs_are_capped_at_the_cpus_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aimctl.parallel
+
+    monkeypatch.setattr(aimctl.parallel, "available_cpus", lambda: 2)
+    assert choose_jobs(10_000_000, 5) == 2
+    assert choose_jobs(500, 5) == 2
+
+
+def test_jobs_above_the_maximum_are_a_usage_error(run_cli) -> None:
+    for value in ("1025", "10000000", "99999999999999999999"):
+        result = run_cli("render", "examples/quickstart", "--jobs", value)
+        assert result.exit_code == 2, result.stderr
+        assert result.stdout == "" and "Traceback" not in result.stderr
+        assert "--jobs" in result.stderr
+
+
+def test_fork_failure_falls_back_to_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing.context
+
+    from aimctl.parallel import run
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", refuse)
+    assert run(lambda part: part * 2, [1, 2, 3], 3) == [2, 4, 6]
 
 
 def test_parsing_in_workers_gives_the_same_documents_and_problems(

@@ -1,10 +1,12 @@
 """Scalar types shared by the AIM models: integer widths, quantities, names and enums."""
 
 import datetime as _dt
+import decimal
+import re
 from typing import Annotated, Any, Final, Literal
 
 from annotated_types import Ge, Interval
-from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 
 __all__ = [
     "DNS1123_LABEL_PATTERN",
@@ -71,10 +73,45 @@ def _quantity_input(value: Any) -> Any:
     return value
 
 
+_MAX_QUANTITY_CHARS: Final = 64
+_QUANTITY_PARTS: Final = re.compile(
+    r"([+-]?)([0-9]*\.?[0-9]*)(?:([KMGTPE]i)|([numkMGTPE])|[eE]([+-]?[0-9]*\.?[0-9]*))?\Z"
+)
+_BINARY: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_DECIMAL: Final = {"n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+
+def _quantity_in_range(value: str) -> str:
+    """A quantity whose value fits in int64, as the API server and every size computation need
+    (``1e309``, ``1e308`` or 5,000 digits are refused here, not turned into a traceback later)."""
+    if len(value) > _MAX_QUANTITY_CHARS:
+        raise ValueError(f"quantity longer than {_MAX_QUANTITY_CHARS} characters")
+    match = _QUANTITY_PARTS.match(value)
+    if match is None:
+        return value  # the pattern has refused it already
+    _, number, binary, decimal_suffix, exponent = match.groups()
+    context = decimal.Context(prec=80, Emax=10_000, Emin=-10_000, traps=[])
+    magnitude = decimal.Decimal(number or "0")
+    if binary:
+        magnitude = context.multiply(magnitude, 2 ** _BINARY[binary])
+    else:
+        power = _DECIMAL[decimal_suffix] if decimal_suffix else 0
+        if exponent:
+            scaled = decimal.Decimal(exponent)
+            if scaled > 1000:
+                raise ValueError("quantity beyond int64 (at most 9223372036854775807)")
+            power += max(int(scaled), -1000)
+        magnitude = context.multiply(magnitude, context.power(decimal.Decimal(10), power))
+    if magnitude > INT64_MAX:
+        raise ValueError("quantity beyond int64 (at most 9223372036854775807)")
+    return value
+
+
 Quantity = Annotated[
     str,
     BeforeValidator(_quantity_input),
     StringConstraints(pattern=QUANTITY_PATTERN),
+    AfterValidator(_quantity_in_range),
     WithJsonSchema(
         {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": QUANTITY_PATTERN}]}
     ),

@@ -42,6 +42,7 @@ from typing import Any, Final, cast
 import jinja2
 import yaml
 from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from aimctl.errors import Diagnostic, RenderError
 from aimctl.libyaml import CSafeLoader
@@ -478,13 +479,25 @@ class _Template:
 _DICT_ATTRIBUTES: Final = frozenset(dir(dict))
 
 
-class _Environment(jinja2.Environment):
-    """jinja2's environment with a fast path for ``mapping.key`` on plain dicts.
+_MAX_POWER_BITS: Final = 4096  # ``a ** b`` larger than this is refused (no CPU/memory bombs)
+_MAX_PRODUCT_LEN: Final = 1_000_000  # ``"x" * n`` or ``[..] * n`` longer than this is refused
 
-    Same result as ``Environment.getattr`` (attribute first, then item, else undefined): a plain
-    dict has no attributes beyond ``dir(dict)``, so for any other name the attribute lookup would
-    fail. Skipping that failed lookup (an exception per access) keeps ``isvc.name`` cheap.
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox with a fast path for ``mapping.key`` on plain dicts.
+
+    Templates come from ``--templates DIR``, which whoever edits the repository or the Argo CD
+    Application may choose, so they run sandboxed: no ``_``-attributes (``''.__class__`` and the
+    road to ``os.system``), no internal attributes of functions, frames or generators, no calls to
+    methods that change a list, dict or set, ``str.format`` checked, and ``**`` and ``*`` bounded.
+
+    The fast path gives the sandbox's own result (attribute first, then item, else undefined): a
+    plain dict has no attributes beyond ``dir(dict)``, so for any other name the attribute lookup
+    would fail, and an item of a dict is data, never code. Skipping that failed lookup (an
+    exception per access) keeps ``isvc.name`` cheap.
     """
+
+    intercepted_binops = frozenset({"**", "*"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -493,6 +506,30 @@ class _Environment(jinja2.Environment):
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and right > 0
+                and abs(left) > 1
+                and right * max(abs(left), 2).bit_length() > _MAX_POWER_BITS
+            ):
+                raise jinja2.exceptions.SecurityError(
+                    f"power with more than {_MAX_POWER_BITS} bits refused"
+                )
+        elif operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > _MAX_PRODUCT_LEN
+                ):
+                    raise jinja2.exceptions.SecurityError(
+                        f"repetition longer than {_MAX_PRODUCT_LEN} refused"
+                    )
+        return super().call_binop(context, operator, left, right)
 
 
 def _build_environment(filters: Mapping[str, Callable[..., Any]] | None) -> jinja2.Environment:

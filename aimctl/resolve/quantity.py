@@ -88,7 +88,7 @@ def _parse(text: str) -> _Parsed:
     """ParseQuantity: sign, digits, optional fraction, suffix; rounds up to 1e-9; caps BinarySI."""
     if text == "0":
         return _Parsed(Fraction(0), "DecimalSI", "0")
-    match = _QUANTITY_RE.match(text)
+    match = _QUANTITY_RE.fullmatch(text)
     if not text or match is None:
         raise ValueError(f"quantity {text!r} does not match the Kubernetes quantity grammar")
     sign, num, denom, letters, exp_digits = match.groups()

@@ -53,14 +53,25 @@ def undeclared_namespace(
     namespace: str, services: Sequence[ResolvedService], project_file: str | None, strict: bool
 ) -> Diagnostic:
     users = f" (AIMService {_some([s.name for s in services])})" if services else ""
-    return _project(
-        "E_NAMESPACE_NOT_A_TENANT" if strict else "W_NAMESPACE_NOT_A_TENANT",
-        f"namespace {namespace!r} is used by AIM resources{users} but is not a declared tenant",
-        project_file,
-        ("tenants",),
-        Severity.ERROR if strict else Severity.WARNING,
-        f"add `- namespace: {namespace}` under tenants:, or move the resources to a tenant",
+    code = "E_NAMESPACE_NOT_A_TENANT" if strict else "W_NAMESPACE_NOT_A_TENANT"
+    message = (
+        f"namespace {namespace!r} is used by AIM resources{users} but is not a declared tenant"
     )
+    hint = f"add `- namespace: {namespace}` under tenants: of {project_file or 'aimctl.yaml'}, or move the resources to a tenant"
+    severity = Severity.ERROR if strict else Severity.WARNING
+    if services:  # blame the first object that uses the namespace, at its file and line
+        entry = min((s.entry for s in services), key=lambda e: (e.file, e.doc))
+        return Diagnostic(
+            code,
+            message,
+            severity=severity,
+            file=entry.file,
+            doc=entry.doc,
+            field=("metadata", "namespace"),
+            resource=entry.key,
+            hint=hint,
+        )
+    return _project(code, message, project_file, ("tenants",), severity, hint)
 
 
 def ingress_without_services(index: int, tenant: Tenant, project_file: str | None) -> Diagnostic:
