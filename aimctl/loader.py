@@ -749,17 +749,11 @@ def load_paths(
 
 
 def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
+    """Whether the file holds one of ``needles``; a file that cannot be read is kept, so that
+    ``load_file`` reports why."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                return True  # kept: ``load_file`` refuses it with its reason
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                raw = handle.read()
-        finally:
-            os.close(fd)
-    except OSError:
+        raw = _read_regular(path)
+    except (OSError, _InputError, _NotRegular):
         return True
     return any(needle in raw for needle in needles)
 
