@@ -39,7 +39,9 @@ __all__ = [
     "check_not_rendered",
     "check_references",
     "entry_error",
+    "env_lists",
     "profile_pipeline_refusals",
+    "qualified_name_problem",
     "validation_diagnostics",
 ]
 
@@ -614,7 +616,8 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
 _MAX_ANNOTATIONS_BYTES = 256 * 1024
 
 
-def _qualified_name_problem(key: str) -> str | None:
+def qualified_name_problem(key: str) -> str | None:
+    """Why ``key`` is not a qualified name (label and annotation keys), or None."""
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
         return "prefix must be a DNS subdomain of at most 253 characters"
@@ -643,7 +646,7 @@ def _meta_problems(doc: LoadedDocument, key: ResourceKey) -> list[Diagnostic]:
             where = ("metadata", part, name)
             if not isinstance(name, str):
                 continue  # reported as a non-string key
-            problem = _qualified_name_problem(name)
+            problem = qualified_name_problem(name)
             if problem is not None:
                 problems.append(_doc_diag(doc, where, f"invalid key: {problem}", key=key))
             if not isinstance(value, str):
@@ -844,7 +847,7 @@ def _runtime_config_ref(
 _CREDENTIAL_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|KEY", re.IGNORECASE)
 
 
-def _env_lists(obj: Any) -> list[tuple[FieldPath, Any]]:
+def env_lists(obj: Any) -> list[tuple[FieldPath, Any]]:
     """Every env list an AIM object's spec holds, with its field path."""
     spec = getattr(obj, "spec", None)
     if spec is None:
@@ -868,7 +871,7 @@ def check_env_literals(catalog: Catalog) -> list[Diagnostic]:
     for entry in sorted(catalog.by_key.values(), key=lambda e: (e.file, e.doc)):
         if isinstance(entry.obj, dict):
             continue
-        for path, env in _env_lists(entry.obj):
+        for path, env in env_lists(entry.obj):
             for i, var in enumerate(env):
                 if var.value and _CREDENTIAL_NAME.search(var.name):
                     out.append(

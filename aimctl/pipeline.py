@@ -338,6 +338,7 @@ def render_inputs(
     from aimctl.emit import Serialised, sort_objects
     from aimctl.parallel import choose_jobs
     from aimctl.render_parts import render_parallel, render_part, templates_for_workers
+    from aimctl.resolve.apivalues import rendered_value_refusals
     from aimctl.tenants import render_tenants
 
     catalog, project = inputs.catalog, inputs.project
@@ -347,7 +348,7 @@ def render_inputs(
         part = render_parallel(catalog, project, options, templates, jobs, on_service)
     else:  # templates load after resolution here: None when it failed
         part, templates = render_part(catalog, project, options, None, on_service=on_service)
-    refused = profile_pipeline_refusals(catalog)
+    refused = profile_pipeline_refusals(catalog) + rendered_value_refusals(catalog)
     diagnostics = [*refused, *part.resolve_diagnostics]
     if not part.ok or templates is None or refused:
         return RenderResult([], diagnostics, part.count + len(refused))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import decimal
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "DEFAULT_GPU_RESOURCE",
@@ -46,7 +47,49 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 TENANT_LABEL = "aimctl.amd.com/tenant"
 RESERVED_LABELS = frozenset({MANAGED_BY_LABEL, TENANT_LABEL, "kubernetes.io/metadata.name"})
 
-Quantity = Annotated[str, Field(pattern=_QUANTITY)]
+_INT64_MAX = 2**63 - 1
+_SUFFIX_POWER = {"n": (10, -9), "u": (10, -6), "m": (10, -3), "k": (10, 3), "M": (10, 6),
+                 "G": (10, 9), "T": (10, 12), "P": (10, 15), "E": (10, 18), "Ki": (2, 10),
+                 "Mi": (2, 20), "Gi": (2, 30), "Ti": (2, 40), "Pi": (2, 50), "Ei": (2, 60)}  # fmt: skip
+_QUANTITY_SPLIT = re.compile(r"([+-]?[0-9.]*)(?:([KMGTPE]i|[numkMGTPE])|[eE]([+-]?[0-9.]*))?\Z")
+
+
+def _quantity_in_range(value: str) -> str:
+    """A quantity the API server stores in a ResourceQuota or node fact: not negative
+    (``ValidateResourceQuantityValue``) and at most int64 (``1e309`` or 5,000 digits are
+    refused here, before any arithmetic)."""
+    match = _QUANTITY_SPLIT.match(value) if len(value) <= 64 else None
+    if match is None:
+        raise ValueError(f"quantity beyond int64 (at most {_INT64_MAX})")
+    number, suffix, exponent = match.groups()
+    base, power = _SUFFIX_POWER.get(suffix or "", (10, 0))
+    if exponent:
+        try:
+            power = int(decimal.Decimal(exponent).to_integral_value(decimal.ROUND_CEILING))
+        except decimal.InvalidOperation:
+            return value  # the pattern refuses it
+        if power > 40:
+            raise ValueError(f"quantity beyond int64 (at most {_INT64_MAX})")
+    context = decimal.Context(prec=80, Emax=10_000, Emin=-10_000, traps=[])
+    try:
+        magnitude = context.multiply(decimal.Decimal(number or "0"), context.power(base, power))
+    except decimal.InvalidOperation:
+        return value  # the pattern refuses it
+    if magnitude < 0:
+        raise ValueError("must not be negative")
+    if magnitude > _INT64_MAX:
+        raise ValueError(f"quantity beyond int64 (at most {_INT64_MAX})")
+    return value
+
+
+def _count_in_range(value: int | None) -> int | None:
+    if value is not None and value > _INT64_MAX:
+        raise ValueError(f"must be at most {_INT64_MAX} (int64)")
+    return value
+
+
+Quantity = Annotated[str, Field(pattern=_QUANTITY), AfterValidator(_quantity_in_range)]
+Count = Annotated[int, AfterValidator(_count_in_range)]
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
 _GLOB_CHARS = re.compile(r"^[^\\\x00-\x1f]+$")
 
@@ -169,8 +212,8 @@ class Subject(_Strict):
 class TenantQuota(_Strict):
     """ResourceQuota limits; only what is set is emitted (all on requests, as the scheduler sees them)."""
 
-    gpus: int | None = Field(default=None, ge=0, description="requests.amd.com/gpu")
-    gpu_resources: dict[str, int] | None = Field(
+    gpus: Count | None = Field(default=None, ge=0, description="requests.amd.com/gpu")
+    gpu_resources: dict[str, Count] | None = Field(
         default=None,
         alias="gpuResources",
         description="Other GPU resource names templates use (hardware.gpu.resourceName), each as "
@@ -181,7 +224,7 @@ class TenantQuota(_Strict):
     storage: Quantity | None = Field(
         default=None, description="requests.storage (sum of PVC requests)"
     )
-    persistent_volume_claims: int | None = Field(
+    persistent_volume_claims: Count | None = Field(
         default=None, ge=0, alias="persistentVolumeClaims", description="persistentvolumeclaims"
     )
 

@@ -101,6 +101,7 @@ def render_part(
     """
     from aimctl.render.children import default_templates_dir, render_services
     from aimctl.render.engine import TemplateSet
+    from aimctl.resolve.apivalues import rendered_label_problems
     from aimctl.resolve.run import resolve_all
 
     templates, index = prepared if prepared is not None else (None, None)
@@ -132,6 +133,9 @@ def render_part(
         ],
     )
     part.objects = [m.body for m in manifests]
+    part.render_diagnostics += rendered_label_problems(
+        [(m.body, m.parent) for m in manifests], catalog
+    )
     if options.gitops != "plain":
         from aimctl.gitops import PROFILED_TEMPLATES, GitOps, apply_profile
 

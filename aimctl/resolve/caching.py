@@ -9,7 +9,7 @@ from typing import Any, Final
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
-from aimctl.provenance import Decision, Origin, Scope
+from aimctl.provenance import Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.naming import (
@@ -21,7 +21,7 @@ from aimctl.resolve.naming import (
     shared_cache_name,
     stand_in_uid,
 )
-from aimctl.resolve.quantity import parse_quantity, pvc_size, quantity_bytes
+from aimctl.resolve.quantity import INT64_MAX, parse_quantity, pvc_bytes, pvc_size, quantity_bytes
 from aimctl.resolve.runtime_config import RuntimeConfig, env_dicts, origin_of
 from aimctl.resolve.templates import TemplateView
 
@@ -36,6 +36,7 @@ __all__ = [
     "plan_artifact_children",
     "plan_cache",
     "plan_cache_artifacts",
+    "pvc_size_problem",
 ]
 
 DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
@@ -299,6 +300,34 @@ def _headroom(config: RuntimeConfig) -> int:
     return 10 if value is None else int(value)
 
 
+def pvc_size_problem(
+    size_bytes: int, config: RuntimeConfig, entry: Entry[Any], field: FieldPath
+) -> Diagnostic | None:
+    """The artifact's PVC request (size plus headroom, §4.9) as the API server needs it: more
+    than zero and at most int64. The operator computes it in float64 and converts to int64,
+    which for a larger product gives a value the API server refuses; a negative deprecated
+    ``pvcHeadroomPercent`` can make it zero or less."""
+    headroom = _headroom(config)
+    if 0 < pvc_bytes(size_bytes, headroom) <= INT64_MAX:
+        return None
+    decision = config.settings.get("storage.pvcHeadroomPercent")
+    message = (
+        f"with pvcHeadroomPercent {headroom} the PVC would request "
+        f"{pvc_bytes(size_bytes, headroom)} bytes; the API server accepts 1 byte to {INT64_MAX}"
+    )
+    if headroom < 0 and decision is not None and decision.winner.file is not None:
+        origin = decision.winner
+        return Diagnostic(
+            "E_PVC_SIZE",
+            message,
+            file=origin.file,
+            doc=origin.doc,
+            field=origin.field,
+            resource=origin.resource,
+        )
+    return entry_error("E_PVC_SIZE", entry, field, message)
+
+
 def _plan_artifact(
     service: Entry[Any],
     template: TemplateView,
@@ -325,6 +354,11 @@ def _plan_artifact(
             resource=where.key,
             hint="set modelSources[].size (e.g. 16Gi)",
         )
+    where = template.entry or service
+    size_field = ("status" if template.frozen else "spec", "modelSources", source_index, "size")
+    too_large = pvc_size_problem(quantity_bytes(str(size)), config, where, size_field)
+    if too_large is not None:
+        return None, too_large
     env = merge_env_vars(cache.env, list(source.get("env") or []))
     dedicated = cache.name if cache.mode == "Dedicated" else None
     name = artifact_name(uri, env, cache.storage_class, dedicated)

@@ -15,14 +15,17 @@ from fractions import Fraction
 from typing import Final, NamedTuple
 
 __all__ = [
+    "INT64_MAX",
     "canonical_quantity",
     "format_binary_quantity",
     "format_duration_ns",
+    "format_gateway_duration",
     "format_go_duration",
     "go_float_g",
     "go_json_float",
     "parse_go_duration",
     "parse_quantity",
+    "pvc_bytes",
     "pvc_size",
     "quantity_bytes",
 ]
@@ -46,6 +49,7 @@ _QUANTITY_RE: Final = re.compile(
     r"([+-]?)0*([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*)([+-]?[0-9]*)\Z"
 )
 _MAX_INT64: Final = 2**63 - 1
+INT64_MAX: Final = _MAX_INT64
 _NANO: Final = 10**9
 _GI: Final = 1 << 30
 _MAX_EXPONENT: Final = 1000
@@ -173,9 +177,13 @@ def pvc_size(size_bytes: int, headroom_percent: int) -> str:
     ``size × (1 + headroom/100)`` in float64, truncated to an integer, rounded up to a multiple of
     2^30 and printed as a binary quantity: 5Gi with 10 % -> ``6Gi``; 61Gi with 10 % -> ``68Gi``.
     """
+    return format_binary_quantity(pvc_bytes(size_bytes, headroom_percent))
+
+
+def pvc_bytes(size_bytes: int, headroom_percent: int) -> int:
+    """The PVC request of ``pvc_size`` in bytes (may exceed int64: callers check)."""
     with_headroom = int(float(size_bytes) * (1.0 + float(headroom_percent) / 100.0))
-    rounded = -(-with_headroom // _GI) * _GI
-    return format_binary_quantity(rounded)
+    return -(-with_headroom // _GI) * _GI
 
 
 def _shortest(value: float) -> tuple[str, int]:
@@ -377,3 +385,32 @@ def format_go_duration(text: str) -> str:
     ``90s`` -> ``1m30s``, ``500ms`` -> ``500ms``, ``1.5s`` -> ``1.5s``, ``0`` -> ``0s``.
     """
     return format_duration_ns(parse_go_duration(text))
+
+
+_GATEWAY_DURATION: Final = re.compile(r"([0-9]{1,5}(h|m|s|ms)){1,4}")
+_MS: Final = 1_000_000
+
+
+@functools.lru_cache(maxsize=8192)
+def format_gateway_duration(text: str) -> str:
+    """A ``metav1.Duration`` string as a Gateway API Duration (GEP-2257), for HTTPRoute timeouts.
+
+    ``time.ParseDuration``, then Go's ``Duration.String()`` where that already matches Gateway
+    API's ``^([0-9]{1,5}(h|m|s|ms)){1,4}$`` (``120s`` -> ``2m0s``, ``500ms`` -> ``500ms``): the
+    same text as before. Fractions of a second, which ``String()`` prints as ``1.5s``, become
+    milliseconds (``1500ms`` and ``1.5s`` -> ``1s500ms``; ``90.25s`` -> ``1m30s250ms``).
+    Raises ``ValueError`` for what the API server would refuse: negative durations, a precision
+    finer than a millisecond, more than 99999 hours.
+    """
+    ns = parse_go_duration(text)
+    if ns < 0:
+        raise ValueError("a Gateway API duration cannot be negative")
+    if ns % _MS:
+        raise ValueError("a Gateway API duration has at most millisecond precision")
+    whole, millis = divmod(ns, _NANO)
+    out = format_duration_ns(whole * _NANO) if whole else ""
+    if millis or not whole:
+        out += f"{millis // _MS}ms" if millis else "0s"
+    if not _GATEWAY_DURATION.fullmatch(out):
+        raise ValueError(f"{out} is beyond a Gateway API duration (at most 99999h)")
+    return out

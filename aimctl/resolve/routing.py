@@ -8,7 +8,8 @@ from typing import Any, Final
 from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
 from aimctl.provenance import Candidate, Decision, Origin, Scope
-from aimctl.resolve.quantity import format_go_duration
+from aimctl.resolve.apivalues import annotation_problems
+from aimctl.resolve.quantity import format_gateway_duration
 from aimctl.resolve.routepath import render_route_path
 from aimctl.resolve.runtime_config import RuntimeConfig, origin_of
 
@@ -177,12 +178,12 @@ def resolve_routing(
     )
     if timeout is not None and timeout.value:
         try:
-            settings.timeout = format_go_duration(str(timeout.value))
+            settings.timeout = format_gateway_duration(str(timeout.value))
         except ValueError as exc:
             return settings, [
                 Diagnostic(
                     "E_INVALID_DURATION",
-                    f"requestTimeout {timeout.value!r} is not a duration: {exc}",
+                    f"requestTimeout {timeout.value!r} is not a Gateway API duration: {exc}",
                     file=timeout.winner.file or service.file,
                     doc=timeout.winner.doc,
                     field=timeout.winner.field,
@@ -194,9 +195,11 @@ def resolve_routing(
             settings.timeout,
             timeout.winner,
             timeout.overridden,
-            f"written {timeout.value!r}; rendered in Go duration format",
+            f"written {timeout.value!r}; rendered as a Gateway API duration (Go's form, "
+            "fractions of a second in ms)",
         )
     settings.annotations = {k: str(d.value) for k, d in sorted(config.annotations.items())}
+    problems.extend(annotation_problems(config.annotations))
     for key, decision in config.annotations.items():
         decisions[f"route.annotations.{key}"] = decision
     return settings, problems

@@ -17,9 +17,10 @@ from aimctl.resolve.caching import (
     CachePlan,
     plan_artifact_children,
     plan_cache_artifacts,
+    pvc_size_problem,
 )
 from aimctl.resolve.naming import stand_in_uid
-from aimctl.resolve.quantity import parse_quantity
+from aimctl.resolve.quantity import parse_quantity, quantity_bytes
 from aimctl.resolve.runtime_config import env_dicts
 from aimctl.resolve.service import ResolveContext
 from aimctl.resolve.templates import TemplateIndex, TemplateView
@@ -120,6 +121,12 @@ def resolve_input_artifacts(
         config, errs = context.runtime_config(catalog, entry)
         if errs:
             problems.extend(errs)
+            continue
+        too_large = pvc_size_problem(
+            quantity_bytes(str(spec.size)), config, entry, ("spec", "size")
+        )
+        if too_large is not None:
+            problems.append(too_large)
             continue
         ns = entry.key.namespace or ""
         secrets = [
