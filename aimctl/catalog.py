@@ -83,8 +83,40 @@ _CLUSTER_SCOPED: Final[dict[str, frozenset[str]]] = {
 }
 
 
+# Namespaced kinds by API group, likewise: every built-in one and those of KServe, Gateway API and
+# KEDA. A kind in neither table is unknown: it keeps the namespace it is written with, and without
+# one it is emitted as written, under ``_cluster/`` (aimctl.md §9), never given ``--namespace``.
+_NAMESPACED: Final[dict[str, frozenset[str]]] = {
+    group: frozenset(kinds.split())
+    for group, kinds in {
+        "": "Pod PodTemplate ReplicationController Service ServiceAccount Endpoints ConfigMap "
+        "Secret LimitRange ResourceQuota PersistentVolumeClaim Event Binding",
+        "apps": "Deployment StatefulSet DaemonSet ReplicaSet ControllerRevision",
+        "batch": "Job CronJob",
+        "autoscaling": "HorizontalPodAutoscaler",
+        "policy": "PodDisruptionBudget",
+        "networking.k8s.io": "NetworkPolicy Ingress",
+        "rbac.authorization.k8s.io": "Role RoleBinding",
+        "coordination.k8s.io": "Lease LeaseCandidate",
+        "discovery.k8s.io": "EndpointSlice",
+        "events.k8s.io": "Event",
+        "storage.k8s.io": "CSIStorageCapacity",
+        "resource.k8s.io": "ResourceClaim ResourceClaimTemplate",
+        "authorization.k8s.io": "LocalSubjectAccessReview",
+        "gateway.networking.k8s.io": "Gateway HTTPRoute GRPCRoute ReferenceGrant TLSRoute "
+        "TCPRoute UDPRoute BackendTLSPolicy",
+        "keda.sh": "ScaledObject ScaledJob TriggerAuthentication",
+        "serving.kserve.io": "InferenceService ServingRuntime InferenceGraph TrainedModel",
+    }.items()
+}
+
+
 def _cluster_scoped(api_version: str, kind: str) -> bool:
     return kind in _CLUSTER_SCOPED.get(_api_group(api_version), frozenset())
+
+
+def _known_namespaced(api_version: str, kind: str) -> bool:
+    return kind in _NAMESPACED.get(_api_group(api_version), frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,13 +568,14 @@ def _passthrough(
                 key,
             )
         ]
-    ns = None if cluster else (namespace or default_namespace)
+    as_written = cluster or namespace is not None or not _known_namespaced(api_version, kind)
+    ns = namespace if as_written else default_namespace
     group = _api_group(api_version)
     key = ResourceKey(f"{kind}.{group}" if group else kind, ns, name)
     problems = _passthrough_problems(doc, kind, name, ns, key)
     if problems:
         return None, problems
-    data = doc.data if cluster or namespace else _with_namespace(doc.data, default_namespace)
+    data = doc.data if as_written else _with_namespace(doc.data, default_namespace)
     return Entry(key, data, doc.file, doc.index, data), []
 
 

@@ -369,38 +369,21 @@ def _too_large(
     objects: list[dict[str, object]], inputs: object, paths: tuple[Path, ...]
 ) -> list[Diagnostic]:
     """Objects the API server could not store (over etcd's 1.5 MiB), each named with the input
-    file it passes through from, else with the input paths (a value copied into many children)."""
-    from aimctl.emit import MAX_OBJECT_BYTES, Serialised, oversized
+    that contributed most (``aimctl.sizes``)."""
+    from aimctl.sizes import Source, too_large
 
-    sources = {}
-    for entry in getattr(getattr(inputs, "catalog", None), "passthrough", []):
-        meta = entry.raw.get("metadata") or {}
-        sources[(entry.raw.get("kind"), meta.get("namespace"), meta.get("name"))] = entry
-
-    def identity(obj: dict[str, object]) -> tuple[object, object, object]:
-        meta = obj.get("metadata")
-        meta = meta if isinstance(meta, dict) else {}
-        return (obj.get("kind"), meta.get("namespace"), meta.get("name"))
-
-    # Serialised objects cost nothing to measure (the YAML outputs serialise everything first,
-    # see _serialised); for --format json only input objects are measured.
-    found = oversized([o for o in objects if type(o) is Serialised or identity(o) in sources])
-    out = []
-    for obj, size in found:
-        meta = obj.get("metadata")
-        meta = meta if isinstance(meta, dict) else {}
-        where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
-        entry = sources.get((obj.get("kind"), meta.get("namespace"), meta.get("name")))
-        out.append(
-            Diagnostic(
-                "E_OBJECT_TOO_LARGE",
-                f"{obj.get('kind')} {where}{meta.get('name')} would be {size} bytes; the API server "
-                f"stores at most {MAX_OBJECT_BYTES} (etcd's 1.5 MiB request limit)",
-                file=entry.file if entry is not None else " ".join(map(str, paths)),
-                doc=entry.doc if entry is not None else None,
-            )
-        )
-    return out
+    catalog = getattr(inputs, "catalog", None)
+    passthrough = [Source(e.file, e.doc, e.key, e.raw) for e in getattr(catalog, "passthrough", [])]
+    sources = passthrough + [
+        Source(e.file, e.doc, e.key, e.raw)
+        for e in getattr(catalog, "by_key", {}).values()
+        if isinstance(e.raw, dict)
+    ]
+    project, project_file = getattr(inputs, "project", None), getattr(inputs, "project_file", None)
+    if project is not None and project_file:
+        raw = project.model_dump(by_alias=True, exclude_none=True, mode="json")
+        sources.append(Source(project_file, 0, None, raw))
+    return too_large(objects, passthrough, sources, " ".join(map(str, paths)))
 
 
 def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -89,7 +89,7 @@ def _count_in_range(value: int | None) -> int | None:
 
 
 Quantity = Annotated[str, Field(pattern=_QUANTITY), AfterValidator(_quantity_in_range)]
-Count = Annotated[int, AfterValidator(_count_in_range)]
+Count = Annotated[int, Field(ge=0), AfterValidator(_count_in_range)]
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
 _GLOB_CHARS = re.compile(r"^[^\\\x00-\x1f]+$")
 
@@ -212,7 +212,7 @@ class Subject(_Strict):
 class TenantQuota(_Strict):
     """ResourceQuota limits; only what is set is emitted (all on requests, as the scheduler sees them)."""
 
-    gpus: Count | None = Field(default=None, ge=0, description="requests.amd.com/gpu")
+    gpus: Count | None = Field(default=None, description="requests.amd.com/gpu")
     gpu_resources: dict[str, Count] | None = Field(
         default=None,
         alias="gpuResources",
@@ -225,7 +225,7 @@ class TenantQuota(_Strict):
         default=None, description="requests.storage (sum of PVC requests)"
     )
     persistent_volume_claims: Count | None = Field(
-        default=None, ge=0, alias="persistentVolumeClaims", description="persistentvolumeclaims"
+        default=None, alias="persistentVolumeClaims", description="persistentvolumeclaims"
     )
 
     @field_validator("gpu_resources")

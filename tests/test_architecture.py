@@ -37,6 +37,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.libyaml",
     ),
     "aimctl.emit": ("aimctl.errors", "aimctl.serialize"),
+    "aimctl.sizes": ("aimctl.emit", "aimctl.errors", "aimctl.provenance", "aimctl.libyaml"),
     "aimctl.gitops": (),
     "aimctl.report": ("aimctl.errors", "aimctl.provenance"),
     "aimctl.explain": (
