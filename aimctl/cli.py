@@ -373,17 +373,20 @@ def _too_large(
     from aimctl.sizes import Source, too_large
 
     catalog = getattr(inputs, "catalog", None)
-    passthrough = [Source(e.file, e.doc, e.key, e.raw) for e in getattr(catalog, "passthrough", [])]
-    sources = passthrough + [
-        Source(e.file, e.doc, e.key, e.raw)
-        for e in getattr(catalog, "by_key", {}).values()
-        if isinstance(e.raw, dict)
-    ]
-    project, project_file = getattr(inputs, "project", None), getattr(inputs, "project_file", None)
-    if project is not None and project_file:
-        raw = project.model_dump(by_alias=True, exclude_none=True, mode="json")
-        sources.append(Source(project_file, 0, None, raw))
-    return too_large(objects, passthrough, sources, " ".join(map(str, paths)))
+
+    def sources() -> list[Source]:  # only when an object is too large
+        entries = [*getattr(catalog, "passthrough", []), *getattr(catalog, "by_key", {}).values()]
+        out = [Source(e.file, e.doc, e.key, e.raw) for e in entries if isinstance(e.raw, dict)]
+        project, project_file = (
+            getattr(inputs, "project", None),
+            getattr(inputs, "project_file", None),
+        )
+        if project is not None and project_file:
+            raw = project.model_dump(by_alias=True, exclude_none=True, mode="json")
+            out.append(Source(project_file, 0, None, raw))
+        return out
+
+    return too_large(objects, sources, " ".join(map(str, paths)))
 
 
 def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:

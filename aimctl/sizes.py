@@ -15,7 +15,7 @@ input paths.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -123,16 +123,20 @@ def _service(obj: dict[str, Any], sources: Sequence[Source]) -> Source | None:
 
 
 def too_large(
-    objects: Sequence[dict[str, Any]],
-    passthrough: Iterable[Source],
-    sources: Sequence[Source],
-    paths: str,
+    objects: Sequence[dict[str, Any]], inputs: Callable[[], list[Source]], paths: str
 ) -> list[Diagnostic]:
-    """One error per object over etcd's 1.5 MiB, named with the input that contributed most."""
+    """One error per object over etcd's 1.5 MiB, named with the input that contributed most.
+
+    ``inputs`` gives every input document, pass-through objects first (called only when an
+    object is too large).
+    """
     found = _measured(objects)
     if not found:
         return []
-    own = {_identity(s.raw): s for s in passthrough}
+    sources = inputs()
+    own: dict[tuple[object, object, object], Source] = {}
+    for each in sources:
+        own.setdefault(_identity(each.raw), each)
     out = []
     for obj, size in found:
         kind, namespace, name = _identity(obj)

@@ -53,6 +53,19 @@ _ENV_SOURCE_ATTRS: Final = (
     "file_key_ref",
 )
 MAX_ANNOTATIONS_BYTES: Final = 256 * 1024  # TotalAnnotationSizeLimitB of ValidateAnnotations
+# Values already found valid, shared by every render in this process (most names repeat); a
+# memo only: it never changes a verdict, and it is emptied past _MEMO_SIZE entries.
+_GOOD_ENV_NAMES: set[object] = set()
+_GOOD_LABEL_VALUES: set[object] = set()
+_MEMO_SIZE: Final = 65536
+
+
+def _remember(memo: set[object], value: object) -> None:
+    if len(memo) > _MEMO_SIZE:
+        memo.clear()
+    memo.add(value)
+
+
 _ENV_NAME: Final = re.compile(r"[\x20-\x3c\x3e-\x7e]+")
 _DNS_SUBDOMAIN: Final = re.compile(
     r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
@@ -63,7 +76,11 @@ def env_var_problems(name: str, has_value: bool, sources: int) -> list[tuple[str
     """(field, message) for one env var the API server would refuse; ``sources`` is the number of
     ``valueFrom`` sources given, -1 when there is no ``valueFrom``."""
     found = []
-    if not _ENV_NAME.fullmatch(name):
+    if name in _GOOD_ENV_NAMES:
+        pass
+    elif _ENV_NAME.fullmatch(name):
+        _remember(_GOOD_ENV_NAMES, name)
+    else:
         found.append(
             (
                 "name",
@@ -84,6 +101,8 @@ def _env_problems(entry: Entry[Any]) -> Iterator[Diagnostic]:
     for path, env in env_lists(entry.obj):
         for i, var in enumerate(env):
             source = var.value_from
+            if source is None and var.name in _GOOD_ENV_NAMES:
+                continue  # the common case, decided by one set lookup
             count = (
                 -1
                 if source is None
@@ -124,7 +143,7 @@ def _resource_problems(entry: Entry[Any], spec: Any) -> Iterator[Diagnostic]:
     resources = getattr(spec, "resources", None)
     for section in ("requests", "limits"):
         for name, value in (getattr(resources, section, None) or {}).items():
-            if parse_quantity(str(value)) < 0:
+            if str(value).startswith("-") and parse_quantity(str(value)) < 0:
                 yield entry_error(
                     "E_NEGATIVE_QUANTITY",
                     entry,
@@ -182,7 +201,6 @@ def _at(decision: Decision, code: str, message: str) -> Diagnostic:
 
 
 _LABEL_VALUE: Final = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
-_GOOD_LABEL_VALUES: set[object] = set()  # values already found valid (most repeat)
 _LABEL_PATHS: Final = (("metadata", "labels"), ("spec", "template", "metadata", "labels"))
 
 
@@ -209,13 +227,15 @@ def rendered_label_problems(
     good = _GOOD_LABEL_VALUES
     for body, parent in rendered:
         for path in _LABEL_PATHS:
-            for key, value in _labels_at(body, path).items():
-                if value in good:
-                    continue
-                if isinstance(value, str) and _LABEL_VALUE.fullmatch(value):
-                    if len(good) > 65536:
-                        good.clear()
-                    good.add(value)
+            labels = _labels_at(body, path)
+            try:
+                if good.issuperset(labels.values()):
+                    continue  # the common case, decided in one C-level pass
+            except TypeError:  # an unhashable value: checked one by one below
+                pass
+            for key, value in labels.items():
+                if isinstance(value, str) and (value in good or _LABEL_VALUE.fullmatch(value)):
+                    _remember(good, value)
                     continue
                 if (parent, key) in seen:
                     continue
