@@ -147,6 +147,8 @@ def too_large(
         )
         source: Source | None = own.get((kind, namespace, name))
         field: FieldPath = ()
+        if source is not None:  # the message's resource is the object itself
+            message = message.replace(f"{kind} {where}{name} would be", "the object would be", 1)
         if source is None:
             located = _contributor(obj, sources)
             source, field = located if located is not None else (_service(obj, sources), ())

@@ -620,7 +620,7 @@ def test_objects_over_etcds_limit_are_refused(
             f"data: {{blob: {big}}}\n",
             encoding="utf-8",
         )
-        expected = "tree/cm.yaml:1: ConfigMap ml-team/big would be"
+        expected = "tree/cm.yaml:1: ConfigMap ml-team/big: the object would be"
     else:
         services = tree / "ml-team" / "services.yaml"
         text = services.read_text(encoding="utf-8")

@@ -56,7 +56,7 @@ SCENARIOS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "big-pass-through-object": (
         _big_passthrough,
         "tree/ml-team/settings.yaml:1: ConfigMap ml-team/settings: ",
-        "ConfigMap ml-team/settings would be",
+        "ConfigMap ml-team/settings: the object would be",
     ),
 }
 
