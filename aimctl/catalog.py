@@ -579,7 +579,7 @@ def _passthrough(
     return Entry(key, data, doc.file, doc.index, data), []
 
 
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")
 
@@ -599,7 +599,7 @@ def _passthrough_problems(
                 doc, ("apiVersion",), f"{kind} belongs to apiVersion {AIM_GROUP}/v1alpha1", key=key
             )
         )
-    if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+    if len(name) > 253 or not DNS_SUBDOMAIN.fullmatch(name):
         problems.append(
             _doc_diag(
                 doc,
@@ -645,14 +645,14 @@ def _passthrough_problems(
 
 
 _LABEL_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
+LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
 _MAX_ANNOTATIONS_BYTES = 256 * 1024
 
 
 def qualified_name_problem(key: str) -> str | None:
     """Why ``key`` is not a qualified name (label and annotation keys), or None."""
     prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+    if slash and (not prefix or len(prefix) > 253 or not DNS_SUBDOMAIN.fullmatch(prefix)):
         return "prefix must be a DNS subdomain of at most 253 characters"
     if not _LABEL_NAME.fullmatch(name):
         return (
@@ -693,7 +693,7 @@ def _meta_problems(doc: LoadedDocument, key: ResourceKey) -> list[Diagnostic]:
                 )
                 continue
             size += len(name) + len(value.encode("utf-8"))
-            if part == "labels" and not _LABEL_VALUE.fullmatch(value):
+            if part == "labels" and not LABEL_VALUE.fullmatch(value):
                 problems.append(
                     _doc_diag(
                         doc,

@@ -24,7 +24,15 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from aimctl.catalog import Catalog, Entry, entry_error, env_lists, qualified_name_problem
+from aimctl.catalog import (
+    DNS_SUBDOMAIN,
+    LABEL_VALUE,
+    Catalog,
+    Entry,
+    entry_error,
+    env_lists,
+    qualified_name_problem,
+)
 from aimctl.errors import Diagnostic
 from aimctl.provenance import Decision, FieldPath, ResourceKey
 from aimctl.resolve.quantity import parse_quantity
@@ -67,9 +75,6 @@ def _remember(memo: set[object], value: object) -> None:
 
 
 _ENV_NAME: Final = re.compile(r"[\x20-\x3c\x3e-\x7e]+")
-_DNS_SUBDOMAIN: Final = re.compile(
-    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-)
 
 
 def env_var_problems(name: str, has_value: bool, sources: int) -> list[tuple[str, str]]:
@@ -129,7 +134,7 @@ def _storage_classes(spec: Any) -> Iterator[tuple[FieldPath, str]]:
 
 def _storage_problems(entry: Entry[Any], spec: Any) -> Iterator[Diagnostic]:
     for path, value in _storage_classes(spec):
-        if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
+        if len(value) > 253 or not DNS_SUBDOMAIN.fullmatch(value):
             yield entry_error(
                 "E_STORAGE_CLASS",
                 entry,
@@ -200,7 +205,6 @@ def _at(decision: Decision, code: str, message: str) -> Diagnostic:
     )
 
 
-_LABEL_VALUE: Final = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
 _LABEL_PATHS: Final = (("metadata", "labels"), ("spec", "template", "metadata", "labels"))
 
 
@@ -234,7 +238,7 @@ def rendered_label_problems(
             except TypeError:  # an unhashable value: checked one by one below
                 pass
             for key, value in labels.items():
-                if isinstance(value, str) and (value in good or _LABEL_VALUE.fullmatch(value)):
+                if isinstance(value, str) and (value in good or LABEL_VALUE.fullmatch(value)):
                     _remember(good, value)
                     continue
                 if (parent, key) in seen:
