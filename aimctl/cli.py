@@ -24,85 +24,56 @@ from aimctl.errors import (
     UsageError,
 )
 
-__all__ = ["app", "main"]
+from aimctl.cli_options import (
+    MAX_JOBS,
+    AimctlCommand,
+    AimctlGroup,
+    ConfigOpt,
+    DebugOpt,
+    ExcludeKindsOpt,
+    GitOpsOpt,
+    GitOpsProfile,
+    IntermediatesOpt,
+    JobsOpt,
+    KindsOpt,
+    NamespaceOpt,
+    OperatorOpt,
+    OutputFormat,
+    PathsArg,
+    Phase,
+    PhaseOpt,
+    QuietOpt,
+    StreamFormat,
+    StrictOpt,
+    TemplatesOpt,
+    VerboseOpt,
+    examples,
+    output_dir_value,
+)
+
+__all__ = ["MAX_JOBS", "GitOpsProfile", "Phase", "app", "main"]
 
 app = typer.Typer(
     name="aimctl",
+    cls=AimctlGroup,
     help=(
         "Render AMD AIM Engine resources offline, exactly as the operator would: KServe "
         "InferenceServices, Gateway API HTTPRoutes, cache PVCs and RBAC, as deterministic YAML "
         "for GitOps."
     ),
-    no_args_is_help=True,
+    epilog=examples("aimctl"),
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
-_STATE = {"debug": False}
+_STATE: dict[str, object] = {"debug": False, "quiet": False, "verbose": False, "config": None}
 
 
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-PathsArg = Annotated[
-    list[Path],
-    typer.Argument(help="Files or directories with AIM resource YAML (searched recursively)."),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        envvar="ARGOCD_ENV_AIMCTL_CONFIG",
-        help="Project file (default: aimctl.yaml in the first PATH).",
-    ),
-]
-StrictOpt = Annotated[
-    bool,
-    typer.Option(
-        "--strict",
-        envvar="ARGOCD_ENV_AIMCTL_STRICT",
-        help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
-    ),
-]
-OperatorOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--operator-version",
-        envvar="ARGOCD_ENV_AIMCTL_OPERATOR_VERSION",
-        help="AIM Engine release to render (default: `operator` in aimctl.yaml, else 0.2.2).",
-    ),
-]
-
-
-def _check_namespace(value: str) -> str:
-    """``--namespace`` / ``ARGOCD_APP_NAMESPACE`` must be a DNS label: a usage error naming the
-    option, not an error blamed on every input file that lacks a namespace."""
-    import re
-
-    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
-        from aimctl.report import clean_line
-
-        raise typer.BadParameter(
-            f"{clean_line(repr(value)[:80])} is not a DNS label (lower-case letters, digits and "
-            "'-', at most 63 characters)",
-            param_hint="--namespace / ARGOCD_APP_NAMESPACE",
-        )
-    return value
-
-
-NamespaceOpt = Annotated[
-    str,
-    typer.Option(
-        "--namespace",
-        "-n",
-        envvar="ARGOCD_APP_NAMESPACE",
-        callback=_check_namespace,
-        help="Namespace for namespaced inputs that do not name one.",
-    ),
-]
+def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``@app.command`` with aimctl's help layout and the command's Examples block."""
+    return app.command(name, cls=AimctlCommand, epilog=examples(name))
 
 
 def _print_version(value: bool) -> None:
@@ -113,9 +84,16 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks for user errors too.")
-    ] = False,
+    ctx: typer.Context,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", metavar="FILE", help="Project file for the command that follows."
+        ),
+    ] = None,
     show_version: Annotated[
         bool,
         typer.Option(
@@ -126,7 +104,35 @@ def _global(
         ),
     ] = False,
 ) -> None:
-    _STATE["debug"] = debug
+    _STATE.update(debug=debug, quiet=quiet, verbose=verbose, config=config)
+    if ctx.invoked_subcommand is None:  # bare `aimctl`: the help, on stdout, exit 0
+        from aimctl.confine import plugin_mode
+
+        if plugin_mode():  # stdout must carry manifests there (see _refuse_help_in_plugin)
+            raise typer.BadParameter("no command given (check AIMCTL_ARGS)", param_hint="COMMAND")
+        _write_stdout(ctx.get_help() + "\n")
+        raise typer.Exit(EXIT_OK)
+
+
+def _globals(debug: bool, quiet: bool, verbose: bool) -> tuple[bool, bool]:
+    """Merge the global options given after the command with those given before it; return
+    (quiet, verbose)."""
+    if debug:
+        _STATE["debug"] = True
+    return quiet or bool(_STATE["quiet"]), verbose or bool(_STATE["verbose"])
+
+
+def _config(config: Path | None) -> Path | None:
+    """``--config`` after the command, else before it; two different files are a usage error."""
+    before = _STATE["config"]
+    if config is None:
+        return before if isinstance(before, Path) else None
+    if before is not None and before != config:
+        raise typer.BadParameter(
+            f"given twice with different files ({before} before the command, {config} after it)",
+            param_hint="--config",
+        )
+    return config
 
 
 def _stderr_console() -> object:
@@ -184,7 +190,7 @@ def _say(message: str, style: str = "") -> None:
     _stderr_console().print(Text(_escape(message), style=style))  # type: ignore[attr-defined]
 
 
-@app.command()
+@_command("validate")
 def validate(
     paths: PathsArg,
     config: ConfigOpt = None,
@@ -194,11 +200,19 @@ def validate(
         OutputFormat, typer.Option("--output", "-o", help="Report format.")
     ] = OutputFormat.text,
     strict: StrictOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
+    import time
+
     from aimctl.confine import outside_repository
     from aimctl.pipeline import LoadOptions, forecast_render, load_inputs, locate
 
+    started = time.perf_counter()
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
     refused = outside_repository(tuple(paths), config, None)
     if refused:
         raise typer.Exit(_finish(refused, output))
@@ -227,19 +241,18 @@ def validate(
                 operatorVersion=inputs.operator,
             )
         )
+    elif quiet:
+        _print_diagnostics([d for d in diagnostics if d.is_error])
     else:
         _print_diagnostics(diagnostics)
         summary = (
             f"{inputs.documents} documents in {len(inputs.files)} files: "
             f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         )
+        if verbose:
+            summary += f" ({time.perf_counter() - started:.2f}s)"
         _say(("invalid: " if errors else "valid: ") + summary, "red" if errors else "green")
     raise typer.Exit(EXIT_INVALID if errors else EXIT_OK)
-
-
-class StreamFormat(StrEnum):
-    yaml = "yaml"
-    json = "json"
 
 
 def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: object) -> int:
@@ -255,78 +268,6 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     else:
         _print_diagnostics(located)
     return EXIT_INVALID if errors else EXIT_OK
-
-
-TemplatesOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--templates",
-        envvar="ARGOCD_ENV_AIMCTL_TEMPLATES",
-        help="Directory of manifest templates to use instead of the built-in ones.",
-    ),
-]
-IntermediatesOpt = Annotated[
-    bool,
-    typer.Option(
-        "--include-intermediates",
-        envvar="ARGOCD_ENV_AIMCTL_INCLUDE_INTERMEDIATES",
-        help="Also emit the AIM objects the operator creates in between (for review).",
-    ),
-]
-KindsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kinds",
-        envvar="ARGOCD_ENV_AIMCTL_KINDS",
-        help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
-    ),
-]
-
-
-class GitOpsProfile(StrEnum):
-    plain = "plain"
-    argocd = "argocd"
-    flux = "flux"
-
-
-GitOpsOpt = Annotated[
-    GitOpsProfile | None,
-    typer.Option(
-        "--gitops",
-        help="Output profile for the engine that applies the output: plain (the operator's "
-        "objects), argocd or flux (download Jobs and cache PVCs safe to keep under that engine). "
-        "Default: gitops in the project file, else plain.",
-    ),
-]
-ExcludeKindsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--exclude-kinds",
-        help="Leave out these kinds (comma-separated); applied after --kinds.",
-    ),
-]
-
-
-class Phase(StrEnum):
-    storage = "storage"
-    serving = "serving"
-
-
-PhaseOpt = Annotated[
-    Phase | None,
-    typer.Option(
-        "--phase",
-        help="Only one half of the render: storage (Namespaces, quotas, policies, service "
-        "accounts, RBAC, PVCs, download Jobs) or serving (everything else: InferenceServices, "
-        "routes, Ingresses and any other kind). The two halves always add up to the full render.",
-    ),
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
-]
-VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Also print counts and stage timings.")
-]
 
 
 def _kind_set(kinds: str | None) -> frozenset[str] | None:
@@ -551,29 +492,19 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 
 PROGRESS_THRESHOLD = 300
-MAX_JOBS = 1024  # above: a usage error; any number is capped at the CPUs available
-
-JobsOpt = Annotated[
-    int,
-    typer.Option(
-        "--jobs",
-        "-j",
-        min=0,
-        max=MAX_JOBS,
-        envvar="ARGOCD_ENV_AIMCTL_JOBS",
-        help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
-        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1; never "
-        "more than the CPUs available. The output is the same whatever the number.",
-    ),
-]
 
 
-@app.command()
+@_command("render")
 def render(
     paths: PathsArg,
-    output_dir: Annotated[
-        Path | None,
-        typer.Option("--output-dir", "-o", help="Write one file per object here (atomic swap)."),
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            metavar="DIR",
+            help="Write one file per object here (atomic swap).",
+        ),
     ] = None,
     fmt: Annotated[
         StreamFormat, typer.Option("--format", help="Stream format when printing to stdout.")
@@ -645,8 +576,14 @@ def render(
             "paths hold, children outside tenant namespaces.",
         ),
     ] = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
+    output_dir = output_dir_value(
+        output, "for a JSON stream use --format json, for a JSON report --report json; "
+    )
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
     if tenant is not None and platform:
@@ -697,12 +634,14 @@ def render(
     raise typer.Exit(_write_or_check(objects, request, check, diagnostics))
 
 
-@app.command()
+@_command("diff")
 def diff(
     paths: PathsArg,
-    output_dir: Annotated[
-        Path,
-        typer.Option("--output-dir", "-o", help="The rendered directory to compare with."),
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output-dir", "-o", metavar="DIR", help="The rendered directory to compare with."
+        ),
     ],
     config: ConfigOpt = None,
     operator_version: OperatorOpt = None,
@@ -719,11 +658,18 @@ def diff(
     jobs: JobsOpt = 0,
     gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
     import difflib
 
     from aimctl.emit import UNREADABLE, build_files, current_files
+
+    output_dir = output_dir_value(output)
+    assert output_dir is not None
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
 
     request = _Request(
         tuple(paths),
@@ -733,6 +679,7 @@ def diff(
         templates,
         include_intermediates,
         quiet=quiet,
+        verbose=verbose,
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
@@ -838,13 +785,13 @@ def _write_or_check(
     return code
 
 
-@app.command()
+@_command("explain")
 def explain(
     args: Annotated[
         list[str],
         typer.Argument(
-            help="PATH... NAMESPACE/SERVICE [FIELD]: input paths, then the service, then an "
-            "optional field prefix such as env.AIM_ENGINE_ARGS or resources.limits.",
+            help="Input paths, then the service as namespace/name, then an optional field "
+            "prefix such as env.AIM_ENGINE_ARGS or resources.limits.",
             metavar="PATH... NAMESPACE/SERVICE [FIELD]",
         ),
     ],
@@ -854,10 +801,19 @@ def explain(
     config: ConfigOpt = None,
     operator_version: OperatorOpt = None,
     namespace: NamespaceOpt = "default",
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
+    import time
+
     from aimctl.catalog import profile_pipeline_refusals
     from aimctl.pipeline import LoadOptions, load_for_service
+
+    started = time.perf_counter()
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
 
     paths: list[Path] = []
     rest: list[str] = []
@@ -914,7 +870,12 @@ def explain(
         _write_stdout(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
     else:
         render_text(trace)
-        _print_diagnostics(diagnostics)
+        _print_diagnostics([d for d in diagnostics if d.is_error] if quiet else diagnostics)
+    if verbose and not quiet:
+        _say(
+            f"{inputs.documents} documents in {len(inputs.files)} files read for "
+            f"{target}; {time.perf_counter() - started:.2f}s"
+        )
     raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
 
 
@@ -928,17 +889,22 @@ def _version_line() -> str:
     )
 
 
-@app.command()
+@_command("version")
 def version(
     output: Annotated[
         OutputFormat, typer.Option("--output", "-o", help="Output format.")
     ] = OutputFormat.text,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also list the known deviations.")
+        bool,
+        typer.Option("--verbose", "-v", help="Also list the schemas and the known deviations."),
     ] = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Print the aimctl version, the operator release it renders and the schemas it accepts."""
     from aimctl.model.currency import ACCEPTED_SCHEMAS, DEVIATIONS, version_info
+
+    quiet, verbose = _globals(debug, quiet, verbose)
 
     if output is OutputFormat.json:
         import json
@@ -950,6 +916,32 @@ def version(
         lines += ["schemas accepted:", *(f"  - {s}" for s in ACCEPTED_SCHEMAS)]
         lines += ["known deviations from the operator:", *(f"  - {d}" for d in DEVIATIONS)]
     _write_stdout("\n".join(lines) + "\n")
+
+
+class Shell(StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+COMPLETE_VAR = "_AIMCTL_COMPLETE"  # set by the completion script when the shell asks
+
+
+@_command("completion")
+def completion(
+    shell: Annotated[Shell, typer.Argument(help="The shell to complete in.", metavar="SHELL")],
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print a shell completion script for commands, options and their values."""
+    from typer.completion import get_completion_script
+
+    _globals(debug, quiet, verbose)
+    script = get_completion_script(
+        prog_name="aimctl", complete_var=COMPLETE_VAR, shell=shell.value
+    )
+    _write_stdout(script + "\n")
 
 
 def _refuse_help_in_plugin() -> None:
@@ -970,8 +962,13 @@ def _refuse_help_in_plugin() -> None:
 def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
     _refuse_help_in_plugin()
+    if os.environ.get(COMPLETE_VAR):  # the shell asks for completions (aimctl completion SHELL)
+        from typer.completion import completion_init
+
+        completion_init()
     try:
-        app()  # standalone: usage errors exit 2, typer.Exit carries our exit codes
+        # standalone: usage errors exit 2, typer.Exit carries our exit codes
+        app(prog_name="aimctl", complete_var=COMPLETE_VAR)
     except AimctlError as exc:
         if _STATE["debug"]:
             raise

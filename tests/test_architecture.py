@@ -87,6 +87,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.render",
     ),
     "aimctl.cli": ("aimctl",),
+    "aimctl.cli_options": ("aimctl.report",),
     "aimctl.__main__": ("aimctl._entry",),
     "aimctl._entry": ("aimctl.cli",),
     "aimctl": (),
