@@ -14,16 +14,6 @@ from typing import Annotated
 import typer
 
 from aimctl import __version__
-from aimctl.errors import (
-    EXIT_DRIFT,
-    EXIT_INVALID,
-    EXIT_OK,
-    EXIT_USAGE,
-    AimctlError,
-    Diagnostic,
-    UsageError,
-)
-
 from aimctl.cli_options import (
     MAX_JOBS,
     AimctlCommand,
@@ -49,6 +39,15 @@ from aimctl.cli_options import (
     VerboseOpt,
     examples,
     output_dir_value,
+)
+from aimctl.errors import (
+    EXIT_DRIFT,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    AimctlError,
+    Diagnostic,
+    UsageError,
 )
 
 __all__ = ["MAX_JOBS", "GitOpsProfile", "Phase", "app", "main"]
@@ -90,9 +89,7 @@ def _global(
     verbose: VerboseOpt = False,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config", metavar="FILE", help="Project file for the command that follows."
-        ),
+        typer.Option("--config", metavar="FILE", help="Project file for the command that follows."),
     ] = None,
     show_version: Annotated[
         bool,
@@ -935,12 +932,10 @@ def completion(
     verbose: VerboseOpt = False,
 ) -> None:
     """Print a shell completion script for commands, options and their values."""
-    from typer.completion import get_completion_script
+    from typer._completion_shared import get_completion_script  # typer has no public one
 
     _globals(debug, quiet, verbose)
-    script = get_completion_script(
-        prog_name="aimctl", complete_var=COMPLETE_VAR, shell=shell.value
-    )
+    script = get_completion_script(prog_name="aimctl", complete_var=COMPLETE_VAR, shell=shell.value)
     _write_stdout(script + "\n")
 
 
@@ -963,7 +958,7 @@ def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
     _refuse_help_in_plugin()
     if os.environ.get(COMPLETE_VAR):  # the shell asks for completions (aimctl completion SHELL)
-        from typer.completion import completion_init
+        from typer._completion_classes import completion_init  # typer's protocol, as scripted
 
         completion_init()
     try:

@@ -199,9 +199,7 @@ PhaseOpt = Annotated[
 ]
 
 # Global options: accepted before the command (aimctl -q render ...) and after it.
-DebugOpt = Annotated[
-    bool, typer.Option("--debug", help="Show tracebacks for user errors too.")
-]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for user errors too.")]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
 ]
@@ -268,7 +266,7 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "completion": (
         ('eval "$(aimctl completion bash)"', "bash, this shell only"),
-        ("aimctl completion zsh > \"${fpath[1]}/_aimctl\"", "zsh, installed"),
+        ('aimctl completion zsh > "${fpath[1]}/_aimctl"', "zsh, installed"),
         ("aimctl completion fish > ~/.config/fish/completions/aimctl.fish", "fish, installed"),
     ),
 }
