@@ -132,6 +132,23 @@ def _config(config: Path | None) -> Path | None:
     return config
 
 
+def _shown(paths: list[Path] | tuple[Path, ...]) -> str:
+    """The input paths as a message names them (``-`` as ``<stdin>``)."""
+    return " ".join("<stdin>" if p.as_posix() == "-" else str(p) for p in paths)
+
+
+def _check_stdin(paths: list[Path] | tuple[Path, ...]) -> None:
+    """``-`` reads standard input: on a terminal that would wait for typing, so say so."""
+    if any(p.as_posix() == "-" for p in paths):
+        stream = sys.stdin
+        if stream is not None and stream.isatty():
+            raise typer.BadParameter(
+                "'-' reads a YAML stream from standard input, which is a terminal here; pipe "
+                "the stream in (e.g. kustomize build . | aimctl render -)",
+                param_hint="PATH",
+            )
+
+
 def _stderr_console() -> object:
     from rich.console import Console
 
@@ -210,6 +227,7 @@ def validate(
     started = time.perf_counter()
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
+    _check_stdin(paths)
     refused = outside_repository(tuple(paths), config, None)
     if refused:
         raise typer.Exit(_finish(refused, output))
@@ -218,11 +236,11 @@ def validate(
     )
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
-        diagnostics = diagnostics + forecast_render(inputs, strict, " ".join(map(str, paths)))
+        diagnostics = diagnostics + forecast_render(inputs, strict, _shown(paths))
     if not inputs.files and not inputs.has_errors:
         diagnostics = [
             *diagnostics,
-            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=" ".join(map(str, paths))),
+            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=_shown(paths)),
         ]
     diagnostics = locate(diagnostics)
     errors = sum(1 for d in diagnostics if d.is_error)
@@ -324,7 +342,7 @@ def _too_large(
             out.append(Source(project_file, 0, None, raw))
         return out
 
-    return too_large(objects, sources, " ".join(map(str, paths)))
+    return too_large(objects, sources, _shown(paths))
 
 
 def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -454,7 +472,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
             Diagnostic(
                 "E_EMPTY",
                 f"{what}; pass --allow-empty to accept",
-                file=" ".join(map(str, request.paths)),
+                file=_shown(request.paths),
             )
         )
     if any(d.is_error for d in diagnostics):
@@ -581,6 +599,7 @@ def render(
     )
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
+    _check_stdin(paths)
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
     if tenant is not None and platform:
@@ -667,6 +686,7 @@ def diff(
     assert output_dir is not None
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
+    _check_stdin(paths)
 
     request = _Request(
         tuple(paths),
@@ -815,7 +835,7 @@ def explain(
     paths: list[Path] = []
     rest: list[str] = []
     for arg in args:
-        if not rest and Path(arg).exists():
+        if not rest and (arg == "-" or Path(arg).exists()):
             paths.append(Path(arg))
         else:
             rest.append(arg)
@@ -825,6 +845,7 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
+    _check_stdin(paths)
     from aimctl.confine import outside_repository
 
     refused = outside_repository(tuple(paths), config, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,17 +28,22 @@ __all__ = [
     "MAX_EXPANDED_NODES_PER_RENDER",
     "MAX_FILE_BYTES",
     "PROJECT_FILE",
+    "STDIN",
+    "STDIN_NAME",
     "LoadResult",
     "LoadedDocument",
     "SpanIndex",
     "collect_files",
     "display_path",
+    "is_stdin",
     "load_paths",
     "parse_text",
 ]
 
 PROJECT_FILE = "aimctl.yaml"
 MAX_FILE_BYTES = 32 * 1024 * 1024
+STDIN = Path("-")  # a PATH of `-`: one YAML stream read from standard input
+STDIN_NAME = "<stdin>"  # how messages and provenance name it
 MAX_DOCUMENTS_PER_FILE = 20_000
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000  # per document and per file
@@ -275,16 +281,56 @@ def _might_nest_deeply(text: str) -> bool:
     return bound > _C_SAFE_DEPTH
 
 
+def is_stdin(path: Path) -> bool:
+    """Whether a PATH means standard input (``-``; a file called ``-`` is read as ``DIR``)."""
+    return path == STDIN
+
+
 def display_path(path: Path) -> str:
-    """The path as messages print it: relative to the current directory when below it, POSIX.
+    """The path as messages print it: relative to the current directory when below it, POSIX;
+    ``<stdin>`` for ``-`` (and a file really called ``<stdin>`` as ``./<stdin>``).
 
     Lexical (no symlink resolution, one ``getcwd`` per call): it runs once per input file.
     """
+    if is_stdin(path):
+        return STDIN_NAME
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
     if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
-        return Path(os.path.relpath(absolute, cwd)).as_posix()
+        shown = Path(os.path.relpath(absolute, cwd)).as_posix()
+        return "./" + shown if shown == STDIN_NAME else shown
     return path.as_posix()
+
+
+# (the process that read it, the stream, what it gave)
+_STDIN_READ: list[tuple[int, object, bytes | _InputError]] = []
+
+
+def _read_stdin() -> bytes:
+    """Standard input, read once (it cannot be read twice) and bounded like a file; the same
+    bytes for every later read (spans, explain) of the same stream, and in forked workers
+    (whose ``sys.stdin`` multiprocessing replaces with /dev/null)."""
+    stream = sys.stdin
+    if _STDIN_READ and (_STDIN_READ[0][1] is stream or _STDIN_READ[0][0] != os.getpid()):
+        got = _STDIN_READ[0][2]
+    else:
+        buffer = getattr(stream, "buffer", None)
+        if stream is None or buffer is None:
+            raise _NotRegular("standard input is closed")
+        data = buffer.read(MAX_FILE_BYTES + 1)
+        got = (
+            _InputError(f"input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            if len(data) > MAX_FILE_BYTES
+            else bytes(data)
+        )
+        _STDIN_READ[:] = [(os.getpid(), stream, got)]
+    if isinstance(got, _InputError):
+        raise got
+    return got
+
+
+def _read_input(path: Path) -> bytes:
+    return _read_stdin() if is_stdin(path) else _read_regular(path)
 
 
 def _is_hidden(name: str) -> bool:
@@ -345,7 +391,7 @@ def collect_files(
     skipped with a warning (rendered output is not input).
     """
     roots = list(roots)
-    resolved_roots = [r.resolve() for r in roots]
+    resolved_roots = [r.resolve() for r in roots if not is_stdin(r)]
     skipped = {p.resolve() for p in skip}
     found: dict[Path, Path] = {}  # resolved target -> path as reached first (sorted walk)
     problems: list[Diagnostic] = []
@@ -427,7 +473,9 @@ def collect_files(
             stack.extend(reversed(subdirs))
 
     for root in roots:
-        if not os.path.lexists(root):
+        if is_stdin(root):
+            found.setdefault(STDIN, STDIN)
+        elif not os.path.lexists(root):
             problems.append(
                 Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
             )
@@ -646,7 +694,7 @@ def _yaml_error(file: str, err: _InputError) -> Diagnostic:
 def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
     """Parse one file into documents; a broken file yields one diagnostic and no documents."""
     try:
-        text = _decode(_read_regular(path))
+        text = _decode(_read_input(path))
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
             if data is None:
@@ -752,7 +800,7 @@ def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
     """Whether the file holds one of ``needles``; a file that cannot be read is kept, so that
     ``load_file`` reports why."""
     try:
-        raw = _read_regular(path)
+        raw = _read_input(path)
     except (OSError, _InputError, _NotRegular):
         return True
     return any(needle in raw for needle in needles)
@@ -775,6 +823,11 @@ def _load_files_shipped(
 
 
 def _size(path: Path) -> int:
+    if is_stdin(path):
+        try:  # read here, before any worker is forked: the workers inherit the bytes
+            return len(_read_stdin())
+        except (OSError, _InputError, _NotRegular):
+            return 0
     try:
         return os.stat(path).st_size
     except OSError:
@@ -790,9 +843,10 @@ class SpanIndex:
     def _nodes(self, file: str) -> list[yaml.Node] | None:
         if file not in self._files:
             try:
-                text = _decode(Path(file).read_bytes())
+                raw = _read_stdin() if file == STDIN_NAME else Path(file).read_bytes()
+                text = _decode(raw)
                 self._files[file] = list(yaml.compose_all(text, Loader=_Loader))
-            except (OSError, _InputError, yaml.YAMLError, RecursionError):
+            except (OSError, _InputError, _NotRegular, yaml.YAMLError, RecursionError):
                 self._files[file] = None
         return self._files[file]
 

@@ -27,7 +27,14 @@ from aimctl.catalog import (
 from aimctl.confine import inside, plugin_mode
 from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity, UsageError
-from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
+from aimctl.loader import (
+    PROJECT_FILE,
+    SpanIndex,
+    display_path,
+    is_stdin,
+    load_file,
+    load_paths,
+)
 from aimctl.model.currency import (
     OPERATOR_RELEASE,
     SUPPORTED_OPERATORS,
@@ -87,8 +94,9 @@ def find_project_file(paths: tuple[Path, ...], config: Path | None) -> Path | No
     """
     if config is not None:
         return config
+    paths = tuple(p for p in paths if not is_stdin(p))  # `-` (stdin) has no directory
     if not paths:
-        return None
+        return Path(PROJECT_FILE) if plugin_mode() and os.path.lexists(PROJECT_FILE) else None
     first = paths[0]
     candidate = (first if first.is_dir() else first.parent) / PROJECT_FILE
     if plugin_mode() and os.path.lexists(PROJECT_FILE):
@@ -102,6 +110,7 @@ def _project_file_problem(
     """The symlink rule of input files, applied to the project file; and, in the plugin, one
     project file only: a second one in ``AIMCTL_PATH`` beside the discovered one is ambiguous."""
     shown = display_path(path)
+    paths = tuple(p for p in paths if not is_stdin(p))
     if options.config is None:
         roots = [*paths, Path(".")] if plugin_mode() else list(paths)
         parents = [r if r.is_dir() else r.parent for r in roots]
