@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ import typer
 
 from aimctl import __version__
 from aimctl.cli_options import (
+    COMPLETE_VAR,
     MAX_JOBS,
     AimctlCommand,
     AimctlGroup,
@@ -33,12 +33,15 @@ from aimctl.cli_options import (
     Phase,
     PhaseOpt,
     QuietOpt,
+    Shell,
     StreamFormat,
     StrictOpt,
     TemplatesOpt,
     VerboseOpt,
+    check_stdin,
     examples,
     output_dir_value,
+    shown_paths,
 )
 from aimctl.errors import (
     EXIT_DRIFT,
@@ -132,23 +135,6 @@ def _config(config: Path | None) -> Path | None:
     return config
 
 
-def _shown(paths: list[Path] | tuple[Path, ...]) -> str:
-    """The input paths as a message names them (``-`` as ``<stdin>``)."""
-    return " ".join("<stdin>" if p.as_posix() == "-" else str(p) for p in paths)
-
-
-def _check_stdin(paths: list[Path] | tuple[Path, ...]) -> None:
-    """``-`` reads standard input: on a terminal that would wait for typing, so say so."""
-    if any(p.as_posix() == "-" for p in paths):
-        stream = sys.stdin
-        if stream is not None and stream.isatty():
-            raise typer.BadParameter(
-                "'-' reads a YAML stream from standard input, which is a terminal here; pipe "
-                "the stream in (e.g. kustomize build . | aimctl render -)",
-                param_hint="PATH",
-            )
-
-
 def _stderr_console() -> object:
     from rich.console import Console
 
@@ -227,7 +213,7 @@ def validate(
     started = time.perf_counter()
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
-    _check_stdin(paths)
+    check_stdin(paths)
     refused = outside_repository(tuple(paths), config, None)
     if refused:
         raise typer.Exit(_finish(refused, output))
@@ -236,11 +222,11 @@ def validate(
     )
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
-        diagnostics = diagnostics + forecast_render(inputs, strict, _shown(paths))
+        diagnostics = diagnostics + forecast_render(inputs, strict, shown_paths(paths))
     if not inputs.files and not inputs.has_errors:
         diagnostics = [
             *diagnostics,
-            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=_shown(paths)),
+            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=shown_paths(paths)),
         ]
     diagnostics = locate(diagnostics)
     errors = sum(1 for d in diagnostics if d.is_error)
@@ -342,7 +328,7 @@ def _too_large(
             out.append(Source(project_file, 0, None, raw))
         return out
 
-    return too_large(objects, sources, _shown(paths))
+    return too_large(objects, sources, shown_paths(paths))
 
 
 def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -472,7 +458,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
             Diagnostic(
                 "E_EMPTY",
                 f"{what}; pass --allow-empty to accept",
-                file=_shown(request.paths),
+                file=shown_paths(request.paths),
             )
         )
     if any(d.is_error for d in diagnostics):
@@ -599,7 +585,7 @@ def render(
     )
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
-    _check_stdin(paths)
+    check_stdin(paths)
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
     if tenant is not None and platform:
@@ -686,7 +672,7 @@ def diff(
     assert output_dir is not None
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
-    _check_stdin(paths)
+    check_stdin(paths)
 
     request = _Request(
         tuple(paths),
@@ -845,7 +831,7 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
-    _check_stdin(paths)
+    check_stdin(paths)
     from aimctl.confine import outside_repository
 
     refused = outside_repository(tuple(paths), config, None)
@@ -934,15 +920,6 @@ def version(
         lines += ["schemas accepted:", *(f"  - {s}" for s in ACCEPTED_SCHEMAS)]
         lines += ["known deviations from the operator:", *(f"  - {d}" for d in DEVIATIONS)]
     _write_stdout("\n".join(lines) + "\n")
-
-
-class Shell(StrEnum):
-    bash = "bash"
-    zsh = "zsh"
-    fish = "fish"
-
-
-COMPLETE_VAR = "_AIMCTL_COMPLETE"  # set by the completion script when the shell asks
 
 
 @_command("completion")

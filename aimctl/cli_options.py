@@ -7,6 +7,7 @@ A leaf of ``aimctl.cli``: it defines, it does not run anything.
 from __future__ import annotations
 
 import re
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 __all__ = [
+    "COMPLETE_VAR",
     "EXAMPLES",
     "FORMAT_WORDS",
     "MAX_JOBS",
@@ -35,12 +37,15 @@ __all__ = [
     "Phase",
     "PhaseOpt",
     "QuietOpt",
+    "Shell",
     "StreamFormat",
     "StrictOpt",
     "TemplatesOpt",
     "VerboseOpt",
+    "check_stdin",
     "examples",
     "output_dir_value",
+    "shown_paths",
 ]
 
 
@@ -63,6 +68,34 @@ class GitOpsProfile(StrEnum):
 class Phase(StrEnum):
     storage = "storage"
     serving = "serving"
+
+
+class Shell(StrEnum):
+    """The shells ``aimctl completion`` writes a script for."""
+
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+COMPLETE_VAR = "_AIMCTL_COMPLETE"  # set by the completion script when the shell asks
+
+
+def shown_paths(paths: list[Path] | tuple[Path, ...]) -> str:
+    """The input paths as a message names them (``-`` as ``<stdin>``)."""
+    return " ".join("<stdin>" if p.as_posix() == "-" else str(p) for p in paths)
+
+
+def check_stdin(paths: list[Path] | tuple[Path, ...]) -> None:
+    """``-`` reads standard input: on a terminal that would wait for typing, so say so."""
+    if any(p.as_posix() == "-" for p in paths):
+        stream = sys.stdin
+        if stream is not None and stream.isatty():
+            raise typer.BadParameter(
+                "'-' reads a YAML stream from standard input, which is a terminal here; pipe "
+                "the stream in (e.g. kustomize build . | aimctl render -)",
+                param_hint="PATH",
+            )
 
 
 # Worded like an output format: `render X -o json` is a mistake (-o is the directory there), not a
