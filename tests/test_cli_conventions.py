@@ -289,6 +289,20 @@ def test_the_completion_protocol_completes_commands_options_and_values(run_cli) 
     assert complete("aimctl completion ") == ["bash", "zsh", "fish"]
 
 
+@pytest.mark.parametrize(
+    ("shell", "env"),
+    [
+        ("zsh", {}),
+        ("fish", {"_TYPER_COMPLETE_FISH_ACTION": "get-args"}),
+    ],
+)
+def test_zsh_and_fish_completion_requests_are_answered(run_cli, shell: str, env: dict) -> None:
+    request = {"_AIMCTL_COMPLETE": f"complete_{shell}", "_TYPER_COMPLETE_ARGS": "aimctl val"}
+    result = run_cli(env={**request, **env})
+    assert result.exit_code == 0, result.stderr
+    assert "validate" in result.stdout and "render" not in result.stdout
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 def test_the_bash_script_completes_through_the_installed_command(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "aimctl"
