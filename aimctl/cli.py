@@ -918,6 +918,65 @@ def explain(
     raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
 
 
+class PlanFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def plan(
+    paths: PathsArg,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            metavar="REF|DIR",
+            help="What the cluster runs now: a directory when one exists with that name, else a "
+            "git revision (branch, tag, commit) of the repository the current directory is in.",
+        ),
+    ],
+    output: Annotated[
+        PlanFormat,
+        typer.Option("--output", "-o", help="Report format (markdown: for PR comments)."),
+    ] = PlanFormat.text,
+    config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
+    namespace: NamespaceOpt = "default",
+    gitops: GitOpsOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """What applying the working tree changes in the cluster, compared with --base: objects
+    added, changed and removed per namespace and service, and their consequences (restarts, cache
+    downloads, Jobs, refused immutable changes, routes, GPUs). Exit 0 when nothing changes, 3 when
+    something does, 1 on error."""
+    from aimctl.plan import compare
+    from aimctl.plan_report import plan_json, plan_markdown, plan_text
+    from aimctl.plan_sources import SideOptions, render_base, render_side
+
+    options = SideOptions(
+        tuple(paths), config, namespace, operator_version, gitops.value if gitops else None, strict
+    )
+    head = render_side("working tree", options)
+    if not head.ok:
+        _print_diagnostics(head.diagnostics)
+        _say("plan: the working tree does not render", "red")
+        raise typer.Exit(EXIT_INVALID)
+    old = render_base(base, options)
+    if not old.ok:
+        _print_diagnostics(old.diagnostics)
+        _say(f"plan: the base {base} does not render", "red")
+        raise typer.Exit(EXIT_INVALID)
+    result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
+    if output is PlanFormat.json:
+        _write_stdout(plan_json(result))
+    elif output is PlanFormat.markdown:
+        _write_stdout(plan_markdown(result))
+    else:
+        _write_stdout(plan_text(result))
+    raise typer.Exit(EXIT_DRIFT if result.changed else EXIT_OK)
+
+
 def _version_line() -> str:
     from aimctl.model.currency import OPERATOR_RELEASE
 
