@@ -45,6 +45,10 @@ _SAFE_CONFIG: Final = (
 )
 
 
+# where repository discovery stops: the user's choice, never the repository's
+_KEPT: Final = frozenset({"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"})
+
+
 class GitReadError(Exception):
     """The revision could not be read; the message says why (exit 1)."""
 
@@ -54,7 +58,7 @@ class GitReadError(Exception):
 
 
 def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEPT}
     env.update(
         GIT_CONFIG_NOSYSTEM="1",
         GIT_TERMINAL_PROMPT="0",

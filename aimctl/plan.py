@@ -541,23 +541,29 @@ def _gpu_quota(objects: Iterable[dict[str, Any]]) -> dict[str, Fraction]:
 def _gpu_uses(
     before: list[dict[str, Any]], after: list[dict[str, Any]], namespaces: set[str]
 ) -> tuple[list[GpuUse], list[Consequence]]:
-    old, new, quota = _gpus_by_namespace(before), _gpus_by_namespace(after), _gpu_quota(after)
+    """GPU facts for the namespaces with changes; a consequence when the requests change, or
+    when they no longer fit the quota (more GPUs, or a smaller quota)."""
+    old, new = _gpus_by_namespace(before), _gpus_by_namespace(after)
+    quota_before, quota = _gpu_quota(before), _gpu_quota(after)
     models: dict[str, set[str]] = defaultdict(set)
     for obj in after:
         if obj.get("kind") == "InferenceService":
             models[str(_meta(obj).get("namespace") or "")] |= _gpu_models(obj)
     uses, out = [], []
     for namespace in sorted(namespaces | set(old) | set(new)):
-        a, b, limit = old.get(namespace, Fraction(0)), new.get(namespace, Fraction(0)), None
-        limit = quota.get(namespace)
+        a, b = old.get(namespace, Fraction(0)), new.get(namespace, Fraction(0))
+        limit, old_limit = quota.get(namespace), quota_before.get(namespace)
         if a == b and namespace not in namespaces:
             continue
-        use = GpuUse(namespace, a, b, limit, tuple(sorted(models.get(namespace, ()))))
-        uses.append(use)
-        if a == b:
-            continue
-        of = f" of the quota's {format_amount(limit, 'count')}" if limit is not None else ""
+        uses.append(GpuUse(namespace, a, b, limit, tuple(sorted(models.get(namespace, ())))))
         exceeded = limit is not None and b > limit
+        if a == b and not exceeded:
+            continue
+        of = ""
+        if limit is not None:
+            of = f" of the quota's {format_amount(limit, 'count')}"
+            if old_limit is not None and old_limit != limit:
+                of += f" (was {format_amount(old_limit, 'count')})"
         out.append(
             Consequence(
                 "gpu-quota-exceeded" if exceeded else "gpus",
@@ -567,14 +573,16 @@ def _gpu_uses(
                 f"GPUs requested at full scale: {format_amount(a, 'count')} -> "
                 f"{format_amount(b, 'count')}{of}"
                 + (": pods beyond the quota stay Pending" if exceeded else ""),
-                {
-                    "before": int(a) if a.denominator == 1 else float(a),
-                    "after": int(b) if b.denominator == 1 else float(b),
-                    "quota": None if limit is None else int(limit),
-                },
+                {"before": _number(a), "after": _number(b), "quota": _number(limit)},
             )
         )
     return uses, out
+
+
+def _number(value: Fraction | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value.denominator == 1 else float(value)
 
 
 # -- the comparison -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aimctl.errors import Diagnostic
+from aimctl.loader import PROJECT_FILE
 
 __all__ = ["Side", "SideOptions", "render_base", "render_side"]
 
@@ -143,6 +144,8 @@ def _render_revision(ref: str, options: SideOptions) -> Side:
     except _Outside as exc:
         return _base_problem(f"--base {ref}: {exc}")
     specs = [p.as_posix() for p in in_repo] + ([config.as_posix()] if config else [])
+    if config is None and in_repo and not os.path.isdir(options.paths[0]):
+        specs.append((in_repo[0].parent / PROJECT_FILE).as_posix())  # beside a file PATH
     scratch = Path(tempfile.mkdtemp(prefix="aimctl-plan-"))
     try:
         tree = scratch / "tree"

@@ -358,3 +358,35 @@ def test_cluster_gpus_change_is_reported(run_cli) -> None:
     assert not plan.changed
     (change,) = plan.consequences
     assert change.type == "cluster-gpus" and "MI300X, MI325X -> MI300X" in change.message
+
+
+def test_a_file_path_brings_its_project_file_from_the_revision(run_cli, repo: Path) -> None:
+    """``aimctl.yaml`` beside a file PATH is the project file on both sides: without it at the
+    revision, the base would lose the tenant's scaffolding and it would all look added."""
+    worked = ROOT / "tests" / "cases" / "worked-example" / "input"
+    solo = repo / "solo"
+    solo.mkdir()
+    parts = [(worked / n).read_text().strip() for n in ("platform.yaml", "ml-team.yaml")]
+    (solo / "all.yaml").write_text("\n---\n".join(parts) + "\n")
+    (solo / "aimctl.yaml").write_text(
+        "apiVersion: aimctl.amd.com/v1alpha1\nkind: Project\n"
+        "tenants:\n  - namespace: ml-team\n    quota: {gpus: 8}\n"
+    )
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "solo")
+    _edit(solo / "all.yaml", "  env:\n", "  env:\n    - {name: X, value: y}\n")
+    result = run_cli("plan", "solo/all.yaml", "--base", "main", "-o", "json", cwd=repo)
+    assert result.exit_code == 3, result.stderr
+    report = json.loads(result.stdout)
+    kinds = {o["kind"] for ns in report["namespaces"] for s in ns["services"] for o in s["objects"]}
+    assert "ResourceQuota" not in kinds and "Namespace" not in kinds
+    assert report["summary"]["added"] == report["summary"]["removed"] == 0
+
+
+def test_smaller_quota_is_reported_even_when_the_services_stay(run_cli, repo: Path) -> None:
+    _edit(repo / "platform/aimctl.yaml", "gpus: 8\n", "gpus: 4\n")
+    code, report = _plan_json(run_cli, repo)
+    assert code == 3
+    (exceeded,) = _consequences(report, "gpu-quota-exceeded")
+    assert exceeded["before"] == exceeded["after"] > exceeded["quota"] == 4
+    assert "(was 8)" in exceeded["message"]
