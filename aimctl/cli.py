@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -924,6 +924,18 @@ class PlanFormat(StrEnum):
     json = "json"
 
 
+def _plan_failed(diagnostics: list[Diagnostic], what: str, output: PlanFormat) -> NoReturn:
+    """Exit 1 with the messages: on stderr, or as the JSON report on stdout with ``-o json``."""
+    if output is PlanFormat.json:
+        from aimctl.report import report_json
+
+        _write_stdout(report_json(diagnostics, plan=what))
+    else:
+        _print_diagnostics(diagnostics)
+        _say(f"plan: {what}", "red")
+    raise typer.Exit(EXIT_INVALID)
+
+
 @app.command()
 def plan(
     paths: PathsArg,
@@ -959,14 +971,11 @@ def plan(
     )
     head = render_side("working tree", options)
     if not head.ok:
-        _print_diagnostics(head.diagnostics)
-        _say("plan: the working tree does not render", "red")
-        raise typer.Exit(EXIT_INVALID)
+        _plan_failed(head.diagnostics, "the working tree does not render", output)
     old = render_base(base, options)
     if not old.ok:
-        _print_diagnostics(old.diagnostics)
-        _say(f"plan: the base {base} does not render", "red")
-        raise typer.Exit(EXIT_INVALID)
+        _plan_failed(old.diagnostics, f"the base {base} cannot be rendered", output)
+    _print_diagnostics(head.diagnostics)  # the working tree's warnings, as render prints them
     result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
     if output is PlanFormat.json:
         _write_stdout(plan_json(result))

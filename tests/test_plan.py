@@ -251,6 +251,11 @@ def test_missing_revision_is_exit_1_with_a_clear_message(run_cli, repo: Path) ->
     assert result.exit_code == 1
     assert "--base no-such-branch: no such commit" in result.stderr
     assert "Traceback" not in result.stderr
+    as_json = run_cli("plan", "platform", "--base", "no-such-branch", "-o", "json", cwd=repo)
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert report["ok"] is False
+    assert [d["code"] for d in report["diagnostics"]] == ["E_PLAN_BASE"]
 
 
 @pytest.mark.parametrize("ref", ["--output=/tmp/x", "-h"])
@@ -390,3 +395,32 @@ def test_smaller_quota_is_reported_even_when_the_services_stay(run_cli, repo: Pa
     (exceeded,) = _consequences(report, "gpu-quota-exceeded")
     assert exceeded["before"] == exceeded["after"] > exceeded["quota"] == 4
     assert "(was 8)" in exceeded["message"]
+
+
+@pytest.mark.parametrize("name", ["..", ".git"])
+def test_revision_with_a_path_that_could_escape_is_refused(
+    run_cli, repo: Path, tmp_path: Path, name: str
+) -> None:
+    """A crafted tree (``git mktree`` accepts it) with a directory named ``..`` or ``.git``."""
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=repo,
+        input="kind: ConfigMap\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+    def mktree(listing: str) -> str:
+        return subprocess.run(
+            ["git", "mktree"], cwd=repo, input=listing, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    inner = mktree(f"100644 blob {blob}\tescaped.yaml\n")
+    outer = mktree(_git(repo, "ls-tree", "HEAD") + f"040000 tree {inner}\t{name}\n")
+    commit = _git(repo, "commit-tree", outer, "-p", "HEAD", "-m", "crafted").strip()
+    _git(repo, "update-ref", "refs/heads/crafted", commit)
+    result = run_cli("plan", ".", "--base", "crafted", cwd=repo)
+    assert result.exit_code == 1
+    assert "the revision holds a path aimctl will not write" in result.stderr
+    assert not (tmp_path / "escaped.yaml").exists()
