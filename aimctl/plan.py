@@ -425,18 +425,23 @@ def _route_consequences(
             _route_endpoints(before),
             _route_endpoints(after),
         )
-        parts = []
-        if old_paths != new_paths:
-            parts.append(f"paths {_listed(old_paths)} -> {_listed(new_paths)}")
-        if old_hosts != new_hosts:
-            parts.append(f"hosts {_listed(old_hosts)} -> {_listed(new_hosts)}")
+        parts, dropped = [], False
+        for what, olds, news in (("paths", old_paths, new_paths), ("hosts", old_hosts, new_hosts)):
+            gone = [v for v in olds if v not in news]
+            came = [v for v in news if v not in olds]
+            dropped = dropped or bool(gone)
+            if gone:
+                parts.append(f"{what} removed {_listed(gone)}")
+            if came:
+                parts.append(f"{what} added {_listed(came)}")
         if parts:
             out.append(
                 _consequence(
                     after,
                     "route-changed",
-                    DANGER,
-                    f"{after.get('kind')} {_name(after)}: {'; '.join(parts)} (clients must follow)",
+                    DANGER if dropped else WARNING,
+                    f"{after.get('kind')} {_name(after)}: {'; '.join(parts)}"
+                    + (" (clients of the removed ones must follow)" if dropped else ""),
                     hostsBefore=old_hosts,
                     hostsAfter=new_hosts,
                     pathsBefore=old_paths,

@@ -20,6 +20,7 @@ __all__ = ["plan_json", "plan_markdown", "plan_text"]
 _SIGN: Final = {"added": "+", "changed": "~", "removed": "-"}
 _MARK: Final = {DANGER: "!!", WARNING: "!", "info": "-"}
 _CLUSTER: Final = "(cluster-scoped)"
+_IN_HEADER: Final = frozenset({"gpus"})  # said by the namespace's GPU line in text and Markdown
 
 
 def _groups(
@@ -117,7 +118,8 @@ def plan_text(plan: Plan) -> str:
                     f"{indent}{_SIGN[c.action]} {c.kind} {clean_line(c.name)}{clean_line(fields)}"
                 )
             for e in effects:
-                lines.append(f"{indent}{_MARK[e.severity]} {clean_line(e.message)}")
+                if e.type not in _IN_HEADER:
+                    lines.append(f"{indent}{_MARK[e.severity]} {clean_line(e.message)}")
         lines.append("")
     lines.append(_summary_line(plan))
     return "\n".join(lines) + "\n"
@@ -154,10 +156,11 @@ def plan_markdown(plan: Plan) -> str:
         for service, changes, effects in services:
             if service:
                 lines += [f"**AIMService {_code(service)}**", ""]
-            for e in effects:
+            shown = [e for e in effects if e.type not in _IN_HEADER]
+            for e in shown:
                 mark = _EMOJI[e.severity]
                 lines.append(f"- {mark + ' ' if mark else ''}{_md(e.message)}")
-            if effects:
+            if shown:
                 lines.append("")
             if changes:
                 lines += ["| | Kind | Name | Changed fields |", "|---|---|---|---|"]

@@ -424,3 +424,54 @@ def test_revision_with_a_path_that_could_escape_is_refused(
     assert result.exit_code == 1
     assert "the revision holds a path aimctl will not write" in result.stderr
     assert not (tmp_path / "escaped.yaml").exists()
+
+
+NEW_SERVICE = """---
+apiVersion: aim.eai.amd.com/v1alpha1
+kind: AIMService
+metadata:
+  name: reasoner
+  namespace: search
+spec:
+  model:
+    name: llama-3-3-70b
+"""
+
+
+def test_a_new_service_starts_downloads_its_cache_and_takes_gpus(run_cli, repo: Path) -> None:
+    path = repo / SEARCH_SERVICES
+    path.write_text(path.read_text() + NEW_SERVICE)
+    code, report = _plan_json(run_cli, repo)
+    assert code == 3
+    (namespace,) = report["namespaces"]
+    (service,) = [s for s in namespace["services"] if s["service"] == "reasoner"]
+    types = {c["type"] for c in service["consequences"]}
+    assert {"service-started", "cache-added", "job-run", "route-changed"} <= types
+    assert {o["action"] for o in service["objects"]} == {"added"}
+    (cache,) = _consequences(report, "cache-added")
+    assert cache["size"] == _pvc_size(repo, cache["new"])
+    assert report["summary"]["downloadBytes"] == cache["bytes"]
+    routes = {c["service"]: c for c in _consequences(report, "route-changed")}
+    assert routes["reasoner"]["pathsBefore"] == []
+    assert routes["reasoner"]["pathsAfter"] == ["/search/reasoner"]
+    # the tenant Ingress gains a path: nothing is taken from existing clients
+    assert routes[None]["severity"] == "warning" and "paths added" in routes[None]["message"]
+    (gpus,) = _consequences(report, "gpus")
+    assert gpus["after"] > gpus["before"]
+
+
+def test_more_headroom_grows_a_kept_claim_unless_argocd_ignores_the_size(
+    run_cli, repo: Path
+) -> None:
+    _edit(
+        repo / "platform/teams/research/runtime-config.yaml",
+        "pvcHeadroomPercent: 15",
+        "pvcHeadroomPercent: 25",
+    )
+    _, report = _plan_json(run_cli, repo)
+    grows = _consequences(report, "pvc-grow")
+    assert grows and all(c["severity"] == "warning" for c in grows)
+    assert _consequences(report, "pvc-shrink") == []
+    _, argocd = _plan_json(run_cli, repo, "--gitops", "argocd")
+    assert _consequences(argocd, "pvc-grow") == []
+    assert argocd["changed"]  # the PVC's object still differs
