@@ -221,7 +221,7 @@ def _cache_consequences(
                     "cache-replaced",
                     DANGER,
                     f"cache PVC {_name(old)} is replaced by {_name(pvc)}: the model is downloaded "
-                    f"again ({_size_text(pvc)}) and the old PVC and its data are pruned",
+                    f"again ({_size_text(pvc)}); the old PVC and its data go when the engine prunes",
                     old=_name(old),
                     new=_name(pvc),
                     size=_size_text(pvc),
@@ -247,7 +247,7 @@ def _cache_consequences(
                     old,
                     "cache-removed",
                     WARNING,
-                    f"cache PVC {_name(old)} ({_size_text(old)}) is pruned with its data",
+                    f"cache PVC {_name(old)} ({_size_text(old)}) and its data go when the engine prunes",
                     old=_name(old),
                     size=_size_text(old),
                 )

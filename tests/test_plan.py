@@ -475,3 +475,16 @@ def test_more_headroom_grows_a_kept_claim_unless_argocd_ignores_the_size(
     _, argocd = _plan_json(run_cli, repo, "--gitops", "argocd")
     assert _consequences(argocd, "pvc-grow") == []
     assert argocd["changed"]  # the PVC's object still differs
+
+
+def test_usage_and_directory_base_errors(run_cli, repo: Path, tmp_path: Path) -> None:
+    assert run_cli("plan", "platform", cwd=repo).exit_code == 2  # --base is required
+    bad = run_cli("plan", "platform", "--base", "main", "-o", "yaml", cwd=repo)
+    assert bad.exit_code == 2
+    base = tmp_path / "base"
+    base.mkdir()
+    outside = tmp_path / "outside"
+    shutil.copytree(PLATFORM, outside)
+    result = run_cli("plan", str(outside), "--base", str(base), cwd=repo)
+    assert result.exit_code == 1
+    assert "is outside the current directory" in result.stderr
