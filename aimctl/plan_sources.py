@@ -112,9 +112,7 @@ def _render_directory(base: Path, options: SideOptions) -> Side:
     except _Outside as exc:
         return _base_problem(f"--base {base}: {exc}; run plan from a directory holding the PATHs")
     with _inside(base):
-        side = _render_present(str(base), _with_paths(options, paths, config))
-    side.label = str(base)
-    return side
+        return _render_present(str(base), _with_paths(options, paths, config))
 
 
 def _render_present(label: str, options: SideOptions) -> Side:
@@ -163,7 +161,7 @@ def _render_revision(ref: str, options: SideOptions) -> Side:
         paths = tuple(Path(os.path.relpath(tree / p, start)) for p in in_repo)
         config_path = Path(os.path.relpath(tree / config, start)) if config else None
         with _inside(start):
-            side = render_side(ref, _with_paths(options, paths, config_path))
+            side = _render_present(ref, _with_paths(options, paths, config_path))
         side.label = f"{ref} ({commit[:12]})"
         return side
     finally:

@@ -488,3 +488,13 @@ def test_usage_and_directory_base_errors(run_cli, repo: Path, tmp_path: Path) ->
     result = run_cli("plan", str(outside), "--base", str(base), cwd=repo)
     assert result.exit_code == 1
     assert "is outside the current directory" in result.stderr
+
+
+def test_a_path_new_since_the_revision_is_all_added(run_cli, repo: Path) -> None:
+    shutil.copytree(PLATFORM, repo / "second")
+    result = run_cli("plan", "second", "--base", "main", "-o", "json", cwd=repo)
+    assert result.exit_code == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["removed"] == report["summary"]["changed"] == 0
+    assert report["summary"]["added"] > 0
+    assert len(_consequences(report, "service-started")) == 6
