@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -881,6 +881,74 @@ def explain(
             f"{target}; {time.perf_counter() - started:.2f}s"
         )
     raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def _plan_failed(diagnostics: list[Diagnostic], what: str, output: PlanFormat) -> NoReturn:
+    """Exit 1 with the messages: on stderr, or as the JSON report on stdout with ``-o json``."""
+    if output is PlanFormat.json:
+        from aimctl.report import report_json
+
+        _write_stdout(report_json(diagnostics, plan=what))
+    else:
+        _print_diagnostics(diagnostics)
+        _say(f"plan: {what}", "red")
+    raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def plan(
+    paths: PathsArg,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            metavar="REF|DIR",
+            help="What the cluster runs now: a directory when one exists with that name, else a "
+            "git revision (branch, tag, commit) of the repository the current directory is in.",
+        ),
+    ],
+    output: Annotated[
+        PlanFormat,
+        typer.Option("--output", "-o", help="Report format (markdown: for PR comments)."),
+    ] = PlanFormat.text,
+    config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
+    namespace: NamespaceOpt = "default",
+    gitops: GitOpsOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """What applying the working tree changes in the cluster, compared with --base: objects
+    added, changed and removed per namespace and service, and their consequences (restarts, cache
+    downloads, Jobs, refused immutable changes, routes, GPUs). Exit 0 when nothing changes, 3 when
+    something does, 1 on error."""
+    from aimctl.plan import compare
+    from aimctl.plan_report import plan_json, plan_markdown, plan_text
+    from aimctl.plan_sources import SideOptions, render_base, render_side
+
+    options = SideOptions(
+        tuple(paths), config, namespace, operator_version, gitops.value if gitops else None, strict
+    )
+    head = render_side("working tree", options)
+    if not head.ok:
+        _plan_failed(head.diagnostics, "the working tree does not render", output)
+    old = render_base(base, options)
+    if not old.ok:
+        _plan_failed(old.diagnostics, f"the base {base} cannot be rendered", output)
+    _print_diagnostics(head.diagnostics)  # the working tree's warnings, as render prints them
+    result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
+    if output is PlanFormat.json:
+        _write_stdout(plan_json(result))
+    elif output is PlanFormat.markdown:
+        _write_stdout(plan_markdown(result))
+    else:
+        _write_stdout(plan_text(result))
+    raise typer.Exit(EXIT_DRIFT if result.changed else EXIT_OK)
 
 
 def _version_line() -> str:

@@ -77,6 +77,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.gitops",
     ),
     "aimctl.parallel": (),
+    "aimctl.gitread": ("aimctl.errors",),
+    "aimctl.plan": ("aimctl.resolve", "aimctl.tenants"),
+    "aimctl.plan_report": ("aimctl.plan", "aimctl.report", "aimctl.tenants"),
+    "aimctl.plan_sources": ("aimctl.errors", "aimctl.pipeline", "aimctl.gitread", "aimctl.loader"),
     "aimctl.tenants": (
         "aimctl.tenants",
         "aimctl.project",

@@ -96,6 +96,7 @@ def test_the_commands_are_found() -> None:
     assert {
         "README.md",
         "examples/ci/github-actions.yaml",
+        "examples/ci/github-actions-plan.yaml",
         "examples/ci/gitlab-ci.yaml",
         "examples/flux/gitops.yaml",
         "examples/argocd/plugin.yaml",
