@@ -32,6 +32,7 @@ from aimctl.cli_options import (
     PathsArg,
     Phase,
     PhaseOpt,
+    PlanFormat,
     QuietOpt,
     Shell,
     StreamFormat,
@@ -883,12 +884,6 @@ def explain(
     raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
 
 
-class PlanFormat(StrEnum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
 def _plan_failed(diagnostics: list[Diagnostic], what: str, output: PlanFormat) -> NoReturn:
     """Exit 1 with the messages: on stderr, or as the JSON report on stdout with ``-o json``."""
     if output is PlanFormat.json:
@@ -901,7 +896,7 @@ def _plan_failed(diagnostics: list[Diagnostic], what: str, output: PlanFormat) -
     raise typer.Exit(EXIT_INVALID)
 
 
-@app.command()
+@_command("plan")
 def plan(
     paths: PathsArg,
     base: Annotated[
@@ -922,15 +917,23 @@ def plan(
     namespace: NamespaceOpt = "default",
     gitops: GitOpsOpt = None,
     strict: StrictOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """What applying the working tree changes in the cluster, compared with --base: objects
     added, changed and removed per namespace and service, and their consequences (restarts, cache
     downloads, Jobs, refused immutable changes, routes, GPUs). Exit 0 when nothing changes, 3 when
     something does, 1 on error."""
+    import time
+
     from aimctl.plan import compare
     from aimctl.plan_report import plan_json, plan_markdown, plan_text
     from aimctl.plan_sources import SideOptions, render_base, render_side
 
+    started = time.perf_counter()
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
     options = SideOptions(
         tuple(paths), config, namespace, operator_version, gitops.value if gitops else None, strict
     )
@@ -940,7 +943,8 @@ def plan(
     old = render_base(base, options)
     if not old.ok:
         _plan_failed(old.diagnostics, f"the base {base} cannot be rendered", output)
-    _print_diagnostics(head.diagnostics)  # the working tree's warnings, as render prints them
+    if not quiet:  # the working tree's warnings, as render prints them
+        _print_diagnostics(head.diagnostics)
     result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
     if output is PlanFormat.json:
         _write_stdout(plan_json(result))
@@ -948,6 +952,8 @@ def plan(
         _write_stdout(plan_markdown(result))
     else:
         _write_stdout(plan_text(result))
+    if verbose and not quiet:
+        _say(f"plan: both sides rendered and compared in {time.perf_counter() - started:.2f}s")
     raise typer.Exit(EXIT_DRIFT if result.changed else EXIT_OK)
 
 

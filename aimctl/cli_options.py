@@ -36,6 +36,7 @@ __all__ = [
     "PathsArg",
     "Phase",
     "PhaseOpt",
+    "PlanFormat",
     "QuietOpt",
     "Shell",
     "StreamFormat",
@@ -51,6 +52,14 @@ __all__ = [
 
 class OutputFormat(StrEnum):
     text = "text"
+    json = "json"
+
+
+class PlanFormat(StrEnum):
+    """What ``aimctl plan`` writes: text for terminals, Markdown for PR comments, JSON."""
+
+    text = "text"
+    markdown = "markdown"
     json = "json"
 
 
@@ -283,6 +292,11 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "diff": (
         ("aimctl diff platform/ -o deploy/", "unified diff; exit 3 when they differ"),
         ("aimctl diff -q platform/ -o deploy/ > render.diff", "no summary line"),
+    ),
+    "plan": (
+        ("aimctl plan platform/ --base origin/main", "what merging this branch changes"),
+        ("aimctl plan platform/ --base main -o markdown", "the same as a PR comment"),
+        ("aimctl plan platform/ --base ../old-checkout/platform -o json", "base from a directory"),
     ),
     "explain": (
         ("aimctl explain examples/quickstart ml-team/qwen-chat", "the whole trace"),
