@@ -55,7 +55,6 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        envvar="ARGOCD_ENV_AIMCTL_CONFIG",
         help="Project file (default: aimctl.yaml in the first PATH).",
     ),
 ]
@@ -63,7 +62,6 @@ StrictOpt = Annotated[
     bool,
     typer.Option(
         "--strict",
-        envvar="ARGOCD_ENV_AIMCTL_STRICT",
         help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
     ),
 ]
@@ -71,7 +69,6 @@ OperatorOpt = Annotated[
     str | None,
     typer.Option(
         "--operator-version",
-        envvar="ARGOCD_ENV_AIMCTL_OPERATOR_VERSION",
         help="AIM Engine release to render (default: `operator` in aimctl.yaml, else 0.2.2).",
     ),
 ]
@@ -261,7 +258,6 @@ TemplatesOpt = Annotated[
     Path | None,
     typer.Option(
         "--templates",
-        envvar="ARGOCD_ENV_AIMCTL_TEMPLATES",
         help="Directory of manifest templates to use instead of the built-in ones.",
     ),
 ]
@@ -269,7 +265,6 @@ IntermediatesOpt = Annotated[
     bool,
     typer.Option(
         "--include-intermediates",
-        envvar="ARGOCD_ENV_AIMCTL_INCLUDE_INTERMEDIATES",
         help="Also emit the AIM objects the operator creates in between (for review).",
     ),
 ]
@@ -277,7 +272,6 @@ KindsOpt = Annotated[
     str | None,
     typer.Option(
         "--kinds",
-        envvar="ARGOCD_ENV_AIMCTL_KINDS",
         help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
     ),
 ]
@@ -560,7 +554,6 @@ JobsOpt = Annotated[
         "-j",
         min=0,
         max=MAX_JOBS,
-        envvar="ARGOCD_ENV_AIMCTL_JOBS",
         help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
         "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1; never "
         "more than the CPUs available. The output is the same whatever the number.",
@@ -599,7 +592,6 @@ def render(
         bool,
         typer.Option(
             "--sync-waves",
-            envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES",
             help="Add Argo CD sync-wave annotations: scaffolding, then PVCs and Jobs, then "
             "InferenceServices and routes.",
         ),
@@ -630,7 +622,6 @@ def render(
         str | None,
         typer.Option(
             "--tenant",
-            envvar="ARGOCD_ENV_AIMCTL_TENANT",
             metavar="NAMESPACE",
             help="Only the objects of this tenant (resolved against the whole tree); needs "
             "paths in aimctl.yaml.",
@@ -640,7 +631,6 @@ def render(
         bool,
         typer.Option(
             "--platform",
-            envvar="ARGOCD_ENV_AIMCTL_PLATFORM",
             help="Only the platform's objects: scaffolding, cluster-scoped objects, what its "
             "paths hold, children outside tenant namespaces.",
         ),
@@ -655,7 +645,7 @@ def render(
 
     if output_dir is not None and plugin_mode():
         raise typer.BadParameter(
-            "not in the Argo CD plugin: its stdout must carry the manifests (check AIMCTL_ARGS)",
+            "not in the Argo CD plugin: its stdout must carry the manifests",
             param_hint="--output-dir",
         )
     request = _Request(
@@ -711,7 +701,7 @@ def diff(
     include_intermediates: IntermediatesOpt = False,
     sync_waves: Annotated[
         bool,
-        typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
+        typer.Option("--sync-waves", help="As for render."),
     ] = False,
     kinds: KindsOpt = None,
     exclude_kinds: ExcludeKindsOpt = None,
@@ -962,14 +952,34 @@ def _refuse_help_in_plugin() -> None:
     if "--help" in options and plugin_mode():
         sys.stderr.write(
             "aimctl: --help is refused in the Argo CD plugin (stdout must carry manifests); "
-            "check AIMCTL_PATH and AIMCTL_ARGS\n"
+            "check AIMCTL_PATH\n"
         )
+        sys.exit(EXIT_USAGE)
+
+
+def _apply_plugin_parameters() -> None:
+    """In the Argo CD plugin, ``render`` takes the plugin's parameters (``aimctl.argocd``) as
+    options; a parameter aimctl does not read, or a value of the wrong type, is a usage error."""
+    from aimctl.confine import plugin_mode
+
+    args = sys.argv[1:]
+    index = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if index is None or args[index] != "render" or not plugin_mode():
+        return
+    from aimctl.argocd import ParameterError, plugin_argv
+    from aimctl.report import clean_line
+
+    try:
+        sys.argv[1:] = args[:index] + plugin_argv(args[index:], os.environ)
+    except ParameterError as exc:
+        sys.stderr.write(f"aimctl: Argo CD plugin: {clean_line(str(exc))}\n")
         sys.exit(EXIT_USAGE)
 
 
 def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
     _refuse_help_in_plugin()
+    _apply_plugin_parameters()
     try:
         app()  # standalone: usage errors exit 2, typer.Exit carries our exit codes
     except AimctlError as exc:
