@@ -272,7 +272,8 @@ KindsOpt = Annotated[
     str | None,
     typer.Option(
         "--kinds",
-        help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
+        help="Keep only these kinds (comma-separated; kind names in any case, plurals or kubectl "
+        "short names such as pvc, isvc, sa).",
     ),
 ]
 
@@ -296,7 +297,7 @@ ExcludeKindsOpt = Annotated[
     str | None,
     typer.Option(
         "--exclude-kinds",
-        help="Leave out these kinds (comma-separated); applied after --kinds.",
+        help="Leave out these kinds (comma-separated, as for --kinds); applied after --kinds.",
     ),
 ]
 
@@ -323,7 +324,7 @@ VerboseOpt = Annotated[
 ]
 
 
-def _kind_set(kinds: str | None) -> frozenset[str] | None:
+def _kind_set(kinds: str | None, option: str = "--kinds") -> frozenset[str] | None:
     """The kinds ``--kinds`` names; naming none (``''``, ``" , "``) is a usage error: a filter that
     keeps nothing would print nothing, and Argo CD prunes an app whose plugin prints nothing."""
     if kinds is None:
@@ -332,31 +333,25 @@ def _kind_set(kinds: str | None) -> frozenset[str] | None:
     if not names:
         raise typer.BadParameter(
             "names no kind (comma-separated kinds, e.g. Job,PersistentVolumeClaim)",
-            param_hint="--kinds",
+            param_hint=option,
         )
     return names
 
 
-def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
-    """Refuse ``--kinds`` names aimctl never renders and no input has (a typo would filter out
-    everything, or silently drop the kind the user meant)."""
-    from aimctl.emit import KIND_RANK
-    from aimctl.model import AIM_KINDS
+def _resolve_kinds(
+    names: frozenset[str] | None, present: set[str], option: str
+) -> frozenset[str] | None:
+    """The kinds ``--kinds`` / ``--exclude-kinds`` name (any case, plurals, short names:
+    ``aimctl.kinds``); a name that means no kind aimctl renders or the inputs hold is a usage
+    error with a suggestion (a typo would filter out everything, or keep the kind meant out)."""
+    if names is None:
+        return None
+    from aimctl.kinds import resolve_kinds
 
-    known = set(KIND_RANK) | set(AIM_KINDS) | present
-    unknown = sorted(kinds - known)
-    if unknown:
-        import difflib
-
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
-        raise typer.BadParameter(
-            f"unknown kind{'s' * (len(unknown) > 1)} {', '.join(hints)}: neither rendered by "
-            "aimctl nor found in the inputs",
-            param_hint="--kinds",
-        )
+    kinds, problem = resolve_kinds(names, present)
+    if problem:
+        raise typer.BadParameter(problem, param_hint=option)
+    return kinds
 
 
 def _too_large(
@@ -470,8 +465,9 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         raise typer.Exit(
             _finish(inputs.diagnostics + problems, request.report, operatorVersion=inputs.operator)
         )
-    if request.kinds is not None:
-        _check_kinds(request.kinds, {str(e.raw.get("kind")) for e in inputs.catalog.passthrough})
+    present = {str(e.raw.get("kind")) for e in inputs.catalog.passthrough}
+    kinds = _resolve_kinds(request.kinds, present, "--kinds")
+    exclude_kinds = _resolve_kinds(request.exclude_kinds, present, "--exclude-kinds")
     loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
@@ -489,10 +485,10 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         result = render_inputs(inputs, options, on_service=tick)
     diagnostics = inputs.diagnostics + result.diagnostics
     objects = result.objects
-    if request.kinds is not None:
-        objects = [o for o in objects if o.get("kind") in request.kinds]
-    if request.exclude_kinds:
-        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
+    if kinds is not None:
+        objects = [o for o in objects if o.get("kind") in kinds]
+    if exclude_kinds:
+        objects = [o for o in objects if o.get("kind") not in exclude_kinds]
     if request.phase is not None:
         from aimctl.emit import phase_of
 
@@ -668,7 +664,7 @@ def render(
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
         operator=operator_version,
         gitops=gitops,
-        exclude_kinds=_kind_set(exclude_kinds),
+        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
         phase=phase,
         tenant=tenant,
         platform=platform,
@@ -726,7 +722,7 @@ def diff(
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
-        exclude_kinds=_kind_set(exclude_kinds),
+        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
         phase=phase,
         jobs=jobs,
         operator=operator_version,
