@@ -76,6 +76,13 @@ PARAMETERS: Final[tuple[Parameter, ...]] = (
         "Directory of manifest templates to use instead of the built-in ones",
     ),
     Parameter(
+        "AIMCTL_NAMESPACE",
+        "--namespace",
+        "string",
+        "",
+        "Namespace for inputs that name none (default: the Application's destination namespace)",
+    ),
+    Parameter(
         "AIMCTL_OPERATOR_VERSION",
         "--operator-version",
         "string",
