@@ -772,7 +772,7 @@ def test_argocd_applicationset_has_one_application_per_owner_and_each_renders(
         parameters = [
             {
                 "name": p["name"],
-                "string": re.sub(r"\{\{\.(\w+)\}\}", lambda m: element[m[1]], p["string"]),
+                "string": re.sub(r"\{\{\.(\w+)\}\}", lambda m, e=element: e[m[1]], p["string"]),
             }
             for p in template
         ]
