@@ -59,11 +59,12 @@ def available_cpus() -> int:
     return max(1, min(cpus, limit)) if limit is not None else cpus
 
 
-def cpu_limit(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) -> int | None:
+def cpu_limit(root: Path | None = None, proc_cgroup: Path | None = None) -> int | None:
     """CPUs the CPU quota of this process's cgroup and its ancestors allows (quota / period,
     rounded up), from cgroup v2 ``cpu.max`` or v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``;
     ``None`` when no quota applies (``max``, ``-1``) or none can be read (not Linux)."""
-    lines = _small_text(proc_cgroup)
+    root = CGROUP_ROOT if root is None else root
+    lines = _small_text(PROC_CGROUP if proc_cgroup is None else proc_cgroup)
     limits: list[int] = []
     for line in (lines or "").splitlines():
         parts = line.split(":", 2)
