@@ -6,6 +6,7 @@ error before anything is printed."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,15 @@ def test_parameters_are_read_only_in_the_plugin(run_cli: Any) -> None:
     plain = run_cli("render", str(QUICKSTART))
     with_env = run_cli("render", str(QUICKSTART), env={"PARAM_AIMCTL_KINDS": "Job"})
     assert with_env.exit_code == 0 and with_env.stdout == plain.stdout
+
+
+def test_readme_lists_every_parameter_with_its_default_and_option() -> None:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Use with Argo CD\n") : text.index("## Use with Flux\n")]
+    rows = re.findall(r"^\| `(AIMCTL_\w+)` \| (.*?) \| (.*?) \|", section, flags=re.M)
+    assert [name for name, _, _ in rows] == [p.name for p in PARAMETERS]
+    for (name, default, option), parameter in zip(rows, PARAMETERS, strict=True):
+        assert default == (f"`{parameter.default}`" if parameter.default else "—"), name
+        expected = "the path after `--`" if parameter.option is None else f"`{parameter.option}`"
+        assert option == expected, name
+    assert "AIMCTL_ARGS" not in section.replace("free-form `AIMCTL_ARGS`", "")
