@@ -94,7 +94,7 @@ PARAMETERS: Final[tuple[Parameter, ...]] = (
         "--gitops",
         "choice",
         "",
-        "Output profile: plain, argocd or flux (default: gitops in aimctl.yaml, else plain)",
+        "Output profile: plain, argocd or flux (default: gitops in aimctl.yaml, else argocd)",
         ("plain", "argocd", "flux"),
     ),
     Parameter(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from aimctl.errors import (
     Diagnostic,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from aimctl.project import Project
 
 __all__ = ["app", "main"]
 
@@ -290,7 +293,7 @@ GitOpsOpt = Annotated[
         "--gitops",
         help="Output profile for the engine that applies the output: plain (the operator's "
         "objects), argocd or flux (download Jobs and cache PVCs safe to keep under that engine). "
-        "Default: gitops in the project file, else plain.",
+        "Default: gitops in the project file, else argocd in the Argo CD plugin, else plain.",
     ),
 ]
 ExcludeKindsOpt = Annotated[
@@ -352,6 +355,17 @@ def _resolve_kinds(
     if problem:
         raise typer.BadParameter(problem, param_hint=option)
     return kinds
+
+
+def _default_gitops(project: Project) -> str:
+    """``gitops`` of the project file when it sets one; else the engine aimctl runs under:
+    ``argocd`` in the Argo CD plugin (its download Jobs and cache PVCs are kept by Argo CD),
+    ``plain`` elsewhere."""
+    if "gitops" in project.model_fields_set:
+        return project.gitops
+    from aimctl.confine import plugin_mode
+
+    return "argocd" if plugin_mode() else "plain"
 
 
 def _too_large(
@@ -477,7 +491,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         strict=request.strict,
         jobs=request.jobs,
         yaml_output=request.yaml_output,
-        gitops=str(request.gitops or inputs.project.gitops),
+        gitops=str(request.gitops or _default_gitops(inputs.project)),
         owner=owner,
     )
     count = len(inputs.catalog.of_kind("AIMService"))

@@ -226,3 +226,22 @@ def test_readme_lists_every_parameter_with_its_default_and_option() -> None:
         expected = "the path after `--`" if parameter.option is None else f"`{parameter.option}`"
         assert option == expected, name
     assert "AIMCTL_ARGS" not in section.replace("free-form `AIMCTL_ARGS`", "")
+
+
+def test_the_plugin_renders_with_the_argocd_profile_unless_told_otherwise(
+    app: Path, run_cli: Any
+) -> None:
+    def jobs(stdout: str) -> list[dict[str, Any]]:
+        return [d for d in _docs(stdout) if d["kind"] == "Job"]
+
+    plain = run_cli("render", str(app))
+    argocd_profile = run_cli("render", str(app), "--gitops", "argocd")
+    assert jobs(plain.stdout) and jobs(plain.stdout) != jobs(argocd_profile.stdout)
+    default = plugin_generate(app, {})
+    assert default.returncode == 0, default.stderr
+    assert default.stdout == argocd_profile.stdout
+    assert all("ttlSecondsAfterFinished" not in j["spec"] for j in jobs(default.stdout))
+    assert plugin_generate(app, {"PARAM_AIMCTL_GITOPS": "plain"}).stdout == plain.stdout
+    project = app / PROJECT_FILE
+    project.write_text(project.read_text() + "gitops: plain\n")
+    assert plugin_generate(app, {}).stdout == run_cli("render", str(app)).stdout

@@ -786,8 +786,11 @@ def test_argocd_applicationset_has_one_application_per_owner_and_each_renders(
         parts.append(result.stdout)
         if element["owner"] != "platform":
             assert element["namespace"] == element["owner"]
-    # every owner's Application renders its part of the same tree (AIMCTL_NAMESPACE pins it)
-    sync_waves = run_cli("render", "--namespace", "default", "--sync-waves", str(EXAMPLE))
+    # every owner's Application renders its part of the same tree (AIMCTL_NAMESPACE pins it),
+    # with the plugin's default output profile
+    sync_waves = run_cli(
+        "render", "--namespace", "default", "--sync-waves", "--gitops", "argocd", str(EXAMPLE)
+    )
 
     def docs(text: str) -> list[str]:
         return sorted(json.dumps(d, sort_keys=True) for d in yaml.safe_load_all(text) if d)
@@ -916,7 +919,7 @@ def test_routes_under_distinct_paths_or_gateways_do_not_overlap(
 
 def test_the_argocd_plugin_parameters_select_an_owner(run_cli: Run) -> None:
     plugin = {"ARGOCD_APP_NAME": "aim"}
-    by_option = run_cli("render", str(EXAMPLE), "--tenant", "support")
+    by_option = run_cli("render", str(EXAMPLE), "--tenant", "support", "--gitops", "argocd")
     by_env = run_cli(
         "render", ".", cwd=EXAMPLE, env={**plugin, "ARGOCD_ENV_AIMCTL_TENANT": "support"}
     )
@@ -924,7 +927,9 @@ def test_the_argocd_plugin_parameters_select_an_owner(run_cli: Run) -> None:
     platform = run_cli(
         "render", ".", cwd=EXAMPLE, env={**plugin, "ARGOCD_ENV_AIMCTL_PLATFORM": "true"}
     )
-    assert platform.stdout == run_cli("render", str(EXAMPLE), "--platform").stdout
+    assert (
+        platform.stdout == run_cli("render", str(EXAMPLE), "--platform", "--gitops=argocd").stdout
+    )
 
 
 def test_per_owner_renders_of_the_two_tenant_tree_partition_the_full_render(
