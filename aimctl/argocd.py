@@ -197,7 +197,7 @@ def announced() -> list[dict[str, Any]]:
 def _suggest(name: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name.upper(), list(_BY_NAME), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
 
 

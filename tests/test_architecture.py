@@ -77,6 +77,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.gitops",
     ),
     "aimctl.parallel": (),
+    "aimctl.argocd": ("aimctl.report",),  # the plugin's parameters -> render options
+    "aimctl.kinds": ("aimctl.emit", "aimctl.model"),  # kind names --kinds accepts
     "aimctl.tenants": (
         "aimctl.tenants",
         "aimctl.project",
