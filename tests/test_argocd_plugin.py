@@ -245,3 +245,31 @@ def test_the_plugin_renders_with_the_argocd_profile_unless_told_otherwise(
     project = app / PROJECT_FILE
     project.write_text(project.read_text() + "gitops: plain\n")
     assert plugin_generate(app, {}).stdout == run_cli("render", str(app)).stdout
+
+
+EXAMPLE_APPS = [
+    ROOT / "examples" / "argocd" / "application.yaml",
+    ROOT / "examples" / "argocd" / "tenants" / "applicationset.yaml",
+]
+
+
+@pytest.mark.parametrize("path", EXAMPLE_APPS, ids=lambda p: p.name)
+def test_the_example_applications_set_only_parameters_aimctl_reads(path: Path) -> None:
+    doc = yaml.safe_load(path.read_text())
+    app = doc["spec"]["template"] if doc["kind"] == "ApplicationSet" else doc
+    plugin = app["spec"]["source"]["plugin"]
+    assert "env" not in plugin  # the Parameters tab, not the compatibility path
+    names = [p["name"] for p in plugin["parameters"]]
+    assert names and set(names) <= {p.name for p in PARAMETERS}
+    annotations = app["metadata"]["annotations"]
+    assert annotations["argocd.argoproj.io/compare-options"] == "ServerSideDiff=true"
+    assert annotations["argocd.argoproj.io/manifest-generate-paths"] == "."
+
+
+def test_the_repo_server_settings_exclude_git_and_send_only_the_generate_paths() -> None:
+    cm = yaml.safe_load((ROOT / "examples" / "argocd" / "argocd-cmd-params-cm.yaml").read_text())
+    assert (cm["kind"], cm["metadata"]["name"]) == ("ConfigMap", "argocd-cmd-params-cm")
+    assert ".git/*" in cm["data"]["reposerver.plugin.tar.exclusions"].split(";")
+    assert cm["data"]["reposerver.plugin.use.manifest.generate.paths"] == "true"
+    server = int(cm["data"]["server.repo.server.timeout.seconds"])
+    assert server == int(cm["data"]["controller.repo.server.timeout.seconds"])
