@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -53,6 +53,9 @@ from aimctl.errors import (
     Diagnostic,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from aimctl.project import Project
 
 __all__ = ["MAX_JOBS", "GitOpsProfile", "Phase", "app", "main"]
 
@@ -110,7 +113,9 @@ def _global(
         from aimctl.confine import plugin_mode
 
         if plugin_mode():  # stdout must carry manifests there (see _refuse_help_in_plugin)
-            raise typer.BadParameter("no command given (check AIMCTL_ARGS)", param_hint="COMMAND")
+            raise typer.BadParameter(
+                "no command given (check the generate command in plugin.yaml)", param_hint="COMMAND"
+            )
         _write_stdout(ctx.get_help() + "\n")
         raise typer.Exit(EXIT_OK)
 
@@ -272,7 +277,7 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     return EXIT_INVALID if errors else EXIT_OK
 
 
-def _kind_set(kinds: str | None) -> frozenset[str] | None:
+def _kind_set(kinds: str | None, option: str = "--kinds") -> frozenset[str] | None:
     """The kinds ``--kinds`` names; naming none (``''``, ``" , "``) is a usage error: a filter that
     keeps nothing would print nothing, and Argo CD prunes an app whose plugin prints nothing."""
     if kinds is None:
@@ -281,31 +286,36 @@ def _kind_set(kinds: str | None) -> frozenset[str] | None:
     if not names:
         raise typer.BadParameter(
             "names no kind (comma-separated kinds, e.g. Job,PersistentVolumeClaim)",
-            param_hint="--kinds",
+            param_hint=option,
         )
     return names
 
 
-def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
-    """Refuse ``--kinds`` names aimctl never renders and no input has (a typo would filter out
-    everything, or silently drop the kind the user meant)."""
-    from aimctl.emit import KIND_RANK
-    from aimctl.model import AIM_KINDS
+def _resolve_kinds(
+    names: frozenset[str] | None, present: set[str], option: str
+) -> frozenset[str] | None:
+    """The kinds ``--kinds`` / ``--exclude-kinds`` name (any case, plurals, short names:
+    ``aimctl.kinds``); a name that means no kind aimctl renders or the inputs hold is a usage
+    error with a suggestion (a typo would filter out everything, or keep the kind meant out)."""
+    if names is None:
+        return None
+    from aimctl.kinds import resolve_kinds
 
-    known = set(KIND_RANK) | set(AIM_KINDS) | present
-    unknown = sorted(kinds - known)
-    if unknown:
-        import difflib
+    kinds, problem = resolve_kinds(names, present)
+    if problem:
+        raise typer.BadParameter(problem, param_hint=option)
+    return kinds
 
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
-        raise typer.BadParameter(
-            f"unknown kind{'s' * (len(unknown) > 1)} {', '.join(hints)}: neither rendered by "
-            "aimctl nor found in the inputs",
-            param_hint="--kinds",
-        )
+
+def _default_gitops(project: Project) -> str:
+    """``gitops`` of the project file when it sets one; else the engine aimctl runs under:
+    ``argocd`` in the Argo CD plugin (its download Jobs and cache PVCs are kept by Argo CD),
+    ``plain`` elsewhere."""
+    if "gitops" in project.model_fields_set:
+        return project.gitops
+    from aimctl.confine import plugin_mode
+
+    return "argocd" if plugin_mode() else "plain"
 
 
 def _too_large(
@@ -419,8 +429,9 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         raise typer.Exit(
             _finish(inputs.diagnostics + problems, request.report, operatorVersion=inputs.operator)
         )
-    if request.kinds is not None:
-        _check_kinds(request.kinds, {str(e.raw.get("kind")) for e in inputs.catalog.passthrough})
+    present = {str(e.raw.get("kind")) for e in inputs.catalog.passthrough}
+    kinds = _resolve_kinds(request.kinds, present, "--kinds")
+    exclude_kinds = _resolve_kinds(request.exclude_kinds, present, "--exclude-kinds")
     loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
@@ -430,7 +441,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         strict=request.strict,
         jobs=request.jobs,
         yaml_output=request.yaml_output,
-        gitops=str(request.gitops or inputs.project.gitops),
+        gitops=str(request.gitops or _default_gitops(inputs.project)),
         owner=owner,
     )
     count = len(inputs.catalog.of_kind("AIMService"))
@@ -438,10 +449,10 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         result = render_inputs(inputs, options, on_service=tick)
     diagnostics = inputs.diagnostics + result.diagnostics
     objects = result.objects
-    if request.kinds is not None:
-        objects = [o for o in objects if o.get("kind") in request.kinds]
-    if request.exclude_kinds:
-        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
+    if kinds is not None:
+        objects = [o for o in objects if o.get("kind") in kinds]
+    if exclude_kinds:
+        objects = [o for o in objects if o.get("kind") not in exclude_kinds]
     if request.phase is not None:
         from aimctl.emit import phase_of
 
@@ -532,7 +543,6 @@ def render(
         bool,
         typer.Option(
             "--sync-waves",
-            envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES",
             help="Add Argo CD sync-wave annotations: scaffolding, then PVCs and Jobs, then "
             "InferenceServices and routes.",
         ),
@@ -563,7 +573,6 @@ def render(
         str | None,
         typer.Option(
             "--tenant",
-            envvar="ARGOCD_ENV_AIMCTL_TENANT",
             metavar="NAMESPACE",
             help="Only the objects of this tenant (resolved against the whole tree); needs "
             "paths in aimctl.yaml.",
@@ -573,7 +582,6 @@ def render(
         bool,
         typer.Option(
             "--platform",
-            envvar="ARGOCD_ENV_AIMCTL_PLATFORM",
             help="Only the platform's objects: scaffolding, cluster-scoped objects, what its "
             "paths hold, children outside tenant namespaces.",
         ),
@@ -595,7 +603,7 @@ def render(
 
     if output_dir is not None and plugin_mode():
         raise typer.BadParameter(
-            "not in the Argo CD plugin: its stdout must carry the manifests (check AIMCTL_ARGS)",
+            "not in the Argo CD plugin: its stdout must carry the manifests",
             param_hint="--output-dir",
         )
     request = _Request(
@@ -618,7 +626,7 @@ def render(
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
         operator=operator_version,
         gitops=gitops,
-        exclude_kinds=_kind_set(exclude_kinds),
+        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
         phase=phase,
         tenant=tenant,
         platform=platform,
@@ -653,7 +661,7 @@ def diff(
     include_intermediates: IntermediatesOpt = False,
     sync_waves: Annotated[
         bool,
-        typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
+        typer.Option("--sync-waves", help="As for render."),
     ] = False,
     kinds: KindsOpt = None,
     exclude_kinds: ExcludeKindsOpt = None,
@@ -687,7 +695,7 @@ def diff(
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
-        exclude_kinds=_kind_set(exclude_kinds),
+        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
         phase=phase,
         jobs=jobs,
         operator=operator_version,
@@ -1021,8 +1029,27 @@ def _refuse_help_in_plugin() -> None:
     if "--help" in options and plugin_mode():
         sys.stderr.write(
             "aimctl: --help is refused in the Argo CD plugin (stdout must carry manifests); "
-            "check AIMCTL_PATH and AIMCTL_ARGS\n"
+            "check AIMCTL_PATH\n"
         )
+        sys.exit(EXIT_USAGE)
+
+
+def _apply_plugin_parameters() -> None:
+    """In the Argo CD plugin, ``render`` takes the plugin's parameters (``aimctl.argocd``) as
+    options; a parameter aimctl does not read, or a value of the wrong type, is a usage error."""
+    from aimctl.confine import plugin_mode
+
+    args = sys.argv[1:]
+    index = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if index is None or args[index] != "render" or not plugin_mode():
+        return
+    from aimctl.argocd import ParameterError, plugin_argv
+    from aimctl.report import clean_line
+
+    try:
+        sys.argv[1:] = args[:index] + plugin_argv(args[index:], os.environ)
+    except ParameterError as exc:
+        sys.stderr.write(f"aimctl: Argo CD plugin: {clean_line(str(exc))}\n")
         sys.exit(EXIT_USAGE)
 
 
@@ -1033,6 +1060,7 @@ def main() -> None:
         from typer._completion_classes import completion_init  # typer's protocol, as scripted
 
         completion_init()
+    _apply_plugin_parameters()
     try:
         # standalone: usage errors exit 2, typer.Exit carries our exit codes
         app(prog_name="aimctl", complete_var=COMPLETE_VAR)

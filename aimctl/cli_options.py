@@ -137,7 +137,6 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        envvar="ARGOCD_ENV_AIMCTL_CONFIG",
         metavar="FILE",
         help="Project file (default: aimctl.yaml in the first PATH). Also accepted before the "
         "command.",
@@ -147,7 +146,6 @@ StrictOpt = Annotated[
     bool,
     typer.Option(
         "--strict",
-        envvar="ARGOCD_ENV_AIMCTL_STRICT",
         help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
     ),
 ]
@@ -155,7 +153,6 @@ OperatorOpt = Annotated[
     str | None,
     typer.Option(
         "--operator-version",
-        envvar="ARGOCD_ENV_AIMCTL_OPERATOR_VERSION",
         metavar="RELEASE",
         help="AIM Engine release to render (default: `operator` in aimctl.yaml, else 0.2.2).",
     ),
@@ -191,7 +188,6 @@ TemplatesOpt = Annotated[
     Path | None,
     typer.Option(
         "--templates",
-        envvar="ARGOCD_ENV_AIMCTL_TEMPLATES",
         metavar="DIR",
         help="Directory of manifest templates to use instead of the built-in ones.",
     ),
@@ -200,7 +196,6 @@ IntermediatesOpt = Annotated[
     bool,
     typer.Option(
         "--include-intermediates",
-        envvar="ARGOCD_ENV_AIMCTL_INCLUDE_INTERMEDIATES",
         help="Also emit the AIM objects the operator creates in between (for review).",
     ),
 ]
@@ -208,9 +203,9 @@ KindsOpt = Annotated[
     str | None,
     typer.Option(
         "--kinds",
-        envvar="ARGOCD_ENV_AIMCTL_KINDS",
         metavar="KINDS",
-        help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
+        help="Keep only these kinds (comma-separated; kind names in any case, plurals or kubectl "
+        "short names such as pvc, isvc, sa).",
     ),
 ]
 GitOpsOpt = Annotated[
@@ -219,7 +214,7 @@ GitOpsOpt = Annotated[
         "--gitops",
         help="Output profile for the engine that applies the output: plain (the operator's "
         "objects), argocd or flux (download Jobs and cache PVCs safe to keep under that engine). "
-        "Default: gitops in the project file, else plain.",
+        "Default: gitops in the project file, else argocd in the Argo CD plugin, else plain.",
     ),
 ]
 ExcludeKindsOpt = Annotated[
@@ -227,7 +222,7 @@ ExcludeKindsOpt = Annotated[
     typer.Option(
         "--exclude-kinds",
         metavar="KINDS",
-        help="Leave out these kinds (comma-separated); applied after --kinds.",
+        help="Leave out these kinds (comma-separated, as for --kinds); applied after --kinds.",
     ),
 ]
 PhaseOpt = Annotated[
@@ -259,7 +254,6 @@ JobsOpt = Annotated[
         "-j",
         min=0,
         max=MAX_JOBS,
-        envvar="ARGOCD_ENV_AIMCTL_JOBS",
         metavar="N",
         help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
         "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1; never "

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "available_cpus",
     "choose_jobs",
     "chunks",
+    "cpu_limit",
     "partition",
     "run",
 ]
@@ -42,12 +44,79 @@ MAX_AUTO_JOBS: Final = 8
 PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as parts finish
 
 
+CGROUP_ROOT: Final = Path("/sys/fs/cgroup")
+PROC_CGROUP: Final = Path("/proc/self/cgroup")
+
+
 def available_cpus() -> int:
-    """CPUs this process may run on (the affinity mask, as container limits set it)."""
+    """CPUs this process may use: the affinity mask (a cpuset), and no more than the CFS quota
+    allows (``cpu_limit``: a container's ``resources.limits.cpu``, which the mask ignores)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    limit = cpu_limit()
+    return max(1, min(cpus, limit)) if limit is not None else cpus
+
+
+def cpu_limit(root: Path | None = None, proc_cgroup: Path | None = None) -> int | None:
+    """CPUs the CPU quota of this process's cgroup and its ancestors allows (quota / period,
+    rounded up), from cgroup v2 ``cpu.max`` or v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``;
+    ``None`` when no quota applies (``max``, ``-1``) or none can be read (not Linux)."""
+    root = CGROUP_ROOT if root is None else root
+    lines = _small_text(PROC_CGROUP if proc_cgroup is None else proc_cgroup)
+    limits: list[int] = []
+    for line in (lines or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        hierarchy, controllers, path = parts
+        if hierarchy == "0" and controllers == "":  # cgroup v2
+            limits += [q for d in _cgroup_dirs(root, path) if (q := _v2_limit(d)) is not None]
+        elif "cpu" in controllers.split(","):  # cgroup v1, cpu controller
+            mount = root / controllers
+            mount = mount if mount.is_dir() else root / "cpu"
+            limits += [q for d in _cgroup_dirs(mount, path) if (q := _v1_limit(d)) is not None]
+    return min(limits) if limits else None
+
+
+def _small_text(path: Path) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read(65536)
+    except OSError:
+        return None
+
+
+def _cgroup_dirs(mount: Path, path: str) -> list[Path]:
+    """The cgroup's directory and its ancestors up to the mount (inside a container the path
+    may name the host's hierarchy: the mount itself is then the container's cgroup)."""
+    parts = [p for p in path.split("/") if p and p not in (".", "..")]
+    return [mount.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
+
+
+def _quota(quota: int, period: int) -> int | None:
+    if quota <= 0 or period <= 0:
+        return None
+    return max(1, -(-quota // period))
+
+
+def _v2_limit(directory: Path) -> int | None:
+    words = (_small_text(directory / "cpu.max") or "").split()
+    if len(words) != 2 or words[0] == "max":
+        return None
+    try:
+        return _quota(int(words[0]), int(words[1]))
+    except ValueError:
+        return None
+
+
+def _v1_limit(directory: Path) -> int | None:
+    quota, period = (_small_text(directory / n) for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))
+    try:
+        return _quota(int((quota or "").strip()), int((period or "").strip()))
+    except ValueError:
+        return None
 
 
 def fork_available() -> bool:

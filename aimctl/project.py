@@ -476,7 +476,8 @@ class Project(_Strict):
         description="Output profile of render and diff (overridden by --gitops): plain is the "
         "operator's objects; argocd and flux keep download Jobs and cache PVCs safe to keep "
         "under that engine (no TTL, Jobs replaced when their pod template changes, PVCs created "
-        "once and never resized). See README, Use with Argo CD / Flux.",
+        "once and never resized). When absent: argocd in the Argo CD plugin, else plain. See "
+        "README, Use with Argo CD / Flux.",
     )
 
     @model_validator(mode="after")

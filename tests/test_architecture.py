@@ -81,6 +81,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "aimctl.plan": ("aimctl.resolve", "aimctl.tenants"),
     "aimctl.plan_report": ("aimctl.plan", "aimctl.report", "aimctl.tenants"),
     "aimctl.plan_sources": ("aimctl.errors", "aimctl.pipeline", "aimctl.gitread", "aimctl.loader"),
+    "aimctl.argocd": ("aimctl.report",),  # the plugin's parameters -> render options
+    "aimctl.kinds": ("aimctl.emit", "aimctl.model"),  # kind names --kinds accepts
     "aimctl.tenants": (
         "aimctl.tenants",
         "aimctl.project",
