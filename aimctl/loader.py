@@ -1,6 +1,7 @@
 """Read input files into plain documents; recover source spans lazily.
 
-The hot path parses with PyYAML's C parser (YAML 1.1 scalar rules, as kubectl reads manifests) and
+The hot path parses with PyYAML's C parser, typing plain scalars as go-yaml v2 does (the reader
+kubectl and the API server's YAML decoding use; ``aimctl.goscalars``), and
 keeps no per-field positions. When an error or ``explain`` needs a line number, ``SpanIndex``
 re-reads just that file and walks its node tree to the field path (aimctl.md §7, §9).
 """
@@ -16,8 +17,10 @@ from typing import Any
 
 import yaml
 
+from aimctl import goscalars
 from aimctl.errors import Diagnostic, Severity
 from aimctl.libyaml import CSafeLoader
+from aimctl.goscalars import plain_tag
 from aimctl.provenance import FieldPath, SourceSpan
 
 __all__ = [
@@ -105,19 +108,35 @@ _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolv
 
 
 class _Loader(CSafeLoader):
-    """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
+    """C-parsed YAML with go-yaml v2's scalar types (as kubectl reads manifests), keys as JSON
+    strings, duplicate keys rejected and timestamps kept as strings."""
 
     yaml_implicit_resolvers = _strip_timestamp_resolver(CSafeLoader.yaml_implicit_resolvers)
     alias_hits = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            _reject_duplicate_keys(self, node)
-        return super().construct_mapping(node, deep=deep)
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        _reject_duplicate_keys(self, node)
+        self.flatten_mapping(node)  # merge keys, as SafeConstructor does before building
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key: Any = _json_key(key_node)
+            else:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "found an unhashable key", key_node.start_mark
+                    ) from None
+            out[key] = self.construct_object(value_node, deep=deep)
+        return out
 
     # The C composer calls these three for every node. Without path resolvers (we add none) the
     # tag of a plain scalar depends only on its text, and a quoted one is always a string, so
-    # tags are memoised; each is the one ``BaseResolver.resolve`` gives.
+    # tags are memoised; each is the one go-yaml v2 gives (``aimctl.goscalars``), not YAML 1.1's.
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         return None
 
@@ -130,7 +149,7 @@ class _Loader(CSafeLoader):
                 return _STR_TAG
             tag = _PLAIN_TAGS.get(value)
             if tag is None:
-                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+                tag = plain_tag(value)
                 if len(value) <= _TAG_CACHE_MAX_LEN:
                     _PLAIN_TAGS[value] = tag
             return tag
@@ -140,19 +159,35 @@ class _Loader(CSafeLoader):
 _MAX_INT_CHARS = 100  # Kubernetes integers are 64-bit (19 digits); Python refuses 4,300+ digits
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    """PyYAML's int, refusing absurdly long ones (``int()`` of 4,300+ digits raises ValueError)."""
-    if len(node.value) > _MAX_INT_CHARS:
+def _construct_typed(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A number, boolean or null as go-yaml v2 reads it, as the JSON value kubectl sends;
+    absurdly long integers and values JSON cannot carry are refused at their line."""
+    if node.tag == goscalars.INT and len(node.value) > _MAX_INT_CHARS:
         raise yaml.constructor.ConstructorError(
             None,
             None,
             f"integer longer than {_MAX_INT_CHARS} characters (Kubernetes integers are 64-bit)",
             node.start_mark,
         )
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    try:
+        return goscalars.typed(node.tag, node.value)
+    except goscalars.NotJson as exc:
+        raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _tag in (goscalars.INT, goscalars.FLOAT, goscalars.BOOL, goscalars.NULL, goscalars.MERGE):
+    _Loader.add_constructor(_tag, _construct_typed)
+
+
+def _json_key(node: yaml.ScalarNode) -> str:
+    """The string sigs.k8s.io/yaml makes of a scalar key (``y:`` is ``"true"``, ``1:`` is
+    ``"1"``); a null key is an error at its line."""
+    if node.tag == _STR_TAG:
+        return str(node.value)
+    try:
+        return goscalars.key_text(node.tag, node.value)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
 class _CountingLoader(_Loader):
@@ -171,7 +206,7 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
         if key_node.tag == _MERGE_TAG:
             continue
         if isinstance(key_node, yaml.ScalarNode):
-            ident: Any = (key_node.tag, key_node.value)
+            ident: Any = _key_ident(key_node)
         else:
             try:
                 ident = loader.construct_object(key_node, deep=True)
@@ -190,6 +225,16 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
                 key_node.start_mark,
             )
         seen[ident] = key_node
+
+
+def _key_ident(node: yaml.ScalarNode) -> Any:
+    """The JSON key a scalar key node becomes (``y`` and ``yes`` are both ``"true"``)."""
+    if node.tag == _STR_TAG:
+        return node.value
+    try:
+        return goscalars.key_text(node.tag, node.value)
+    except ValueError:
+        return (node.tag, node.value)  # refused at construction, with its own message
 
 
 _FAST_SCALARS = frozenset(
@@ -234,7 +279,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
                 if type(key_node) is not yaml.ScalarNode or key_node.tag not in _FAST_SCALARS:
                     return subtree(item)  # merge keys, complex or tagged keys
             out = {
-                scalar(key_node): scalar(value_node)
+                _json_key(key_node): scalar(value_node)
                 if type(value_node) is yaml.ScalarNode
                 else build(value_node, depth + 1)
                 for key_node, value_node in pairs
