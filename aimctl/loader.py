@@ -869,6 +869,19 @@ class SpanIndex:
             node = nxt[1]
         return True
 
+    def scalar(self, file: str, doc: int, path: FieldPath) -> str | None:
+        """The text of the scalar at ``path`` as the file spells it (``y``, ``1e3``), or None."""
+        nodes = self._nodes(file)
+        if nodes is None or doc >= len(nodes):
+            return None
+        node: yaml.Node = nodes[doc]
+        for part in path:
+            nxt = _child(node, part)
+            if nxt is None:
+                return None
+            node = nxt[1]
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else None
+
     def resolve(self, diagnostic: Diagnostic) -> Diagnostic:
         """Fill in line/column of a diagnostic that has a file and document but no line yet."""
         if diagnostic.line or diagnostic.file is None or diagnostic.doc is None:
