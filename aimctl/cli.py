@@ -352,11 +352,11 @@ def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
     known = set(KIND_RANK) | set(AIM_KINDS) | present
     unknown = sorted(kinds - known)
     if unknown:
-        import difflib
+        from aimctl.suggest import closest
 
         hints = []
         for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            close = closest(name, known)
             hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
         raise typer.BadParameter(
             f"unknown kind{'s' * (len(unknown) > 1)} {', '.join(hints)}: neither rendered by "
@@ -891,10 +891,9 @@ def explain(
     if refused:  # a profile-pipeline service: nothing to trace offline
         raise typer.Exit(_finish(refused, OutputFormat.text))
     if target not in names:
-        import difflib
+        from aimctl.suggest import did_you_mean
 
-        close = difflib.get_close_matches(target, names, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(target, names, n=3, cutoff=0.5)
         _say(f"AIMService {target} not found in the given files{hint}", "red")
         raise typer.Exit(EXIT_INVALID)
     from aimctl.explain import build_trace, render_text
@@ -906,6 +905,18 @@ def explain(
     diagnostics = locate(svc.diagnostics)
     from aimctl.pipeline import tenant_facts_for
 
+    if prefix and svc.ok and not any(name.startswith(prefix) for name in svc.decisions):
+        from aimctl.suggest import did_you_mean
+
+        head = prefix.split(".")[0]
+        near = [n for n in svc.decisions if n.split(".")[0] == head] or list(svc.decisions)
+        listed = ", ".join(sorted(near)[:20])
+        _say(
+            f"AIMService {target} has no value {prefix!r} to explain"
+            + (did_you_mean(prefix, near, n=3, cutoff=0.75) or f"; it has {listed}"),
+            "red",
+        )
+        raise typer.Exit(EXIT_INVALID)
     tenant = tenant_facts_for(inputs, svc.namespace)
     trace = build_trace(svc, resolution, prefix, diagnostics, tenant, inputs.ownership)
     if output is OutputFormat.json:
