@@ -173,6 +173,14 @@ class Catalog:
         found = self._templates_by_model.get((namespace, model_name), [])
         return sorted(found, key=lambda e: e.key.name)
 
+    def names_visible(self, namespaced: str, cluster: str, namespace: str | None) -> list[str]:
+        """Names a reference from ``namespace`` could mean: objects of kind ``namespaced`` in it
+        and of kind ``cluster`` (for "did you mean" on a reference that matches none)."""
+        return sorted(
+            {e.key.name for e in self._by_kind.get(namespaced, []) if e.key.namespace == namespace}
+            | {e.key.name for e in self._by_kind.get(cluster, [])}
+        )
+
     def models_with_image(self, image: str) -> list[Entry[Any]]:
         return sorted(
             self._models_by_image.get(image, []),
@@ -812,7 +820,8 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
                 _ref_warning(
                     entry,
                     ("spec", "model", "name"),
-                    f'model "{name}" not found in namespace {ns} or at cluster scope',
+                    f'model "{name}" not found in namespace {ns} or at cluster scope'
+                    + did_you_mean(name, catalog.names_visible("AIMModel", "AIMClusterModel", ns)),
                 )
             )
         tpl = (spec.template.name or "").strip() if spec.template else ""
@@ -824,7 +833,13 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
                 _ref_warning(
                     entry,
                     ("spec", "template", "name"),
-                    f'template "{tpl}" not found in namespace {ns} or at cluster scope',
+                    f'template "{tpl}" not found in namespace {ns} or at cluster scope'
+                    + did_you_mean(
+                        tpl,
+                        catalog.names_visible(
+                            "AIMServiceTemplate", "AIMClusterServiceTemplate", ns
+                        ),
+                    ),
                 )
             )
         out.extend(_runtime_config_ref(catalog, entry, ns, spec.runtime_config_name))
@@ -836,6 +851,9 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
             catalog.get("AIMProfile", ns, name) or catalog.get("AIMClusterProfile", None, name)
         ):
             message = f'profile "{name}" not found in namespace {ns} or at cluster scope'
+            message += did_you_mean(
+                name, catalog.names_visible("AIMProfile", "AIMClusterProfile", ns)
+            )
             out.append(_ref_warning(entry, ("spec", "profile", "name"), message))
     for kind in ("AIMServiceTemplate", "AIMClusterServiceTemplate"):
         model_kind = "AIMModel" if kind == "AIMServiceTemplate" else "AIMClusterModel"
@@ -869,7 +887,10 @@ def _runtime_config_ref(
         _ref_warning(
             entry,
             ("spec", "runtimeConfigName"),
-            f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope",
+            f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope"
+            + did_you_mean(
+                rc, catalog.names_visible("AIMRuntimeConfig", "AIMClusterRuntimeConfig", ns)
+            ),
         )
     ]
 

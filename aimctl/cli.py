@@ -908,12 +908,14 @@ def explain(
     if prefix and svc.ok and not any(name.startswith(prefix) for name in svc.decisions):
         from aimctl.suggest import did_you_mean
 
+        parts = [name.split(".") for name in svc.decisions]
+        prefixes = {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
         head = prefix.split(".")[0]
-        near = [n for n in svc.decisions if n.split(".")[0] == head] or list(svc.decisions)
-        listed = ", ".join(sorted(near)[:20])
+        near = sorted(n for n in svc.decisions if n.split(".")[0] == head)
+        listed = ", ".join(near or sorted({p[0] for p in parts}))
         _say(
             f"AIMService {target} has no value {prefix!r} to explain"
-            + (did_you_mean(prefix, near, n=3, cutoff=0.75) or f"; it has {listed}"),
+            + (did_you_mean(prefix, prefixes, n=3, cutoff=0.75) or f"; it has {listed}"),
             "red",
         )
         raise typer.Exit(EXIT_INVALID)

@@ -35,7 +35,9 @@ _UNITS = "Ki Mi Gi Ti Pi Ei count in 1024s, k M G T P E in 1000s"
 
 def quantity_advice(text: str) -> str:
     """Why ``text`` is not a Kubernetes quantity, with the spelling that was probably meant."""
-    m = re.fullmatch(r"\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*([kKmMgGtTpPeE]?)([iI]?)[bB]?\s*", text)
+    m = re.fullmatch(
+        r"\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*([kKmMgGtTpPeE]?)([iI]?)[bB]?\s*", text
+    )
     if m and (m.group(2) or text.strip() != m.group(1)):
         number, unit, binary = m.groups()
         unit = unit.upper() if unit not in ("k", "K") else "k"
@@ -66,6 +68,8 @@ def duration_advice(text: str) -> str:
     """Why ``text`` is not a duration, with the spelling that was probably meant."""
     parts = re.findall(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)", text)
     units = [_DURATION_WORDS.get(word.lower()) for _, word in parts]
+    if len(parts) == 1 and parts[0][1].lower() in ("d", "day", "days") and "." not in parts[0][0]:
+        parts, units = [(str(int(parts[0][0]) * 24), "h")], ["h"]  # Go durations have no days
     guess = "".join(f"{number}{unit}" for (number, _), unit in zip(parts, units, strict=True))
     example = f"write {guess}" if parts and all(units) and guess != text else "write e.g. 2m"
     return (
@@ -149,12 +153,17 @@ def _type_words(kind: str, value: Any, written: str | None) -> str:
                 f'n, no, off); write "{shown}" in quotes'
             )
         else:
-            message += f': Kubernetes reads an unquoted {shown} as a number; write "{shown}" in quotes'
+            message += (
+                f': Kubernetes reads an unquoted {shown} as a number; write "{shown}" in quotes'
+            )
     elif kind == "bool_type" and isinstance(value, str):
         message += " (write true or false, without quotes)"
-    elif kind in ("int_type", "int_from_float") and isinstance(value, str):
-        if value.strip().lstrip("+-").isdigit():
-            message += " (write the number without quotes)"
+    elif (
+        kind in ("int_type", "int_from_float")
+        and isinstance(value, str)
+        and value.strip().lstrip("+-").isdigit()
+    ):
+        message += " (write the number without quotes)"
     return message
 
 

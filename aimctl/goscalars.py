@@ -173,7 +173,7 @@ def typed(tag: str, text: str) -> Any:
 def key_text(tag: str, text: str) -> str:
     """The JSON key a scalar key ``text`` tagged ``tag`` becomes (``y`` -> ``"true"``, ``1e6`` ->
     ``"1e+06"``); ValueError for the keys sigs.k8s.io/yaml refuses."""
-    if tag == STR or tag == MERGE:
+    if tag in (STR, MERGE):
         return text
     found, value = resolve_plain(text)
     if found != tag and not (tag == FLOAT and found == INT):

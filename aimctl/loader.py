@@ -19,8 +19,8 @@ import yaml
 
 from aimctl import goscalars
 from aimctl.errors import Diagnostic, Severity
-from aimctl.libyaml import CSafeLoader
 from aimctl.goscalars import plain_tag
+from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
 __all__ = [
@@ -77,6 +77,10 @@ class _InputError(Exception):
         self.message = message
         self.line = line
         self.column = column
+
+
+class _TemplateFile(_InputError):
+    """A Helm or Go template (``{{ ... }}``) that is not YAML until rendered: skipped, noted."""
 
 
 class _TooDeep(_InputError):
@@ -652,9 +656,9 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> _InputError:
         if mark is not None and mark.line < len(lines):
             line = lines[mark.line]
             if "{{" in line and "}}" in text:
-                return _InputError(
-                    "this looks like a Helm or Go template ({{ ... }}), not a manifest: render "
-                    "it first (e.g. `helm template`) and give aimctl the result",
+                return _TemplateFile(
+                    "not read: a Helm or Go template ({{ ... }}), not a manifest; render it "
+                    "first (e.g. `helm template`) and give aimctl the result",
                     mark.line + 1,
                     line.index("{{") + 1,
                 )
@@ -708,6 +712,11 @@ def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagno
                 ]
             docs.append(LoadedDocument(shown, index, data, line))
         return docs, []
+    except _TemplateFile as err:
+        note = Diagnostic(
+            "W_SKIPPED", err.message, Severity.WARNING, file=shown, line=err.line, column=err.column
+        )
+        return [], [note]
     except _InputError as err:
         return [], [_yaml_error(shown, err)]
     except _NotRegular as exc:

@@ -157,7 +157,11 @@ def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnost
     try:
         return Project.model_validate(docs[0].data), shown, []
     except ValidationError as exc:
-        return default_project(), shown, validation_diagnostics(exc, docs[0], None, "E_CONFIG", model=Project)
+        return (
+            default_project(),
+            shown,
+            validation_diagnostics(exc, docs[0], None, "E_CONFIG", model=Project),
+        )
 
 
 def load_inputs(options: LoadOptions) -> Inputs:

@@ -103,7 +103,10 @@ TABLE = [
     ("9223372036854775807", "9223372036854775807"),  # int64 max
     ("-9223372036854775808", "-9223372036854775808"),  # int64 min
     ("18446744073709551615", "18446744073709551615"),  # uint64 max: ParseUint takes it
-    ("18446744073709551616", "18446744073709552000"),  # 2^64: a float; Go writes its shortest digits
+    (
+        "18446744073709551616",
+        "18446744073709552000",
+    ),  # 2^64: a float; Go writes its shortest digits
     ("-9223372036854775809", "-9223372036854776000"),  # below int64: a float, likewise
     ("0x10000000000000000", "18446744073709551616"),  # beyond uint64 in hex: big integer
     # -- floats: the yaml-style pattern, then Go's ParseFloat; integral ones are sent as integers

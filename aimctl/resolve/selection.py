@@ -14,12 +14,12 @@ from typing import Any, Final
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.provenance import FieldPath
-from aimctl.suggest import closest
 from aimctl.resolve.gpu import gpu_rank, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.model import STICKY_SCOPES, ResolvedModel
 from aimctl.resolve.naming import derived_template_name
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
+from aimctl.suggest import closest, did_you_mean
 
 __all__ = ["CandidateRow", "Selection", "rank_key", "select_template"]
 
@@ -153,7 +153,11 @@ def _explicit(
                 "E_TEMPLATE_NOT_FOUND",
                 service,
                 path,
-                f'template "{candidate}" not found (reason TemplateNotFound)',
+                f'template "{candidate}" not found (reason TemplateNotFound)'
+                + did_you_mean(
+                    candidate,
+                    [n for (ns, n) in index.by_name if ns in (None, service.key.namespace)],
+                ),
                 hint,
             )
         ]
