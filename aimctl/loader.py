@@ -382,6 +382,17 @@ _SKIPPED = {
 }
 
 
+_OTHER_SUFFIX = "not read: aimctl reads *.yaml and *.yml (rename the file if it is a manifest)"
+# files that sit beside manifests and are never manifests: skipped without a note
+_DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc", ".sh", ".py")
+_DOC_NAMES = ("readme", "license", "notice", "owners", "codeowners", "dockerfile", "makefile")
+
+
+def _is_documentation(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith(_DOC_SUFFIXES) or lowered.split(".")[0] in _DOC_NAMES
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
@@ -410,6 +421,8 @@ def collect_files(
             return
         if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
             note = _SKIPPED.get(name) or _SKIPPED.get(os.path.splitext(name)[1])
+            if note is None and not _is_documentation(name):
+                note = _OTHER_SUFFIX
             if note is not None:
                 shown = display_path(directory / name)
                 problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
