@@ -133,7 +133,10 @@ class _Loader(CSafeLoader):
                     hash(key)
                 except TypeError:
                     raise yaml.constructor.ConstructorError(
-                        None, None, "found an unhashable key", key_node.start_mark
+                        None,
+                        None,
+                        "a list or mapping as a key: Kubernetes keys are strings",
+                        key_node.start_mark,
                     ) from None
             out[key] = self.construct_object(value_node, deep=deep)
         return out
@@ -396,7 +399,8 @@ def _is_documentation(name: str) -> bool:
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
-    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
+    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file;
+    a warning for every other file (documentation excepted) and for kustomize files.
 
     Symlinks are followed only when their target stays inside one of the roots; loops and links
     that lead outside are skipped silently (their targets are never read nor named). The walk is
