@@ -303,16 +303,31 @@ def _identity(doc: LoadedDocument) -> tuple[str, str, Any, Any, list[Diagnostic]
     namespace = meta.get("namespace") if isinstance(meta, dict) else None
     for fld, value in (("apiVersion", api_version), ("kind", kind)):
         if not isinstance(value, str) or not value:
-            problems.append(_doc_diag(doc, (fld,), "required field is missing or not a string"))
+            problems.append(_doc_diag(doc, (fld,), _not_a_string(doc, (fld,), value)))
     if not isinstance(meta, dict):
         problems.append(_doc_diag(doc, ("metadata",), "required field is missing or not a mapping"))
     elif not isinstance(name, str) or not name:
-        problems.append(
-            _doc_diag(doc, ("metadata", "name"), "required field is missing or not a string")
-        )
+        path: FieldPath = ("metadata", "name")
+        problems.append(_doc_diag(doc, path, _not_a_string(doc, path, name)))
     if namespace is not None and not isinstance(namespace, str):
-        problems.append(_doc_diag(doc, ("metadata", "namespace"), "must be a string"))
+        path = ("metadata", "namespace")
+        problems.append(_doc_diag(doc, path, _not_a_string(doc, path, namespace)))
     return str(api_version), str(kind), name, namespace, problems
+
+
+def _not_a_string(doc: LoadedDocument, path: FieldPath, value: Any) -> str:
+    """A required string field missing, or given another type (with the quoting hint)."""
+    if value is None or value == "":
+        return "required field is missing"
+    from aimctl.field_messages import describe_error
+
+    err = {"type": "string_type", "input": value}
+    written = None
+    if isinstance(value, bool | int | float):
+        from aimctl.loader import SpanIndex
+
+        written = SpanIndex().scalar(doc.file, doc.index, path)
+    return describe_error(err, written=written)
 
 
 def _doc_diag(

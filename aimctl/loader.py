@@ -17,9 +17,18 @@ from typing import Any
 
 import yaml
 
-from aimctl import goscalars
 from aimctl.errors import Diagnostic, Severity
-from aimctl.goscalars import plain_tag
+from aimctl.goscalars import (
+    BOOL,
+    FLOAT,
+    INT,
+    MERGE,
+    NULL,
+    NotJson,
+    key_text,
+    plain_tag,
+    typed,
+)
 from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
@@ -169,7 +178,7 @@ _MAX_INT_CHARS = 100  # Kubernetes integers are 64-bit (19 digits); Python refus
 def _construct_typed(loader: _Loader, node: yaml.ScalarNode) -> Any:
     """A number, boolean or null as go-yaml v2 reads it, as the JSON value kubectl sends;
     absurdly long integers and values JSON cannot carry are refused at their line."""
-    if node.tag == goscalars.INT and len(node.value) > _MAX_INT_CHARS:
+    if node.tag == INT and len(node.value) > _MAX_INT_CHARS:
         raise yaml.constructor.ConstructorError(
             None,
             None,
@@ -177,12 +186,12 @@ def _construct_typed(loader: _Loader, node: yaml.ScalarNode) -> Any:
             node.start_mark,
         )
     try:
-        return goscalars.typed(node.tag, node.value)
-    except goscalars.NotJson as exc:
+        return typed(node.tag, node.value)
+    except NotJson as exc:
         raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
-for _tag in (goscalars.INT, goscalars.FLOAT, goscalars.BOOL, goscalars.NULL, goscalars.MERGE):
+for _tag in (INT, FLOAT, BOOL, NULL, MERGE):
     _Loader.add_constructor(_tag, _construct_typed)
 
 
@@ -192,7 +201,7 @@ def _json_key(node: yaml.ScalarNode) -> str:
     if node.tag == _STR_TAG:
         return str(node.value)
     try:
-        return goscalars.key_text(node.tag, node.value)
+        return key_text(node.tag, node.value)
     except ValueError as exc:
         raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
@@ -239,7 +248,7 @@ def _key_ident(node: yaml.ScalarNode) -> Any:
     if node.tag == _STR_TAG:
         return node.value
     try:
-        return goscalars.key_text(node.tag, node.value)
+        return key_text(node.tag, node.value)
     except ValueError:
         return (node.tag, node.value)  # refused at construction, with its own message
 

@@ -13,13 +13,29 @@ PACKAGE = ROOT / "aimctl"
 ALLOWED: dict[str, tuple[str, ...]] = {
     "aimctl.provenance": (),
     "aimctl.libyaml": (),
+    "aimctl.goscalars": (),  # go-yaml v2's scalar types (the loader's resolver)
+    "aimctl.suggest": (),  # "did you mean", used by every stage that names things
+    "aimctl.field_messages": ("aimctl.model", "aimctl.suggest"),
     "aimctl.errors": ("aimctl.provenance",),
     "aimctl.serialize": ("aimctl.provenance",),
-    "aimctl.loader": ("aimctl.errors", "aimctl.provenance", "aimctl.parallel", "aimctl.libyaml"),
+    "aimctl.loader": (
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.parallel",
+        "aimctl.libyaml",
+        "aimctl.goscalars",
+    ),
     "aimctl.project": (),
     "aimctl.confine": ("aimctl.errors",),
     "aimctl.model": ("aimctl.model",),
-    "aimctl.catalog": ("aimctl.errors", "aimctl.provenance", "aimctl.loader", "aimctl.model"),
+    "aimctl.catalog": (
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.loader",
+        "aimctl.model",
+        "aimctl.suggest",
+        "aimctl.field_messages",
+    ),
     "aimctl.resolve": (
         "aimctl.resolve",
         "aimctl.catalog",
@@ -27,6 +43,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.project",
         "aimctl.errors",
         "aimctl.provenance",
+        "aimctl.suggest",
+        "aimctl.field_messages",
     ),
     "aimctl.render": (
         "aimctl.render",
