@@ -113,6 +113,10 @@ MISTAKES = {
     "project-nested-typo": Mistake(
         PROJECT, "  gpus:", "  gpu:", "q/aimctl.yaml:7:", "'gpu' is not a setting of the project file (aimctl.yaml); did you mean 'gpus'?",
     ),
+    "project-gpu-name-unknown": Mistake(
+        PROJECT, "gpus: [MI300X, MI325X]", "gpus: [MI300X, MI325]", "q/aimctl.yaml:7: warning:",
+        "GPU 'MI325' is not a GPU model aimctl knows; did you mean 'MI325X'", exit=0,
+    ),
     "project-gpus-not-a-list": Mistake(
         PROJECT, "gpus: [MI300X, MI325X]", "gpus: MI300X", "q/aimctl.yaml:7:",
         "expected a list (lines starting with '- '), got a string",
