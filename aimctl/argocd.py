@@ -195,9 +195,9 @@ def announced() -> list[dict[str, Any]]:
 
 
 def _suggest(name: str) -> str:
-    import difflib
+    from aimctl.suggest import closest
 
-    close = difflib.get_close_matches(name.upper(), list(_BY_NAME), n=1, cutoff=0.6)
+    close = closest(name.upper(), _BY_NAME)
     return f" (did you mean {close[0]}?)" if close else ""
 
 

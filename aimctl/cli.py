@@ -860,10 +860,9 @@ def explain(
     if refused:  # a profile-pipeline service: nothing to trace offline
         raise typer.Exit(_finish(refused, OutputFormat.text))
     if target not in names:
-        import difflib
+        from aimctl.suggest import did_you_mean
 
-        close = difflib.get_close_matches(target, names, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(target, names, n=3, cutoff=0.5)
         _say(f"AIMService {target} not found in the given files{hint}", "red")
         raise typer.Exit(EXIT_INVALID)
     from aimctl.explain import build_trace, render_text
@@ -875,6 +874,20 @@ def explain(
     diagnostics = locate(svc.diagnostics)
     from aimctl.pipeline import tenant_facts_for
 
+    if prefix and svc.ok and not any(name.startswith(prefix) for name in svc.decisions):
+        from aimctl.suggest import did_you_mean
+
+        parts = [name.split(".") for name in svc.decisions]
+        prefixes = {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+        head = prefix.split(".")[0]
+        near = sorted(n for n in svc.decisions if n.split(".")[0] == head)
+        listed = ", ".join(near or sorted({p[0] for p in parts}))
+        _say(
+            f"AIMService {target} has no value {prefix!r} to explain"
+            + (did_you_mean(prefix, prefixes, n=3, cutoff=0.75) or f"; it has {listed}"),
+            "red",
+        )
+        raise typer.Exit(EXIT_INVALID)
     tenant = tenant_facts_for(inputs, svc.namespace)
     trace = build_trace(svc, resolution, prefix, diagnostics, tenant, inputs.ownership)
     if output is OutputFormat.json:

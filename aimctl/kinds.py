@@ -85,7 +85,7 @@ def _aliases(kinds: Iterable[str]) -> dict[str, set[str]]:
 def resolve_kinds(names: Iterable[str], present: Iterable[str]) -> tuple[frozenset[str], str]:
     """The kinds ``names`` mean among those aimctl emits and ``present`` (pass-through kinds of
     the inputs), and a message for the names that mean none (``""`` when all resolve)."""
-    import difflib
+    from aimctl.suggest import closest
 
     aliases = _aliases(emittable_kinds() | set(present))
     kinds: set[str] = set()
@@ -100,7 +100,7 @@ def resolve_kinds(names: Iterable[str], present: Iterable[str]) -> tuple[frozens
         return frozenset(kinds), ""
     hints = []
     for name in unknown:
-        close = difflib.get_close_matches(name.lower(), sorted(aliases), n=1, cutoff=0.6)
+        close = closest(name.lower(), aliases)
         hint = ""
         if close:
             hint = f" (did you mean {', '.join(sorted(aliases[close[0]]))}?)"

@@ -1,6 +1,7 @@
 """Read input files into plain documents; recover source spans lazily.
 
-The hot path parses with PyYAML's C parser (YAML 1.1 scalar rules, as kubectl reads manifests) and
+The hot path parses with PyYAML's C parser, typing plain scalars as go-yaml v2 does (the reader
+kubectl and the API server's YAML decoding use; ``aimctl.goscalars``), and
 keeps no per-field positions. When an error or ``explain`` needs a line number, ``SpanIndex``
 re-reads just that file and walks its node tree to the field path (aimctl.md §7, §9).
 """
@@ -18,6 +19,17 @@ from typing import Any
 import yaml
 
 from aimctl.errors import Diagnostic, Severity
+from aimctl.goscalars import (
+    BOOL,
+    FLOAT,
+    INT,
+    MERGE,
+    NULL,
+    NotJson,
+    key_text,
+    plain_tag,
+    typed,
+)
 from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
@@ -82,6 +94,10 @@ class _InputError(Exception):
         self.column = column
 
 
+class _TemplateFile(_InputError):
+    """A Helm or Go template (``{{ ... }}``) that is not YAML until rendered: skipped, noted."""
+
+
 class _TooDeep(_InputError):
     """Nesting deeper than MAX_DEPTH; ``parse_text`` finds the level's own line when it can."""
 
@@ -111,19 +127,38 @@ _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolv
 
 
 class _Loader(CSafeLoader):
-    """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
+    """C-parsed YAML with go-yaml v2's scalar types (as kubectl reads manifests), keys as JSON
+    strings, duplicate keys rejected and timestamps kept as strings."""
 
     yaml_implicit_resolvers = _strip_timestamp_resolver(CSafeLoader.yaml_implicit_resolvers)
     alias_hits = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            _reject_duplicate_keys(self, node)
-        return super().construct_mapping(node, deep=deep)
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        _reject_duplicate_keys(self, node)
+        self.flatten_mapping(node)  # merge keys, as SafeConstructor does before building
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key: Any = _json_key(key_node)
+            else:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        "a list or mapping as a key: Kubernetes keys are strings",
+                        key_node.start_mark,
+                    ) from None
+            out[key] = self.construct_object(value_node, deep=deep)
+        return out
 
     # The C composer calls these three for every node. Without path resolvers (we add none) the
     # tag of a plain scalar depends only on its text, and a quoted one is always a string, so
-    # tags are memoised; each is the one ``BaseResolver.resolve`` gives.
+    # tags are memoised; each is the one go-yaml v2 gives (``aimctl.goscalars``), not YAML 1.1's.
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         return None
 
@@ -136,7 +171,7 @@ class _Loader(CSafeLoader):
                 return _STR_TAG
             tag = _PLAIN_TAGS.get(value)
             if tag is None:
-                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+                tag = plain_tag(value)
                 if len(value) <= _TAG_CACHE_MAX_LEN:
                     _PLAIN_TAGS[value] = tag
             return tag
@@ -146,19 +181,35 @@ class _Loader(CSafeLoader):
 _MAX_INT_CHARS = 100  # Kubernetes integers are 64-bit (19 digits); Python refuses 4,300+ digits
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    """PyYAML's int, refusing absurdly long ones (``int()`` of 4,300+ digits raises ValueError)."""
-    if len(node.value) > _MAX_INT_CHARS:
+def _construct_typed(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A number, boolean or null as go-yaml v2 reads it, as the JSON value kubectl sends;
+    absurdly long integers and values JSON cannot carry are refused at their line."""
+    if node.tag == INT and len(node.value) > _MAX_INT_CHARS:
         raise yaml.constructor.ConstructorError(
             None,
             None,
             f"integer longer than {_MAX_INT_CHARS} characters (Kubernetes integers are 64-bit)",
             node.start_mark,
         )
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    try:
+        return typed(node.tag, node.value)
+    except NotJson as exc:
+        raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _tag in (INT, FLOAT, BOOL, NULL, MERGE):
+    _Loader.add_constructor(_tag, _construct_typed)
+
+
+def _json_key(node: yaml.ScalarNode) -> str:
+    """The string sigs.k8s.io/yaml makes of a scalar key (``y:`` is ``"true"``, ``1:`` is
+    ``"1"``); a null key is an error at its line."""
+    if node.tag == _STR_TAG:
+        return str(node.value)
+    try:
+        return key_text(node.tag, node.value)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
 class _CountingLoader(_Loader):
@@ -177,7 +228,7 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
         if key_node.tag == _MERGE_TAG:
             continue
         if isinstance(key_node, yaml.ScalarNode):
-            ident: Any = (key_node.tag, key_node.value)
+            ident: Any = _key_ident(key_node)
         else:
             try:
                 ident = loader.construct_object(key_node, deep=True)
@@ -196,6 +247,16 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
                 key_node.start_mark,
             )
         seen[ident] = key_node
+
+
+def _key_ident(node: yaml.ScalarNode) -> Any:
+    """The JSON key a scalar key node becomes (``y`` and ``yes`` are both ``"true"``)."""
+    if node.tag == _STR_TAG:
+        return node.value
+    try:
+        return key_text(node.tag, node.value)
+    except ValueError:
+        return (node.tag, node.value)  # refused at construction, with its own message
 
 
 _FAST_SCALARS = frozenset(
@@ -240,7 +301,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
                 if type(key_node) is not yaml.ScalarNode or key_node.tag not in _FAST_SCALARS:
                     return subtree(item)  # merge keys, complex or tagged keys
             out = {
-                scalar(key_node): scalar(value_node)
+                _json_key(key_node): scalar(value_node)
                 if type(value_node) is yaml.ScalarNode
                 else build(value_node, depth + 1)
                 for key_node, value_node in pairs
@@ -379,10 +440,22 @@ _SKIPPED = {
 }
 
 
+_OTHER_SUFFIX = "not read: aimctl reads *.yaml and *.yml (rename the file if it is a manifest)"
+# files that sit beside manifests and are never manifests: skipped without a note
+_DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc", ".sh", ".py")
+_DOC_NAMES = ("readme", "license", "notice", "owners", "codeowners", "dockerfile", "makefile")
+
+
+def _is_documentation(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith(_DOC_SUFFIXES) or lowered.split(".")[0] in _DOC_NAMES
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
-    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
+    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file;
+    a warning for every other file (documentation excepted) and for kustomize files.
 
     Symlinks are followed only when their target stays inside one of the roots; loops and links
     that lead outside are skipped silently (their targets are never read nor named). The walk is
@@ -407,6 +480,8 @@ def collect_files(
             return
         if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
             note = _SKIPPED.get(name) or _SKIPPED.get(os.path.splitext(name)[1])
+            if note is None and not _is_documentation(name):
+                note = _OTHER_SUFFIX
             if note is not None:
                 shown = display_path(directory / name)
                 problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
@@ -655,9 +730,9 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> _InputError:
         if mark is not None and mark.line < len(lines):
             line = lines[mark.line]
             if "{{" in line and "}}" in text:
-                return _InputError(
-                    "this looks like a Helm or Go template ({{ ... }}), not a manifest: render "
-                    "it first (e.g. `helm template`) and give aimctl the result",
+                return _TemplateFile(
+                    "not read: a Helm or Go template ({{ ... }}), not a manifest; render it "
+                    "first (e.g. `helm template`) and give aimctl the result",
                     mark.line + 1,
                     line.index("{{") + 1,
                 )
@@ -711,6 +786,11 @@ def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagno
                 ]
             docs.append(LoadedDocument(shown, index, data, line))
         return docs, []
+    except _TemplateFile as err:
+        note = Diagnostic(
+            "W_SKIPPED", err.message, Severity.WARNING, file=shown, line=err.line, column=err.column
+        )
+        return [], [note]
     except _InputError as err:
         return [], [_yaml_error(shown, err)]
     except _NotRegular as exc:
@@ -877,6 +957,19 @@ class SpanIndex:
                 return False
             node = nxt[1]
         return True
+
+    def scalar(self, file: str, doc: int, path: FieldPath) -> str | None:
+        """The text of the scalar at ``path`` as the file spells it (``y``, ``1e3``), or None."""
+        nodes = self._nodes(file)
+        if nodes is None or doc >= len(nodes):
+            return None
+        node: yaml.Node = nodes[doc]
+        for part in path:
+            nxt = _child(node, part)
+            if nxt is None:
+                return None
+            node = nxt[1]
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
     def resolve(self, diagnostic: Diagnostic) -> Diagnostic:
         """Fill in line/column of a diagnostic that has a file and document but no line yet."""

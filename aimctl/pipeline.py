@@ -164,9 +164,16 @@ def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnost
             ],
         )
     try:
-        return Project.model_validate(docs[0].data), shown, []
+        project = Project.model_validate(docs[0].data)
     except ValidationError as exc:
-        return default_project(), shown, validation_diagnostics(exc, docs[0], None, "E_CONFIG")
+        return (
+            default_project(),
+            shown,
+            validation_diagnostics(exc, docs[0], None, "E_CONFIG", model=Project),
+        )
+    from aimctl.resolve.inventory import unknown_gpu_warnings
+
+    return project, shown, unknown_gpu_warnings(project, shown)
 
 
 def load_inputs(options: LoadOptions) -> Inputs:

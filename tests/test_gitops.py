@@ -119,7 +119,7 @@ def test_argocd_plugin_failure_exits_nonzero_with_message_on_stderr_only(tmp_pat
     app = tmp_path / "app"
     app.mkdir()
     (app / "svc.yaml").write_text(
-        "apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMService\nmetadata: {name: s, namespace: n}\n"
+        "apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMService\nmetadata: {name: s, namespace: ns1}\n"
         "spec: {model: {name: ghost}}\n"
     )
     result = plugin_generate(app, {})
