@@ -26,6 +26,8 @@ __all__ = [
     "AUTO_MIN_SERVICES",
     "MAX_AUTO_JOBS",
     "PARTS_PER_JOB",
+    "PART_SERVICES",
+    "WORKER_SERVICES",
     "available_cpus",
     "choose_jobs",
     "chunks",
@@ -40,6 +42,11 @@ AUTO_MIN_SERVICES: Final = 1000  # below this, forking costs more than it saves 
 AUTO_MIN_INPUT_BYTES: Final = 4 * 1024 * 1024  # the same for parsing (~0.1 s per MiB)
 MAX_AUTO_JOBS: Final = 8
 PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as parts finish
+# At most about this many services per part, and per worker process before a fresh one takes
+# its place: a worker's memory (the pages of the inherited catalog it touches, what the allocator
+# keeps of its results) then follows its share of the work, not the size of the whole render.
+PART_SERVICES: Final = 1000
+WORKER_SERVICES: Final = 10_000
 
 
 def available_cpus() -> int:
@@ -102,17 +109,20 @@ def run(
     parts: Sequence[T],
     jobs: int,
     on_part: Callable[[int, R], None] | None = None,
+    parts_per_worker: int | None = None,
 ) -> list[R]:
     """``work(part)`` for every part in ``jobs`` forked processes; results in the order of
     ``parts``. ``on_part(index, result)`` is called in this process as each part finishes. An
-    exception in a worker is raised here."""
+    exception in a worker is raised here. ``parts_per_worker``: a worker process that has done
+    that many parts exits and a fresh one is forked from this process (None: workers live until
+    the work is done)."""
     global _WORK
     _WORK = work
     results: list[Any] = [None] * len(parts)
     try:
         context = multiprocessing.get_context("fork")
         try:
-            pool = context.Pool(min(jobs, len(parts)))
+            pool = context.Pool(min(jobs, len(parts)), maxtasksperchild=parts_per_worker)
         except OSError:  # fork refused (process or memory limits): the same work, serially
             return _serial(work, parts, on_part)
         with pool:

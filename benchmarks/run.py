@@ -85,10 +85,16 @@ class _TreeMemory(threading.Thread):
         self.done = threading.Event()
 
     def _tree(self, pid: int) -> list[int]:
+        # The children of every thread: a process pool forks its replacement workers from a
+        # helper thread, and /proc/PID/task/PID/children lists only the main thread's.
+        children: list[str] = []
         try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
         except OSError:
             return [pid]
+        for task in tasks:
+            with contextlib.suppress(OSError):
+                children += (task / "children").read_text().split()
         return [pid, *(p for child in children for p in self._tree(int(child)))]
 
     def run(self) -> None:
