@@ -46,7 +46,7 @@ PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as pa
 # its place: a worker's memory (the pages of the inherited catalog it touches, what the allocator
 # keeps of its results) then follows its share of the work, not the size of the whole render.
 PART_SERVICES: Final = 1000
-WORKER_SERVICES: Final = 10_000
+WORKER_SERVICES: Final = 2000
 
 
 def available_cpus() -> int:
