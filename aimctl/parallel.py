@@ -5,6 +5,12 @@ the models and templates it creates, hand-written caches and artifacts it may re
 its own namespace or at cluster scope, which no service changes. So namespaces are independent:
 the loaded catalog is handed to forked workers (copy-on-write, nothing re-parsed), each resolves,
 renders and serialises the services of its namespaces, and sends back finished YAML documents.
+
+Memory follows the work: a worker reads only its namespaces' entries and the cluster-scoped ones
+(``Catalog.narrowed``), so it copies only the pages of those objects (reading an object changes
+its reference count, which copies its page); parts hold about PART_SERVICES services, and a
+worker process is replaced after about WORKER_SERVICES, so what it copied or could not give back
+goes with it.
 The caller merges the parts and sorts them as usual, so the output is byte for byte the serial
 render's (``tests/test_golden.py`` renders every golden case both ways, ``tests/test_parallel.py``
 each output form with the options that touch the merge).

@@ -556,19 +556,23 @@ def measure_size(
 
 
 HELM_TEMPLATE: Final = """\
-{{- range .Values.namespaces }}
-{{- range .objects }}
+{{- range $namespace, $objects := .Values.namespaces }}
+{{- range $objects }}
 ---
 {{ toYaml . }}
 {{- end }}
 {{- end }}
 """
+HELM_VALUES_FILE_BYTES: Final = (
+    4 * MIB
+)  # Helm refuses chart files over 5 MiB: values go in -f files
 
 
-def write_chart(rendered: Path, chart: Path) -> None:
-    """A chart that loops over aimctl's rendered objects (grouped by namespace in its values) and
-    prints each with ``toYaml``: the least Helm can do to emit the same objects, with every value
-    already resolved."""
+def write_chart(rendered: Path, chart: Path) -> list[Path]:
+    """A chart that loops over aimctl's rendered objects (by namespace in its values) and prints
+    each with ``toYaml``: the least Helm can do to emit the same objects, with every value already
+    resolved. Returns the values files to pass with ``-f`` (Helm refuses a chart file over 5 MiB,
+    so the values are split by namespace into files of about 4 MiB, which Helm merges)."""
     import yaml
 
     by_namespace: dict[str, list[Any]] = {}
@@ -585,8 +589,20 @@ def write_chart(rendered: Path, chart: Path) -> None:
         "apiVersion: v2\nname: aimctl-benchmark\nversion: 0.1.0\n", encoding="utf-8"
     )
     (chart / "templates" / "objects.yaml").write_text(HELM_TEMPLATE, encoding="utf-8")
-    values = {"namespaces": [{"name": k, "objects": v} for k, v in sorted(by_namespace.items())]}
-    (chart / "values.yaml").write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML
+    files: list[Path] = []
+    batch: dict[str, str] = {}
+    size = 0
+    for namespace, objects in [*sorted(by_namespace.items()), ("", [])]:
+        text = json.dumps(objects)
+        if batch and (size + len(text) > HELM_VALUES_FILE_BYTES or not objects):
+            files.append(chart.with_name(f"{chart.name}-values-{len(files):04}.yaml"))
+            body = ",".join(f"{json.dumps(k)}: {v}" for k, v in batch.items())
+            files[-1].write_text('{"namespaces": {' + body + "}}", encoding="utf-8")  # JSON: YAML
+            batch, size = {}, 0
+        if objects:
+            batch[namespace or "_cluster"] = text
+            size += len(text)
+    return files
 
 
 def _measure_helm(
@@ -597,10 +613,10 @@ def _measure_helm(
         res.helm_error = "unavailable"
         return
     chart, hout, log = base / "chart", base / "helm.yaml", base / "helm-stderr.txt"
-    write_chart(out, chart)
+    values = write_chart(out, chart)
     for i in range(repeat):
         run = run_child(
-            [helm, "template", "bench", str(chart)],
+            [helm, "template", "bench", str(chart), *(f"--values={v}" for v in values)],
             cwd=base,
             stdout_path=hout,
             stderr_path=log,
@@ -623,6 +639,8 @@ def _measure_helm(
             break
     hout.unlink(missing_ok=True)
     shutil.rmtree(chart, ignore_errors=True)
+    for path in values:
+        path.unlink()
 
 
 # --------------------------------------------------------------------------- reporting
