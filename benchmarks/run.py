@@ -461,7 +461,8 @@ def measure_size(
     if light:  # beyond --peers-max-services: the default render only
         res.output_files, out_bytes = _tree_size(out)
         res.output_mib = out_bytes / MIB
-        res.objects = res.output_files - 1  # one object a file, beside kustomization.yaml
+        # one object a file, beside kustomization.yaml (and the output marker, not YAML)
+        res.objects = sum(1 for _ in out.rglob("*.yaml")) - 1
         res.kustomize_error = res.helm_error = "not run"
         return res
     for i in range(repeat):  # again into the existing output: the everyday GitOps run
