@@ -5,6 +5,12 @@ the models and templates it creates, hand-written caches and artifacts it may re
 its own namespace or at cluster scope, which no service changes. So namespaces are independent:
 the loaded catalog is handed to forked workers (copy-on-write, nothing re-parsed), each resolves,
 renders and serialises the services of its namespaces, and sends back finished YAML documents.
+
+Memory follows the work: a worker reads only its namespaces' entries and the cluster-scoped ones
+(``Catalog.narrowed``), so it copies only the pages of those objects (reading an object changes
+its reference count, which copies its page); parts hold about PART_SERVICES services, and a
+worker process is replaced after about WORKER_SERVICES, so what it copied or could not give back
+goes with it.
 The caller merges the parts and sorts them as usual, so the output is byte for byte the serial
 render's (``tests/test_golden.py`` renders every golden case both ways, ``tests/test_parallel.py``
 each output form with the options that touch the merge).
@@ -27,6 +33,8 @@ __all__ = [
     "AUTO_MIN_SERVICES",
     "MAX_AUTO_JOBS",
     "PARTS_PER_JOB",
+    "PART_SERVICES",
+    "WORKER_SERVICES",
     "available_cpus",
     "choose_jobs",
     "chunks",
@@ -42,6 +50,11 @@ AUTO_MIN_SERVICES: Final = 1000  # below this, forking costs more than it saves 
 AUTO_MIN_INPUT_BYTES: Final = 4 * 1024 * 1024  # the same for parsing (~0.1 s per MiB)
 MAX_AUTO_JOBS: Final = 8
 PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as parts finish
+# At most about this many services per part, and per worker process before a fresh one takes
+# its place: a worker's memory (the pages of the inherited catalog it touches, what the allocator
+# keeps of its results) then follows its share of the work, not the size of the whole render.
+PART_SERVICES: Final = 1000
+WORKER_SERVICES: Final = 2000
 
 
 CGROUP_ROOT: Final = Path("/sys/fs/cgroup")
@@ -171,17 +184,20 @@ def run(
     parts: Sequence[T],
     jobs: int,
     on_part: Callable[[int, R], None] | None = None,
+    parts_per_worker: int | None = None,
 ) -> list[R]:
     """``work(part)`` for every part in ``jobs`` forked processes; results in the order of
     ``parts``. ``on_part(index, result)`` is called in this process as each part finishes. An
-    exception in a worker is raised here."""
+    exception in a worker is raised here. ``parts_per_worker``: a worker process that has done
+    that many parts exits and a fresh one is forked from this process (None: workers live until
+    the work is done)."""
     global _WORK
     _WORK = work
     results: list[Any] = [None] * len(parts)
     try:
         context = multiprocessing.get_context("fork")
         try:
-            pool = context.Pool(min(jobs, len(parts)))
+            pool = context.Pool(min(jobs, len(parts)), maxtasksperchild=parts_per_worker)
         except OSError:  # fork refused (process or memory limits): the same work, serially
             return _serial(work, parts, on_part)
         with pool:
