@@ -139,7 +139,8 @@ def oversized(objects: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], i
 
 
 def stream_text(objects: Sequence[dict[str, Any]]) -> str:
-    """A multi-document stream, each document starting with ``---`` (as ``dump_yaml_stream``)."""
+    """A multi-document stream in which every document starts with ``---`` (the first too, like
+    ``helm template``), so streams concatenate into valid streams; no objects give ``""``."""
     return "".join(f"---\n{document_text(obj)}" for obj in objects)
 
 
