@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from aimctl.errors import Diagnostic, Severity
-from aimctl.libyaml import CSafeLoader
+from aimctl.libyaml import CSafeLoader, KubeYamlLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
 __all__ = [
@@ -83,16 +83,6 @@ class _TooDeep(_InputError):
         super().__init__(f"nesting deeper than {MAX_DEPTH} levels", line, column)
 
 
-def _strip_timestamp_resolver(
-    resolvers: dict[Any, list[tuple[str, Any]]],
-) -> dict[Any, list[tuple[str, Any]]]:
-    """Kubernetes clients keep unquoted timestamps as strings; so do we."""
-    return {
-        key: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
-        for key, entries in resolvers.items()
-    }
-
-
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -104,10 +94,9 @@ _TAG_CACHE_MAX_LEN = 64
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolve
 
 
-class _Loader(CSafeLoader):
-    """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
+class _Loader(KubeYamlLoader):
+    """``KubeYamlLoader`` (timestamps stay strings) that also rejects duplicate keys."""
 
-    yaml_implicit_resolvers = _strip_timestamp_resolver(CSafeLoader.yaml_implicit_resolvers)
     alias_hits = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from aimctl.provenance import FieldPath, format_path

@@ -15,14 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aimctl import loader
+from aimctl.libyaml import KubeYamlLoader
 
 
-class _Reference(yaml.CSafeLoader):
+class _Reference(KubeYamlLoader):
     """PyYAML's generic constructor with aimctl's resolver rules (no timestamps) and key check."""
-
-    yaml_implicit_resolvers = loader._strip_timestamp_resolver(
-        yaml.CSafeLoader.yaml_implicit_resolvers
-    )
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
