@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aimctl.resolve.gojson import go_json_string
 from aimctl.resolve.naming import (
     ImageParts,
     InvalidImageReference,
@@ -25,7 +26,6 @@ from aimctl.resolve.naming import (
     derived_template_name,
     download_job_name,
     go_json,
-    go_json_string,
     go_lower,
     go_path_clean,
     go_trim_space,

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
+from aimctl.resolve.gojson import go_json_scalar, go_json_string
 from aimctl.resolve.quantity import canonical_quantity
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
     "derived_template_name",
     "download_job_name",
     "go_json",
-    "go_json_string",
     "go_lower",
     "go_path_clean",
     "go_trim_space",
@@ -51,15 +51,6 @@ __all__ = [
 
 MAX_NAME: Final = 63
 _GO_SPACE: Final = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_JSON_SHORT: Final = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
 
 
@@ -132,30 +123,6 @@ def sanitize_label_value(text: str) -> str:
 # --- hash-input JSON (§5.3) ---------------------------------------------------------------------
 
 
-_JSON_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
-
-
-def go_json_string(text: str) -> str:
-    """A JSON string as Go's encoding/json writes it: ``<>&`` and U+2028/2029 escaped as ``\\u00XX``,
-    other control characters escaped, everything else raw UTF-8; lone surrogates become U+FFFD.
-    """
-    if not _JSON_NEEDS_ESCAPE.search(text):
-        return f'"{text}"'
-    out = ['"']
-    for c in text:
-        code = ord(c)
-        if c in _JSON_SHORT:
-            out.append(_JSON_SHORT[c])
-        elif code < 0x20 or c in "<>&" or code in (0x2028, 0x2029):
-            out.append(f"\\u{code:04x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append("\ufffd")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
 _REQ, _OPT, _BOOL, _QTY = "required", "omitempty", "optional-bool", "quantity"
 _SELECTORS: Final = (
     ("fieldRef", (("apiVersion", _OPT), ("fieldPath", _REQ))),
@@ -214,14 +181,9 @@ def go_json(value: object) -> str:
         return go_json_string(value)
     if type(value) is list and value and all(type(item) is dict for item in value):
         return "[" + ",".join([_env_json(item) for item in value]) + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return go_json_string(value)
+    scalar = None if isinstance(value, float) else go_json_scalar(value)  # no float hash inputs
+    if scalar is not None:
+        return scalar
     if isinstance(value, Mapping):
         items = (x for key in sorted(value) for x in (go_json_string(key), go_json(value[key])))
         return "[" + ",".join(items) + "]"
