@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -818,22 +818,7 @@ class SpanIndex:
         if diagnostic.line or diagnostic.file is None or diagnostic.doc is None:
             return diagnostic
         span = self.locate(diagnostic.file, diagnostic.doc, diagnostic.field)
-        return _with_span(diagnostic, span)
-
-
-def _with_span(d: Diagnostic, span: SourceSpan) -> Diagnostic:
-    return Diagnostic(
-        code=d.code,
-        message=d.message,
-        severity=d.severity,
-        file=d.file,
-        doc=d.doc,
-        field=d.field,
-        resource=d.resource,
-        line=span.line,
-        column=span.column,
-        hint=d.hint,
-    )
+        return replace(diagnostic, line=span.line, column=span.column)
 
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | None:
