@@ -11,6 +11,7 @@ from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
 from aimctl.provenance import Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts, origin_of
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.naming import (
     artifact_name,
@@ -22,7 +23,7 @@ from aimctl.resolve.naming import (
     stand_in_uid,
 )
 from aimctl.resolve.quantity import INT64_MAX, parse_quantity, pvc_bytes, pvc_size, quantity_bytes
-from aimctl.resolve.runtime_config import RuntimeConfig, env_dicts, origin_of
+from aimctl.resolve.runtime_config import RuntimeConfig
 from aimctl.resolve.templates import TemplateView
 
 __all__ = [

@@ -10,8 +10,9 @@ from aimctl.errors import Diagnostic, Severity
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.customprofile import CustomProfile
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts, origin_of
 from aimctl.resolve.layers import ENV_LAYERS, Layer
-from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig, env_dicts, origin_of
+from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig
 from aimctl.resolve.templates import TemplateView
 
 __all__ = ["SYSTEM_ENV", "build_isvc_env"]

@@ -9,9 +9,9 @@ from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
 from aimctl.provenance import FieldPath
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.model_sources import sources_needing_registry
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
-from aimctl.resolve.runtime_config import env_dicts
 
 __all__ = ["STICKY_SCOPES", "ResolvedModel", "resolve_model"]
 

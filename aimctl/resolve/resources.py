@@ -8,9 +8,9 @@ from typing import Any
 
 from aimctl.catalog import Entry
 from aimctl.provenance import Candidate, Decision, Origin, Scope
+from aimctl.resolve.fields import origin_of
 from aimctl.resolve.layers import RESOURCE_LAYERS, Layer
 from aimctl.resolve.quantity import canonical_quantity
-from aimctl.resolve.runtime_config import origin_of
 from aimctl.resolve.templates import TemplateView
 
 __all__ = ["DEFAULT_GPU_RESOURCE", "build_resources"]

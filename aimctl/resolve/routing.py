@@ -9,9 +9,10 @@ from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.apivalues import annotation_problems
+from aimctl.resolve.fields import origin_of
 from aimctl.resolve.quantity import format_gateway_duration
 from aimctl.resolve.routepath import render_route_path
-from aimctl.resolve.runtime_config import RuntimeConfig, origin_of
+from aimctl.resolve.runtime_config import RuntimeConfig
 
 __all__ = ["RouteSettings", "resolve_routing", "routing_precheck", "status_reference"]
 

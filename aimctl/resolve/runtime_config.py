@@ -8,66 +8,20 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
-from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
+from aimctl.provenance import Candidate, Decision, FieldPath, Scope
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts, origin_of, read_path
 from aimctl.resolve.quantity import parse_go_duration
 
 __all__ = [
     "ENGINE_ARGS",
     "RuntimeConfig",
-    "env_dicts",
-    "origin_of",
-    "read_path",
     "resolve_runtime_config",
 ]
 
 ENGINE_ARGS = "AIM_ENGINE_ARGS"
 _GATEWAY_FIELDS = ("group", "kind", "name", "namespace", "sectionName", "port")
 _GATEWAY_SETTINGS = tuple((f, f"routing.gatewayRef.{f}") for f in _GATEWAY_FIELDS)
-
-
-def read_path(obj: Any, path: FieldPath) -> Any:
-    """Follow a camelCase field path through a pydantic object (by alias) or plain data."""
-    current = obj
-    for part in path:
-        if current is None:
-            return None
-        if isinstance(part, int):
-            current = current[part] if 0 <= part < len(current) else None
-        elif isinstance(current, dict):
-            current = current.get(part)
-        else:
-            current = getattr(current, _attr(type(current), part), None)
-    return current
-
-
-_ATTR_CACHE: dict[tuple[type, str], str] = {}
-
-
-def _attr(cls: type, alias: str) -> str:
-    key = (cls, alias)
-    found = _ATTR_CACHE.get(key)
-    if found is None:
-        found = alias
-        for name, info in getattr(cls, "model_fields", {}).items():
-            if info.alias == alias or name == alias:
-                found = name
-                break
-        _ATTR_CACHE[key] = found
-    return found
-
-
-def origin_of(entry: Entry[Any], scope: Scope, path: FieldPath, rule: str = "") -> Origin:
-    """Where ``path`` of ``entry`` was written. Whether it was written at all (or is a CRD
-    default) is decided lazily, by ``explain``, from the file itself: this runs per value."""
-    return Origin(scope, entry.key, path, entry.file, entry.doc, rule)
-
-
-def env_dicts(env: Any) -> list[dict[str, Any]]:
-    """EnvVar models -> plain JSON-like dicts (camelCase, unset fields omitted)."""
-    if not env:
-        return []
-    return [e.model_dump(by_alias=True, exclude_none=True) for e in env]
 
 
 def _is_zero(value: Any, name: str = "") -> bool:

@@ -23,6 +23,7 @@ from aimctl.resolve.customprofile import (
 )
 from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
+from aimctl.resolve.fields import origin_of
 from aimctl.resolve.gpu import device_ids_for_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.labels import propagate_labels
@@ -40,7 +41,7 @@ from aimctl.resolve.routing import (
     routing_precheck,
     status_reference,
 )
-from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runtime_config
+from aimctl.resolve.runtime_config import RuntimeConfig, resolve_runtime_config
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
 

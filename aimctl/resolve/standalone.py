@@ -19,9 +19,9 @@ from aimctl.resolve.caching import (
     plan_cache_artifacts,
     pvc_size_problem,
 )
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.naming import stand_in_uid
 from aimctl.resolve.quantity import parse_quantity, quantity_bytes
-from aimctl.resolve.runtime_config import env_dicts
 from aimctl.resolve.service import ResolveContext
 from aimctl.resolve.templates import TemplateIndex, TemplateView
 

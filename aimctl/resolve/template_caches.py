@@ -14,9 +14,9 @@ from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
 from aimctl.resolve.caching import CachePlan, plan_cache_artifacts
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.naming import stand_in_uid
-from aimctl.resolve.runtime_config import env_dicts
 from aimctl.resolve.service import ResolveContext
 from aimctl.resolve.templates import TemplateIndex, TemplateView, gpu_available, paused
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from aimctl.catalog import Catalog, Entry
 from aimctl.model import AIM_API_VERSION, AIM_KINDS
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.gpu import node_affinity_for, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.naming import (
@@ -27,7 +28,6 @@ from aimctl.resolve.naming import (
     recommended_template_name,
 )
 from aimctl.resolve.quantity import canonical_quantity, parse_quantity
-from aimctl.resolve.runtime_config import env_dicts
 
 __all__ = [
     "MODEL_MISSING",
