@@ -9,10 +9,11 @@ from typing import Any, Final
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION
-from aimctl.provenance import Decision, FieldPath, Origin, Scope
+from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of
 from aimctl.resolve.labels import propagate_labels
+from aimctl.resolve.layers import STORAGE_CLASS, Layer, choose
 from aimctl.resolve.naming import (
     artifact_name,
     dedicated_cache_name,
@@ -42,6 +43,9 @@ __all__ = [
 
 DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
 _LEGACY_MODES: Final = {"Dedicated": "Dedicated", "Never": "Dedicated"}
+_CLUSTER_DEFAULT_CLASS: Final = Candidate(
+    Origin(Scope.OPERATOR_DEFAULT, rule="no storage class: the cluster default applies"), ""
+)
 
 
 def caching_mode(service: Entry[Any]) -> str:
@@ -131,17 +135,18 @@ def _propagate(
 def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Decision]:
     """Service storage class if written (even empty), else the runtime config's, else "" (§3.6)."""
     storage = service.obj.spec.storage
+    written = None
     if storage is not None and storage.default_storage_class_name is not None:
         origin = origin_of(service, Scope.SERVICE, ("spec", "storage", "defaultStorageClassName"))
-        value = storage.default_storage_class_name
-        return value, Decision("cache.storageClassName", value, origin, (), "service storage wins")
-    rc = config.settings.get("storage.defaultStorageClassName")
-    if rc is not None:
-        return str(rc.value or ""), Decision(
-            "cache.storageClassName", rc.value, rc.winner, rc.overridden, rc.rule
-        )
-    origin = Origin(Scope.OPERATOR_DEFAULT, rule="no storage class: the cluster default applies")
-    return "", Decision("cache.storageClassName", "", origin)
+        written = Candidate(origin, storage.default_storage_class_name)
+    offers = (
+        (Layer.SERVICE, written),
+        (Layer.RUNTIME_CONFIG, config.settings.get("storage.defaultStorageClassName")),
+        (Layer.SYSTEM_DEFAULT, _CLUSTER_DEFAULT_CLASS),
+    )
+    decision = choose(STORAGE_CLASS, "cache.storageClassName", offers)
+    assert decision is not None  # the default is always offered
+    return str(decision.value or ""), decision
 
 
 def plan_cache(

@@ -11,7 +11,7 @@ from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.customprofile import CustomProfile
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of
-from aimctl.resolve.layers import ENV_LAYERS, Layer
+from aimctl.resolve.layers import ENV, Layer, choose
 from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig
 from aimctl.resolve.templates import TemplateView
 
@@ -23,7 +23,6 @@ SYSTEM_ENV = (
 )
 _JSON_KEYS = frozenset({ENGINE_ARGS})
 _SYSTEM_ORIGIN = Origin(Scope.OPERATOR_DEFAULT, rule="system default env")
-_LAYER_RULE = "ENV_LAYERS: " + " > ".join(layer.value for layer in ENV_LAYERS)
 _ENGINE_ARGS_RULE = (
     "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
 )
@@ -48,7 +47,7 @@ def build_isvc_env(
     ``AIM_PROFILE_ID`` twice, as 0.2.2 renders it (a warning, not an error).
     """
     spec = template.spec
-    sources: dict[Layer, list[Candidate]] = {layer: [] for layer in ENV_LAYERS}
+    sources: dict[Layer, list[Candidate]] = {layer: [] for layer in ENV.layers}
     env: list[dict[str, Any]] = [dict(e) for e in SYSTEM_ENV]
     sources[Layer.SYSTEM_DEFAULT] += [Candidate(_SYSTEM_ORIGIN, item) for item in env]
     if config.env:
@@ -108,10 +107,10 @@ def _decisions(
     env: list[dict[str, Any]], sources: dict[Layer, list[Candidate]]
 ) -> dict[str, Decision]:
     """For each final name: the highest layer that set it wins; lower layers are what it overrode."""
-    by_name: dict[str, list[Candidate]] = {}  # every layer's candidates per name, highest first
-    for layer in ENV_LAYERS:
+    by_name: dict[str, list[tuple[Layer, Candidate]]] = {}  # every layer's candidates per name
+    for layer in ENV.layers:
         for cand in sources[layer]:
-            by_name.setdefault(cand.value["name"], []).append(cand)  # type: ignore[index]
+            by_name.setdefault(cand.value["name"], []).append((layer, cand))  # type: ignore[index]
     out: dict[str, Decision] = {}
     for item in env:
         name = item["name"]
@@ -121,12 +120,13 @@ def _decisions(
         found = by_name.get(name)
         if not found:
             continue
-        winner, *rest = found
-        rule = _ENGINE_ARGS_RULE if name == ENGINE_ARGS and rest else _LAYER_RULE
+        rule = _ENGINE_ARGS_RULE if name == ENGINE_ARGS and len(found) > 1 else ""
         value = (
             item.get("value", "") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
         )
-        out[key] = Decision(key, value, winner.origin, tuple(rest), rule)
+        decision = choose(ENV, key, found, value=value, rule=rule)
+        if decision is not None:
+            out[key] = decision
     return out
 
 

@@ -1,24 +1,29 @@
 """Precedence, declared once per concern as an ordered tuple of layers (highest first).
 
-Reordering a tuple is the only way to change who beats whom (style.md §3); the precedence tests
-in ``tests/test_resolve_precedence.py`` name these tuples.
+Every concern that has layers — env, resources, the runtime-config merge, routing, storage class —
+picks its winner with :func:`choose` driven by its ``Precedence`` below, so reordering a tuple is
+how who beats whom changes (style.md §3), and the rule ``explain`` shows names the tuple. The
+precedence tests (``tests/test_resolve_precedence.py``) assert each order end to end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from aimctl.provenance import Scope
+from aimctl.provenance import Candidate, Decision
 
 __all__ = [
-    "ENV_LAYERS",
-    "RESOURCE_LAYERS",
-    "ROUTING_LAYERS",
-    "RUNTIME_CONFIG_LAYERS",
-    "STORAGE_CLASS_LAYERS",
+    "ENV",
+    "RESOURCES",
+    "ROUTING",
+    "RUNTIME_CONFIG",
+    "STORAGE_CLASS",
     "Layer",
-    "scope_of",
+    "Precedence",
+    "choose",
 ]
 
 
@@ -26,38 +31,112 @@ class Layer(StrEnum):
     SERVICE = "service"
     TEMPLATE = "template"
     TEMPLATE_DERIVED = "template-derived AIM_* variables"
+    RUNTIME_CONFIG = "runtime config (namespace over cluster)"
     RUNTIME_NAMESPACE = "namespace runtime config"
     RUNTIME_CLUSTER = "cluster runtime config"
     SYSTEM_DEFAULT = "operator default"
 
 
+@dataclass(frozen=True, slots=True)
+class Precedence:
+    """One concern's layers, highest first, and the rule its decisions cite.
+
+    ``passed_over`` is the rule when a higher layer's value did not count (a zero value, which
+    mergo never lets override) and a lower one won.
+    """
+
+    name: str
+    layers: tuple[Layer, ...]
+    note: str = ""
+    passed_over: str = ""
+    rank: dict[Layer, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rank", {layer: i for i, layer in enumerate(self.layers)})
+
+    @property
+    def rule(self) -> str:
+        order = " > ".join(layer.value for layer in self.layers)
+        return f"{self.name}: {order}" + (f" ({self.note})" if self.note else "")
+
+
 # §3.4.2: service env > template env > template-derived AIM_* > runtime config (ns over cluster) > defaults
-ENV_LAYERS: Final = (
-    Layer.SERVICE,
-    Layer.TEMPLATE,
-    Layer.TEMPLATE_DERIVED,
-    Layer.RUNTIME_NAMESPACE,
-    Layer.RUNTIME_CLUSTER,
-    Layer.SYSTEM_DEFAULT,
+ENV: Final = Precedence(
+    "ENV_LAYERS",
+    (
+        Layer.SERVICE,
+        Layer.TEMPLATE,
+        Layer.TEMPLATE_DERIVED,
+        Layer.RUNTIME_NAMESPACE,
+        Layer.RUNTIME_CLUSTER,
+        Layer.SYSTEM_DEFAULT,
+    ),
 )
-# §3.5: service resources > template resources > per-GPU defaults
-RESOURCE_LAYERS: Final = (Layer.SERVICE, Layer.TEMPLATE, Layer.SYSTEM_DEFAULT)
+# §3.5: service resources > template resources > per-GPU defaults, per resource name
+RESOURCES: Final = Precedence(
+    "RESOURCE_LAYERS", (Layer.SERVICE, Layer.TEMPLATE, Layer.SYSTEM_DEFAULT)
+)
 # §3.1: namespace runtime config over cluster runtime config (zero values never override)
-RUNTIME_CONFIG_LAYERS: Final = (Layer.RUNTIME_NAMESPACE, Layer.RUNTIME_CLUSTER)
+RUNTIME_CONFIG: Final = Precedence(
+    "RUNTIME_CONFIG_LAYERS",
+    (Layer.RUNTIME_NAMESPACE, Layer.RUNTIME_CLUSTER),
+    passed_over="a zero/false/empty namespace value never overrides the cluster value",
+)
 # §3.7: the service's routing value (even false) over the merged runtime config
-ROUTING_LAYERS: Final = (Layer.SERVICE, Layer.RUNTIME_NAMESPACE, Layer.RUNTIME_CLUSTER)
-# §3.6: service storage class (even empty) over the merged runtime config
-STORAGE_CLASS_LAYERS: Final = (Layer.SERVICE, Layer.RUNTIME_NAMESPACE, Layer.RUNTIME_CLUSTER)
+ROUTING: Final = Precedence(
+    "ROUTING_LAYERS", (Layer.SERVICE, Layer.RUNTIME_CONFIG), "the service's value wins even false"
+)
+# §3.6: service storage class (even empty) over the merged runtime config, else the cluster default
+STORAGE_CLASS: Final = Precedence(
+    "STORAGE_CLASS_LAYERS",
+    (Layer.SERVICE, Layer.RUNTIME_CONFIG, Layer.SYSTEM_DEFAULT),
+    "the service's value wins even empty",
+)
 
-_SCOPES: Final = {
-    Layer.SERVICE: Scope.SERVICE,
-    Layer.TEMPLATE: Scope.TEMPLATE,
-    Layer.TEMPLATE_DERIVED: Scope.TEMPLATE,
-    Layer.RUNTIME_NAMESPACE: Scope.NAMESPACE_RUNTIME_CONFIG,
-    Layer.RUNTIME_CLUSTER: Scope.CLUSTER_RUNTIME_CONFIG,
-    Layer.SYSTEM_DEFAULT: Scope.OPERATOR_DEFAULT,
-}
+_ANY: Final = object()
 
 
-def scope_of(layer: Layer) -> Scope:
-    return _SCOPES[layer]
+def choose(
+    precedence: Precedence,
+    field_name: str,
+    offers: Iterable[tuple[Layer, Candidate | Decision | None]],
+    *,
+    counts: Callable[[object], bool] | None = None,
+    value: object = _ANY,
+    rule: str = "",
+) -> Decision | None:
+    """Who wins ``field_name``: the highest layer's offer whose value counts, the others as
+    overridden. Every value counts unless ``counts`` says otherwise (mergo: a zero value never
+    overrides); when none counts, the lowest offer stays, as nothing overrode it.
+
+    An offer may itself be a ``Decision`` (a layer merged from layers of its own, such as the
+    runtime config): when it wins, its own overridden values and rule are kept. ``value``
+    replaces the winner's value (a value merged across layers); ``rule`` replaces the rule.
+    """
+    rank = precedence.rank
+    ranked = sorted(
+        ((rank[layer], offer) for layer, offer in offers if offer is not None),
+        key=lambda pair: pair[0],
+    )
+    if not ranked:
+        return None
+    pick = 0
+    if counts is not None:
+        last = len(ranked) - 1
+        pick = next((i for i, (_, o) in enumerate(ranked) if counts(_value(o))), last)
+    winner = ranked[pick][1]
+    rest = tuple(_candidate(o) for i, (_, o) in enumerate(ranked) if i != pick)
+    chosen = _value(winner) if value is _ANY else value
+    if isinstance(winner, Decision):
+        because = rule or winner.rule or precedence.rule
+        return Decision(field_name, chosen, winner.winner, winner.overridden + rest, because)
+    because = rule or (precedence.passed_over if pick else precedence.rule)
+    return Decision(field_name, chosen, winner.origin, rest, because)
+
+
+def _value(offer: Candidate | Decision) -> object:
+    return offer.value
+
+
+def _candidate(offer: Candidate | Decision) -> Candidate:
+    return offer if isinstance(offer, Candidate) else Candidate(offer.winner, offer.value)

@@ -10,6 +10,7 @@ from aimctl.errors import Diagnostic, Severity
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.apivalues import annotation_problems
 from aimctl.resolve.fields import origin_of
+from aimctl.resolve.layers import ROUTING, Layer, choose
 from aimctl.resolve.quantity import format_gateway_duration
 from aimctl.resolve.routepath import render_route_path
 from aimctl.resolve.runtime_config import RuntimeConfig
@@ -36,19 +37,11 @@ def _service_or_config(
     config_key: str,
 ) -> Decision | None:
     """The service's value if written (even false/empty), else the merged runtime config's."""
-    rc = config.settings.get(config_key)
+    written = None
     if svc_value is not None:
-        over = (Candidate(rc.winner, rc.value),) if rc is not None else ()
-        return Decision(
-            field_name,
-            svc_value,
-            origin_of(service, Scope.SERVICE, svc_path),
-            over,
-            "the service's own value wins over the runtime config (even false)",
-        )
-    if rc is not None:
-        return Decision(field_name, rc.value, rc.winner, rc.overridden, rc.rule)
-    return None
+        written = Candidate(origin_of(service, Scope.SERVICE, svc_path), svc_value)
+    offers = ((Layer.SERVICE, written), (Layer.RUNTIME_CONFIG, config.settings.get(config_key)))
+    return choose(ROUTING, field_name, offers)
 
 
 def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:

@@ -11,6 +11,7 @@ from aimctl.errors import Diagnostic
 from aimctl.provenance import Candidate, Decision, FieldPath, Scope
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of, read_path
+from aimctl.resolve.layers import RUNTIME_CONFIG, Layer, choose
 from aimctl.resolve.quantity import parse_go_duration
 
 __all__ = [
@@ -105,17 +106,8 @@ def _layer_value(
 
 def _merge_field(name: str, ns: Candidate | None, cl: Candidate | None) -> Decision | None:
     """mergo override: the namespace value wins only when non-zero (§3.1 table)."""
-    if ns is not None and not _is_zero(ns.value, name):
-        overridden = (cl,) if cl is not None else ()
-        rule = "namespace runtime config over cluster" if cl is not None else ""
-        return Decision(name, ns.value, ns.origin, overridden, rule)
-    if cl is not None:
-        overridden = (ns,) if ns is not None else ()
-        rule = "a zero/false/empty namespace value never overrides the cluster value" if ns else ""
-        return Decision(name, cl.value, cl.origin, overridden, rule)
-    if ns is not None:
-        return Decision(name, ns.value, ns.origin, (), "")
-    return None
+    offers = ((Layer.RUNTIME_NAMESPACE, ns), (Layer.RUNTIME_CLUSTER, cl))
+    return choose(RUNTIME_CONFIG, name, offers, counts=lambda value: not _is_zero(value, name))
 
 
 def resolve_runtime_config(
