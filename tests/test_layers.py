@@ -24,8 +24,8 @@ def _cand(scope: Scope, value: object) -> Candidate:
     return Candidate(Origin(scope, rule=str(value)), value)
 
 
-def test_highest_layer_of_the_tuple_wins_whatever_the_order_offered() -> None:
-    offers = [(Layer.TEMPLATE, TPL), (Layer.SERVICE, SVC)]
+def test_highest_layer_of_the_tuple_wins_whatever_the_order_of_the_offers() -> None:
+    offers = {Layer.TEMPLATE: TPL, Layer.SERVICE: SVC}
     decision = choose(RESOURCES, "resources.requests.cpu", offers)
     assert decision is not None
     assert (decision.value, decision.winner, decision.overridden) == (
@@ -38,17 +38,17 @@ def test_highest_layer_of_the_tuple_wins_whatever_the_order_offered() -> None:
 
 def test_reordering_the_tuple_reverses_who_wins() -> None:
     reversed_order = Precedence("TEST", (Layer.TEMPLATE, Layer.SERVICE))
-    decision = choose(reversed_order, "x", [(Layer.SERVICE, SVC), (Layer.TEMPLATE, TPL)])
+    decision = choose(reversed_order, "x", {Layer.SERVICE: SVC, Layer.TEMPLATE: TPL})
     assert decision is not None and decision.value == "from-template"
 
 
 def test_no_offer_decides_nothing() -> None:
-    assert choose(ENV, "env.A", [(Layer.SERVICE, None)]) is None
+    assert choose(ENV, "env.A", {Layer.SERVICE: None}) is None
 
 
 def test_zero_namespace_value_is_passed_over_for_the_cluster_value() -> None:
     ns, cl = _cand(Scope.NAMESPACE_RUNTIME_CONFIG, False), _cand(Scope.CLUSTER_RUNTIME_CONFIG, True)
-    decision = choose(RUNTIME_CONFIG, "routing.enabled", [(NS, ns), (CL, cl)], counts=bool)
+    decision = choose(RUNTIME_CONFIG, "routing.enabled", {NS: ns, CL: cl}, counts=bool)
     assert decision is not None
     assert (decision.value, decision.overridden) == (True, (ns,))
     assert decision.rule == RUNTIME_CONFIG.passed_over
@@ -56,16 +56,16 @@ def test_zero_namespace_value_is_passed_over_for_the_cluster_value() -> None:
 
 def test_when_no_value_counts_the_lowest_layer_stays() -> None:
     ns, cl = _cand(Scope.NAMESPACE_RUNTIME_CONFIG, ""), _cand(Scope.CLUSTER_RUNTIME_CONFIG, "")
-    decision = choose(RUNTIME_CONFIG, "x", [(NS, ns), (CL, cl)], counts=bool)
+    decision = choose(RUNTIME_CONFIG, "x", {NS: ns, CL: cl}, counts=bool)
     assert decision is not None and decision.winner == cl.origin
-    alone = choose(RUNTIME_CONFIG, "x", [(NS, ns)], counts=bool)
+    alone = choose(RUNTIME_CONFIG, "x", {NS: ns}, counts=bool)
     assert alone is not None and alone.winner == ns.origin
 
 
 def test_service_value_counts_even_false_over_the_merged_runtime_config() -> None:
     merged = Decision("routing.enabled", True, Origin(Scope.CLUSTER_RUNTIME_CONFIG), (), "merge")
     written = _cand(Scope.SERVICE, False)
-    offers = [(Layer.SERVICE, written), (Layer.RUNTIME_CONFIG, merged)]
+    offers = {Layer.SERVICE: written, Layer.RUNTIME_CONFIG: merged}
     decision = choose(ROUTING, "route.enabled", offers)
     assert decision is not None
     assert decision.value is False
@@ -76,7 +76,7 @@ def test_a_merged_layer_that_wins_keeps_its_own_overridden_values_and_rule() -> 
     loser = _cand(Scope.NAMESPACE_RUNTIME_CONFIG, "")
     merged = Decision("s", "fast", Origin(Scope.CLUSTER_RUNTIME_CONFIG), (loser,), "merge rule")
     default = _cand(Scope.OPERATOR_DEFAULT, "")
-    offers = [(Layer.SYSTEM_DEFAULT, default), (Layer.RUNTIME_CONFIG, merged)]
+    offers = {Layer.SYSTEM_DEFAULT: default, Layer.RUNTIME_CONFIG: merged}
     decision = choose(STORAGE_CLASS, "cache.storageClassName", offers)
     assert decision is not None
     assert (decision.field, decision.value, decision.rule) == (
@@ -88,7 +88,7 @@ def test_a_merged_layer_that_wins_keeps_its_own_overridden_values_and_rule() -> 
 
 
 def test_value_and_rule_can_be_given_for_a_value_merged_across_layers() -> None:
-    offers = [(Layer.SERVICE, SVC), (Layer.TEMPLATE, TPL)]
+    offers = {Layer.SERVICE: SVC, Layer.TEMPLATE: TPL}
     decision = choose(ENV, "env.A", offers, value="merged", rule="deep merge")
     assert decision is not None
     assert (decision.value, decision.winner, decision.rule) == ("merged", SVC.origin, "deep merge")

@@ -139,11 +139,11 @@ def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Dec
     if storage is not None and storage.default_storage_class_name is not None:
         origin = origin_of(service, Scope.SERVICE, ("spec", "storage", "defaultStorageClassName"))
         written = Candidate(origin, storage.default_storage_class_name)
-    offers = (
-        (Layer.SERVICE, written),
-        (Layer.RUNTIME_CONFIG, config.settings.get("storage.defaultStorageClassName")),
-        (Layer.SYSTEM_DEFAULT, _CLUSTER_DEFAULT_CLASS),
-    )
+    offers = {
+        Layer.SERVICE: written,
+        Layer.RUNTIME_CONFIG: config.settings.get("storage.defaultStorageClassName"),
+        Layer.SYSTEM_DEFAULT: _CLUSTER_DEFAULT_CLASS,
+    }
     decision = choose(STORAGE_CLASS, "cache.storageClassName", offers)
     assert decision is not None  # the default is always offered
     return str(decision.value or ""), decision

@@ -11,7 +11,7 @@ from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.customprofile import CustomProfile
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of
-from aimctl.resolve.layers import ENV, Layer, choose
+from aimctl.resolve.layers import ENV, Layer, decide
 from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig
 from aimctl.resolve.templates import TemplateView
 
@@ -107,10 +107,10 @@ def _decisions(
     env: list[dict[str, Any]], sources: dict[Layer, list[Candidate]]
 ) -> dict[str, Decision]:
     """For each final name: the highest layer that set it wins; lower layers are what it overrode."""
-    by_name: dict[str, list[tuple[Layer, Candidate]]] = {}  # every layer's candidates per name
+    by_name: dict[str, list[Candidate]] = {}  # every layer's candidates per name, highest first
     for layer in ENV.layers:
         for cand in sources[layer]:
-            by_name.setdefault(cand.value["name"], []).append((layer, cand))  # type: ignore[index]
+            by_name.setdefault(cand.value["name"], []).append(cand)  # type: ignore[index]
     out: dict[str, Decision] = {}
     for item in env:
         name = item["name"]
@@ -124,7 +124,7 @@ def _decisions(
         value = (
             item.get("value", "") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
         )
-        decision = choose(ENV, key, found, value=value, rule=rule)
+        decision = decide(ENV, key, found, value=value, rule=rule)
         if decision is not None:
             out[key] = decision
     return out

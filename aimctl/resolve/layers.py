@@ -8,7 +8,7 @@ precedence tests (``tests/test_resolve_precedence.py``) assert each order end to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -24,6 +24,7 @@ __all__ = [
     "Layer",
     "Precedence",
     "choose",
+    "decide",
 ]
 
 
@@ -49,15 +50,12 @@ class Precedence:
     layers: tuple[Layer, ...]
     note: str = ""
     passed_over: str = ""
-    rank: dict[Layer, int] = field(init=False, repr=False, compare=False)
+    rule: str = field(init=False, compare=False)  # "NAME: a > b > c (note)", as explain shows it
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rank", {layer: i for i, layer in enumerate(self.layers)})
-
-    @property
-    def rule(self) -> str:
         order = " > ".join(layer.value for layer in self.layers)
-        return f"{self.name}: {order}" + (f" ({self.note})" if self.note else "")
+        note = f" ({self.note})" if self.note else ""
+        object.__setattr__(self, "rule", f"{self.name}: {order}{note}")
 
 
 # §3.4.2: service env > template env > template-derived AIM_* > runtime config (ns over cluster) > defaults
@@ -99,43 +97,55 @@ _ANY: Final = object()
 def choose(
     precedence: Precedence,
     field_name: str,
-    offers: Iterable[tuple[Layer, Candidate | Decision | None]],
+    offers: Mapping[Layer, Candidate | Decision | None],
     *,
     counts: Callable[[object], bool] | None = None,
     value: object = _ANY,
     rule: str = "",
 ) -> Decision | None:
-    """Who wins ``field_name``: the highest layer's offer whose value counts, the others as
-    overridden. Every value counts unless ``counts`` says otherwise (mergo: a zero value never
+    """Who wins ``field_name``: walking ``precedence.layers``, the highest layer's offer whose value
+    counts, the other offers as overridden. Every value counts unless ``counts`` says otherwise (mergo: a zero value never
     overrides); when none counts, the lowest offer stays, as nothing overrode it.
 
     An offer may itself be a ``Decision`` (a layer merged from layers of its own, such as the
     runtime config): when it wins, its own overridden values and rule are kept. ``value``
     replaces the winner's value (a value merged across layers); ``rule`` replaces the rule.
     """
-    rank = precedence.rank
-    ranked = sorted(
-        ((rank[layer], offer) for layer, offer in offers if offer is not None),
-        key=lambda pair: pair[0],
-    )
+    ranked = [o for layer in precedence.layers if (o := offers.get(layer)) is not None]
+    return decide(precedence, field_name, ranked, counts=counts, value=value, rule=rule)
+
+
+def decide(
+    precedence: Precedence,
+    field_name: str,
+    ranked: Sequence[Candidate | Decision],
+    *,
+    counts: Callable[[object], bool] | None = None,
+    value: object = _ANY,
+    rule: str = "",
+) -> Decision | None:
+    """:func:`choose` for offers already in ``precedence.layers`` order (highest layer first), as
+    a caller that walks the tuple collects them (the env, per name)."""
     if not ranked:
         return None
+    if len(ranked) == 1 and type(ranked[0]) is Candidate:  # the common case, kept cheap
+        only = ranked[0]
+        chosen = only.value if value is _ANY else value
+        return Decision(field_name, chosen, only.origin, (), rule or precedence.rule)
+    rest: tuple[Candidate, ...] = ()
     pick = 0
-    if counts is not None:
-        last = len(ranked) - 1
-        pick = next((i for i, (_, o) in enumerate(ranked) if counts(_value(o))), last)
-    winner = ranked[pick][1]
-    rest = tuple(_candidate(o) for i, (_, o) in enumerate(ranked) if i != pick)
-    chosen = _value(winner) if value is _ANY else value
+    if len(ranked) > 1:
+        if counts is not None:
+            last = len(ranked) - 1
+            pick = next((i for i, o in enumerate(ranked) if counts(o.value)), last)
+        rest = tuple([_candidate(o) for i, o in enumerate(ranked) if i != pick])
+    winner = ranked[pick]
+    chosen = winner.value if value is _ANY else value
     if isinstance(winner, Decision):
         because = rule or winner.rule or precedence.rule
         return Decision(field_name, chosen, winner.winner, winner.overridden + rest, because)
     because = rule or (precedence.passed_over if pick else precedence.rule)
     return Decision(field_name, chosen, winner.origin, rest, because)
-
-
-def _value(offer: Candidate | Decision) -> object:
-    return offer.value
 
 
 def _candidate(offer: Candidate | Decision) -> Candidate:

@@ -84,12 +84,12 @@ def _defaults_only(n: int, resource: str) -> tuple[_Sections, Mapping[str, Decis
 def _overlay(
     layers: Mapping[Layer, tuple[_Sections, _Where]],
 ) -> tuple[dict[str, dict[str, str]], dict[str, Decision]]:
-    offers: dict[str, list[tuple[Layer, Candidate]]] = {}
+    offers: dict[str, dict[Layer, Candidate | Decision | None]] = {}
     for layer, (sections, where) in layers.items():
         for section in ("requests", "limits"):
             for name, value in sections.get(section, {}).items():
-                offers.setdefault(f"{section}.{name}", []).append(
-                    (layer, Candidate(where(section, name), value))
+                offers.setdefault(f"{section}.{name}", {})[layer] = Candidate(
+                    where(section, name), value
                 )
     decisions: dict[str, Decision] = {}
     result: dict[str, dict[str, str]] = {}

@@ -40,7 +40,7 @@ def _service_or_config(
     written = None
     if svc_value is not None:
         written = Candidate(origin_of(service, Scope.SERVICE, svc_path), svc_value)
-    offers = ((Layer.SERVICE, written), (Layer.RUNTIME_CONFIG, config.settings.get(config_key)))
+    offers = {Layer.SERVICE: written, Layer.RUNTIME_CONFIG: config.settings.get(config_key)}
     return choose(ROUTING, field_name, offers)
 
 
