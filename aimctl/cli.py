@@ -346,10 +346,10 @@ def _kind_set(kinds: str | None) -> frozenset[str] | None:
 def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
     """Refuse ``--kinds`` names aimctl never renders and no input has (a typo would filter out
     everything, or silently drop the kind the user meant)."""
-    from aimctl.emit import KIND_RANK
+    from aimctl.emit import KIND_ORDER
     from aimctl.model import AIM_KINDS
 
-    known = set(KIND_RANK) | set(AIM_KINDS) | present
+    known = {kind for kind, _ in KIND_ORDER} | set(AIM_KINDS) | present
     unknown = sorted(kinds - known)
     if unknown:
         import difflib
