@@ -24,7 +24,8 @@ def _is_empty_container(value: ast.expr | None) -> bool:
         return not value.elts
     if isinstance(value, ast.Call):
         name = ast.unparse(value.func).rsplit(".", 1)[-1]
-        return name in _EMPTY_FACTORIES and (name == "defaultdict" or not value.args)
+        empty_call = not value.args and not value.keywords
+        return name in _EMPTY_FACTORIES and (name == "defaultdict" or empty_call)
     return False
 
 
