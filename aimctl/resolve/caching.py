@@ -8,10 +8,10 @@ from typing import Any, Final
 
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION
+from aimctl.model import AIM_API_VERSION, AIMService
 from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
-from aimctl.resolve.fields import env_dicts, origin_of
+from aimctl.resolve.fields import env_dicts, origin_of, service_spec
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.layers import STORAGE_CLASS, Layer, choose
 from aimctl.resolve.naming import (
@@ -48,9 +48,9 @@ _CLUSTER_DEFAULT_CLASS: Final = Candidate(
 )
 
 
-def caching_mode(service: Entry[Any]) -> str:
+def caching_mode(service: Entry[AIMService]) -> str:
     """``Never``/``Dedicated`` ⇒ Dedicated; ``Always``/``Auto``/``Shared``/absent ⇒ Shared (§1.2)."""
-    caching = service.obj.spec.caching
+    caching = service_spec(service).caching
     return _LEGACY_MODES.get(caching.mode if caching else "", "Shared")
 
 
@@ -132,9 +132,9 @@ def _propagate(
     return propagate_labels(parent, child, enabled, patterns)
 
 
-def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Decision]:
+def _storage_class(service: Entry[AIMService], config: RuntimeConfig) -> tuple[str, Decision]:
     """Service storage class if written (even empty), else the runtime config's, else "" (§3.6)."""
-    storage = service.obj.spec.storage
+    storage = service_spec(service).storage
     written = None
     if storage is not None and storage.default_storage_class_name is not None:
         origin = origin_of(service, Scope.SERVICE, ("spec", "storage", "defaultStorageClassName"))
@@ -150,7 +150,7 @@ def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Dec
 
 
 def plan_cache(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     config: RuntimeConfig,
     service_uid: str,
@@ -180,7 +180,8 @@ def plan_cache(
         env_dicts(template.spec.caching.env) if getattr(template.spec, "caching", None) else []
     )
     env = merge_env_vars(
-        merge_env_vars(env_dicts(template.spec.env), caching_env), env_dicts(service.obj.spec.env)
+        merge_env_vars(env_dicts(template.spec.env), caching_env),
+        env_dicts(service_spec(service).env),
     )
     labels = _propagate(service_labels, {"aim.eai.amd.com/service": label_value(svc_name)}, config)
     labels = _with_controller(
@@ -193,7 +194,7 @@ def plan_cache(
         template_name=template.name,
         template_scope=template.scope,
         storage_class=storage_class,
-        runtime_config_name=(service.obj.spec.runtime_config_name or ""),
+        runtime_config_name=(service_spec(service).runtime_config_name or ""),
         env=env,
         labels=labels,
     )
@@ -335,7 +336,7 @@ def pvc_size_problem(
 
 
 def _plan_artifact(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     cache: CachePlan,
     config: RuntimeConfig,

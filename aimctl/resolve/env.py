@@ -7,10 +7,11 @@ from typing import Any
 
 from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
+from aimctl.model import AIMService
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.customprofile import CustomProfile
 from aimctl.resolve.envmerge import merge_env_vars
-from aimctl.resolve.fields import env_dicts, origin_of
+from aimctl.resolve.fields import env_dicts, origin_of, service_spec
 from aimctl.resolve.layers import ENV, Layer, decide
 from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig
 from aimctl.resolve.templates import TemplateView
@@ -35,7 +36,7 @@ def _template_origin(template: TemplateView, path: tuple[str | int, ...], rule: 
 
 
 def build_isvc_env(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     config: RuntimeConfig,
     custom: CustomProfile | None = None,
@@ -91,7 +92,7 @@ def build_isvc_env(
         env.append(item)
         origin = _template_origin(template, ("spec", "modelSources", 0, "modelId"))
         sources[Layer.TEMPLATE_DERIVED].append(Candidate(origin, item))
-    service_env = env_dicts(service.obj.spec.env)
+    service_env = env_dicts(service_spec(service).env)
     if service_env:
         env = merge_env_vars(env, service_env, _JSON_KEYS)
         for i, item in enumerate(service_env):
@@ -139,7 +140,7 @@ _PROFILE_ID_TWICE = (
 
 def _duplicates(
     env: list[dict[str, Any]],
-    service: Entry[Any],
+    service: Entry[AIMService],
     sources: dict[Layer, list[Candidate]],
     template: TemplateView,
     profile_id_twice: bool = False,

@@ -1,5 +1,6 @@
 """Reading loaded resources, for every resolve concern: a field by its camelCase path
-(``read_path``), where a field was written (``origin_of``), and env lists as plain dicts.
+(``read_path``), where a field was written (``origin_of``), env lists as plain dicts, and the spec
+of the service being resolved (``service_spec``).
 """
 
 from __future__ import annotations
@@ -7,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from aimctl.catalog import Entry
+from aimctl.model import AIMService, AIMServiceSpec
 from aimctl.provenance import FieldPath, Origin, Scope
 
-__all__ = ["env_dicts", "origin_of", "read_path"]
+__all__ = ["env_dicts", "origin_of", "read_path", "service_spec"]
 
 
 def read_path(obj: Any, path: FieldPath) -> Any:
@@ -54,3 +56,12 @@ def env_dicts(env: Any) -> list[dict[str, Any]]:
     if not env:
         return []
     return [e.model_dump(by_alias=True, exclude_none=True) for e in env]
+
+
+def service_spec(service: Entry[AIMService]) -> AIMServiceSpec:
+    """The spec of a service being resolved: ``resolve_service`` stops at a service without one
+    (E_SCHEMA), so every resolve step after it may rely on it."""
+    spec = service.obj.spec
+    if spec is None:
+        raise ValueError(f"{service.key} has no spec; resolve_service refuses it first")
+    return spec

@@ -7,9 +7,9 @@ from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.model import AIM_API_VERSION, AIM_KINDS, AIMService
 from aimctl.provenance import FieldPath
-from aimctl.resolve.fields import env_dicts
+from aimctl.resolve.fields import env_dicts, service_spec
 from aimctl.resolve.model_sources import sources_needing_registry
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
 
@@ -49,7 +49,7 @@ class ResolvedModel:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
-def _no_spec(service: Entry[Any], entry: Entry[Any], path: FieldPath) -> Diagnostic:
+def _no_spec(service: Entry[AIMService], entry: Entry[Any], path: FieldPath) -> Diagnostic:
     return entry_error(
         "E_MODEL_NOT_FOUND",
         service,
@@ -64,7 +64,7 @@ def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
     )
 
 
-def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
+def _sticky(catalog: Catalog, service: Entry[AIMService]) -> ResolvedModel | None:
     """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready.
 
     Only a reference with scope ``Namespace`` or ``Cluster`` is followed; any other scope
@@ -85,13 +85,13 @@ def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
 
 
 def resolve_model(
-    catalog: Catalog, service: Entry[Any]
+    catalog: Catalog, service: Entry[AIMService]
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     """Find or synthesise the service's model; errors carry the operator's reasons."""
     sticky = _sticky(catalog, service)
     if sticky is not None:
         return sticky, []
-    spec = service.obj.spec
+    spec = service_spec(service)
     ns = service.key.namespace
     ref = spec.model
     if ref.name is not None:
@@ -127,7 +127,7 @@ def resolve_model(
 
 
 def _by_image(
-    catalog: Catalog, service: Entry[Any], image: str
+    catalog: Catalog, service: Entry[AIMService], image: str
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     path: FieldPath = ("spec", "model", "image")
     ns = service.key.namespace
@@ -200,8 +200,8 @@ def _registry_hint(catalog: Catalog) -> str:
     )
 
 
-def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
-    src = service.obj.spec
+def _copy_service_fields(service: Entry[AIMService], spec: dict[str, Any]) -> None:
+    src = service_spec(service)
     if src.runtime_config_name:
         spec["runtimeConfigName"] = src.runtime_config_name
     if src.image_pull_secrets:
@@ -213,7 +213,7 @@ def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
 
 
 def _synthesised(
-    service: Entry[Any],
+    service: Entry[AIMService],
     name: str,
     spec: dict[str, Any],
     labels: dict[str, str],
@@ -243,7 +243,7 @@ def _source_key(source: Any) -> tuple[str, str, str]:
 
 
 def _by_custom(
-    catalog: Catalog, service: Entry[Any], custom: Any
+    catalog: Catalog, service: Entry[AIMService], custom: Any
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     path: FieldPath = ("spec", "model", "custom")
     wanted = [_source_key(s) for s in custom.model_sources]
@@ -261,7 +261,7 @@ def _by_custom(
         "custom": {"hardware": custom.hardware.model_dump(by_alias=True, exclude_none=True)},
     }
     _copy_service_fields(service, spec)
-    env = env_dicts(service.obj.spec.env)
+    env = env_dicts(service_spec(service).env)
     if env:
         spec["env"] = env
     spec["resources"] = {}

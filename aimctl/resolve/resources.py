@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aimctl.catalog import Entry
+from aimctl.model import AIMService
 from aimctl.provenance import Candidate, Decision, Origin, Scope
-from aimctl.resolve.fields import origin_of
+from aimctl.resolve.fields import origin_of, service_spec
 from aimctl.resolve.layers import RESOURCES, Layer, choose
 from aimctl.resolve.quantity import canonical_quantity
 from aimctl.resolve.templates import TemplateView
@@ -42,14 +43,14 @@ def _default_layer(n: int, resource: str) -> tuple[_Sections, _Where]:
 
 
 def build_resources(
-    service: Entry[Any], template: TemplateView
+    service: Entry[AIMService], template: TemplateView
 ) -> tuple[dict[str, dict[str, str]], dict[str, Decision]]:
     """Requests replace requests and limits replace limits, per resource name, layer by layer."""
     gpu = (template.status.get("resolvedHardware") or {}).get("gpu") or {}
     n = int(gpu.get("requests") or 0)
     resource = gpu.get("resourceName") or DEFAULT_GPU_RESOURCE
     tpl_res = template.spec.resources
-    svc_res = service.obj.spec.resources
+    svc_res = service_spec(service).resources
     if tpl_res is None and svc_res is None:
         ordered, decisions = _defaults_only(n, resource)
         return {s: dict(values) for s, values in ordered.items()}, dict(decisions)

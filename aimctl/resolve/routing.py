@@ -7,9 +7,10 @@ from typing import Any, Final
 
 from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
+from aimctl.model import AIMService
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.apivalues import annotation_problems
-from aimctl.resolve.fields import origin_of
+from aimctl.resolve.fields import origin_of, service_spec
 from aimctl.resolve.layers import ROUTING, Layer, choose
 from aimctl.resolve.quantity import format_gateway_duration
 from aimctl.resolve.routepath import render_route_path
@@ -30,7 +31,7 @@ class RouteSettings:
 
 def _service_or_config(
     field_name: str,
-    service: Entry[Any],
+    service: Entry[AIMService],
     svc_value: Any,
     svc_path: tuple[str, ...],
     config: RuntimeConfig,
@@ -44,7 +45,7 @@ def _service_or_config(
     return choose(ROUTING, field_name, offers)
 
 
-def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:
+def _gateway_error(service: Entry[AIMService], enabled: Decision | None) -> Diagnostic:
     """GatewayNotConfigured, located where routing was switched on."""
     where = enabled.winner if enabled is not None and enabled.winner.file else None
     return Diagnostic(
@@ -60,9 +61,9 @@ def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:
     )
 
 
-def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnostic]:
+def routing_precheck(service: Entry[AIMService], config: RuntimeConfig) -> list[Diagnostic]:
     """§12.2 step 3, before the model is resolved: routing enabled without any gatewayRef."""
-    routing = service.obj.spec.routing
+    routing = service_spec(service).routing
     written = routing.enabled if routing is not None else None
     if not (written if written is not None else config.value("routing.enabled")):
         return []
@@ -75,7 +76,7 @@ def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnos
 
 
 def resolve_routing(
-    service: Entry[Any],
+    service: Entry[AIMService],
     config: RuntimeConfig,
     model_ref: dict[str, str],
     template_ref: dict[str, str],
@@ -83,7 +84,7 @@ def resolve_routing(
 ) -> tuple[RouteSettings, list[Diagnostic]]:
     """Route settings; ``model_ref``/``template_ref`` are the status references the operator
     writes once the model and template are resolved (see :func:`status_reference`)."""
-    spec = service.obj.spec
+    spec = service_spec(service)
     routing = spec.routing
     get = (lambda attr: getattr(routing, attr)) if routing is not None else (lambda attr: None)
     decisions: dict[str, Decision] = {}
@@ -252,7 +253,7 @@ def _with_zeros(zeros: dict[str, Any], written: Any) -> dict[str, Any]:
 
 
 def _service_view(
-    service: Entry[Any],
+    service: Entry[AIMService],
     uid: str,
     model_ref: dict[str, str],
     template_ref: dict[str, str],

@@ -7,7 +7,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION
+from aimctl.model import AIM_API_VERSION, AIMService
 from aimctl.provenance import Decision, Origin, Scope
 from aimctl.resolve.caching import (
     CachePlan,
@@ -23,7 +23,7 @@ from aimctl.resolve.customprofile import (
 )
 from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
-from aimctl.resolve.fields import origin_of
+from aimctl.resolve.fields import origin_of, service_spec
 from aimctl.resolve.gpu import device_ids_for_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.labels import propagate_labels
@@ -100,14 +100,16 @@ class ResolvedService:
         return self.entry.key.name
 
 
-def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
+def _propagate(
+    service: Entry[AIMService], child: dict[str, str], config: RuntimeConfig
+) -> dict[str, str]:
     enabled, patterns = config.label_policy()
     return propagate_labels(service.obj.metadata.labels or {}, child, enabled, patterns)
 
 
-def _scaling(service: Entry[Any]) -> Scaling:
+def _scaling(service: Entry[AIMService]) -> Scaling:
     """Fixed replicas, or KEDA autoscaling when any of autoScaling/min/max is set (§4.1)."""
-    spec = service.obj.spec
+    spec = service_spec(service)
     if (
         spec.auto_scaling is not None
         or spec.min_replicas is not None
@@ -140,10 +142,10 @@ class ResolveContext:
         return self.artifacts.get(namespace, [])
 
     def runtime_config(
-        self, catalog: Catalog, service: Entry[Any]
+        self, catalog: Catalog, service: Entry[AIMService]
     ) -> tuple[RuntimeConfig, list[Diagnostic]]:
         """The merged config by (namespace, name), merged once per render (§2.5, §3.1)."""
-        name = (service.obj.spec.runtime_config_name or "").strip() or "default"
+        name = (service_spec(service).runtime_config_name or "").strip() or "default"
         key = (service.key.namespace, name)
         cached = self.configs.get(key)
         if cached is not None:
@@ -158,7 +160,7 @@ def resolve_service(
     catalog: Catalog,
     index: TemplateIndex,
     inventory: GpuInventory,
-    service: Entry[Any],
+    service: Entry[AIMService],
     context: ResolveContext | None = None,
 ) -> ResolvedService:
     """Runtime config, routing pre-check, model, template, then every child's values."""
@@ -259,7 +261,7 @@ def _blocking_template(index: TemplateIndex, model: ResolvedModel) -> TemplateVi
 
 
 def _written(
-    name: str, service: Entry[Any], path: tuple[str, ...], value: Any, rule: str
+    name: str, service: Entry[AIMService], path: tuple[str, ...], value: Any, rule: str
 ) -> Decision:
     return Decision(name, value, origin_of(service, Scope.SERVICE, path), (), rule)
 
