@@ -142,15 +142,17 @@ class ResolveContext:
         return self.artifacts.get(namespace, [])
 
     def runtime_config(
-        self, catalog: Catalog, service: Entry[AIMService]
+        self, catalog: Catalog, requester: Entry[Any]
     ) -> tuple[RuntimeConfig, list[Diagnostic]]:
-        """The merged config by (namespace, name), merged once per render (§2.5, §3.1)."""
-        name = (service_spec(service).runtime_config_name or "").strip() or "default"
-        key = (service.key.namespace, name)
+        """The merged config by (namespace, name), merged once per render (§2.5, §3.1).
+        ``requester``: a service, template, template cache or artifact with a spec (each kind
+        has ``runtimeConfigName``)."""
+        name = (requester.obj.spec.runtime_config_name or "").strip() or "default"
+        key = (requester.key.namespace, name)
         cached = self.configs.get(key)
         if cached is not None:
             return cached, []
-        config, problems = resolve_runtime_config(catalog, service.key.namespace, name, service)
+        config, problems = resolve_runtime_config(catalog, requester.key.namespace, name, requester)
         if not problems:
             self.configs[key] = config
         return config, problems
