@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION, AIM_KINDS, AIMService
+from aimctl.model import AIM_API_VERSION, AIM_KINDS, AIMClusterModel, AIMModel, AIMService
 from aimctl.provenance import FieldPath
 from aimctl.resolve.fields import env_dicts, service_spec
 from aimctl.resolve.model_sources import sources_needing_registry
@@ -74,10 +74,11 @@ def _sticky(catalog: Catalog, service: Entry[AIMService]) -> ResolvedModel | Non
     ref = status.resolved_model if status is not None else None
     if ref is None or not ref.name or ref.scope not in STICKY_SCOPES:
         return None
+    entry: Entry[AIMClusterModel] | Entry[AIMModel] | None
     if ref.scope == "Cluster":
-        entry = catalog.get("AIMClusterModel", None, ref.name)
+        entry = catalog.lookup(AIMClusterModel, None, ref.name)
     else:
-        entry = catalog.get("AIMModel", ref.namespace or service.key.namespace, ref.name)
+        entry = catalog.lookup(AIMModel, ref.namespace or service.key.namespace, ref.name)
     if entry is None or entry.obj.spec is None:  # a model without a spec is never Ready
         return None
     model = _from_entry(entry, "sticky status.resolvedModel", ("status", "resolvedModel"))

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.model import AIM_API_VERSION, AIM_KINDS, AIMClusterModelSource
 from aimctl.provenance import ResourceKey
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.naming import cluster_model_name
@@ -166,7 +166,7 @@ def add_source_models(catalog: Catalog) -> list[Diagnostic]:
     name already in the input wins (the source is append-only and skips existing images)."""
     problems: list[Diagnostic] = []
     model_class: Any = AIM_KINDS["AIMClusterModel"]
-    for entry in catalog.of_kind("AIMClusterModelSource"):
+    for entry in catalog.entries(AIMClusterModelSource):
         if entry.obj.spec is None:
             continue
         for manifest in _static_models(entry):
@@ -211,7 +211,7 @@ def sources_needing_registry(catalog: Catalog, image: str | None = None) -> list
     if image is not None and parsed_image is None:
         return []
     found = []
-    for entry in catalog.of_kind("AIMClusterModelSource"):
+    for entry in catalog.entries(AIMClusterModelSource):
         spec = entry.obj.spec
         if spec is None:
             continue

@@ -8,6 +8,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
+from aimctl.model import AIMClusterRuntimeConfig, AIMRuntimeConfig
 from aimctl.provenance import Candidate, Decision, FieldPath, Scope
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of, read_path
@@ -115,8 +116,8 @@ def resolve_runtime_config(
 ) -> tuple[RuntimeConfig, list[Diagnostic]]:
     """Find ``name`` (or ``default``) in the namespace and at cluster scope and merge them."""
     wanted = (name or "").strip() or "default"
-    ns_entry = catalog.get("AIMRuntimeConfig", namespace, wanted) if namespace else None
-    cl_entry = catalog.get("AIMClusterRuntimeConfig", None, wanted)
+    ns_entry = catalog.lookup(AIMRuntimeConfig, namespace, wanted) if namespace else None
+    cl_entry = catalog.lookup(AIMClusterRuntimeConfig, None, wanted)
     config = RuntimeConfig(wanted, ns_entry, cl_entry)
     if ns_entry is None and cl_entry is None:
         if wanted == "default":

@@ -7,7 +7,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION, AIMService
+from aimctl.model import AIM_API_VERSION, AIMArtifact, AIMService
 from aimctl.provenance import Decision, Origin, Scope
 from aimctl.resolve.caching import (
     CachePlan,
@@ -137,7 +137,7 @@ class ResolveContext:
         """The namespace's AIMArtifacts a Shared cache may reuse (indexed once per render)."""
         if self.artifacts is None:
             self.artifacts = {}
-            for entry in adoptable_artifacts(catalog.of_kind("AIMArtifact")):
+            for entry in adoptable_artifacts(catalog.entries(AIMArtifact)):
                 self.artifacts.setdefault(entry.key.namespace or "", []).append(entry)
         return self.artifacts.get(namespace, [])
 

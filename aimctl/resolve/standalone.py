@@ -10,7 +10,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION, DEFAULT_DOWNLOAD_IMAGE
+from aimctl.model import AIM_API_VERSION, DEFAULT_DOWNLOAD_IMAGE, AIMArtifact, AIMTemplateCache
 from aimctl.resolve.caching import (
     ArtifactPlan,
     ArtifactSpec,
@@ -48,7 +48,7 @@ def resolve_input_caches(
     """Hand-written AIMTemplateCaches (of ``namespaces`` only, when given)."""
     plans: list[CachePlan] = []
     problems: list[Diagnostic] = []
-    for entry in catalog.of_kind("AIMTemplateCache"):
+    for entry in catalog.entries(AIMTemplateCache):
         spec = entry.obj.spec
         if spec is None or (namespaces is not None and entry.key.namespace not in namespaces):
             continue
@@ -102,7 +102,7 @@ def resolve_input_artifacts(
     """Hand-written AIMArtifacts (of ``namespaces`` only, when given)."""
     plans: list[ArtifactPlan] = []
     problems: list[Diagnostic] = []
-    for entry in catalog.of_kind("AIMArtifact"):
+    for entry in catalog.entries(AIMArtifact):
         spec = entry.obj.spec
         if spec is None or (namespaces is not None and entry.key.namespace not in namespaces):
             continue

@@ -17,7 +17,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from aimctl.catalog import Catalog, Entry
-from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.model import AIM_API_VERSION, AIM_KINDS, AIMModel
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.gpu import node_affinity_for, normalize_gpu_model
@@ -411,7 +411,7 @@ class TemplateIndex:
                 if (
                     kind == "AIMServiceTemplate"
                     and not view.frozen
-                    and catalog.get("AIMModel", entry.key.namespace, entry.obj.spec.model_name)
+                    and catalog.lookup(AIMModel, entry.key.namespace, entry.obj.spec.model_name)
                     is None
                 ):
                     # §11 #20: a namespace template only finds an AIMModel in its own namespace
