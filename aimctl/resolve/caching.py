@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION, AIMService
+from aimctl.model import AIM_API_VERSION, AIMArtifact, AIMService
 from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of, service_spec
@@ -156,7 +156,7 @@ def plan_cache(
     service_uid: str,
     service_labels: dict[str, str],
     shared: dict[tuple[str, str], CachePlan] | None = None,
-    existing: Sequence[Entry[Any]] = (),
+    existing: Sequence[Entry[AIMArtifact]] = (),
 ) -> tuple[CachePlan | None, list[Diagnostic]]:
     """The AIMTemplateCache the service uses and what hangs below it (artifacts, PVCs, Jobs).
 
@@ -211,7 +211,7 @@ _STATUS_ORDER: Final = ("Running", "Ready", "Progressing", "Starting", "Pending"
 _STATUS_RANK: Final = {state: len(_STATUS_ORDER) - i for i, state in enumerate(_STATUS_ORDER)}
 
 
-def adoptable_artifacts(entries: Iterable[Entry[Any]]) -> list[Entry[Any]]:
+def adoptable_artifacts(entries: Iterable[Entry[AIMArtifact]]) -> list[Entry[AIMArtifact]]:
     """The AIMArtifacts a Shared template cache may reuse: with a status and no owner references
     (aimtemplatecache ComposeState), in name order (the API server's list order)."""
     found = [
@@ -226,17 +226,17 @@ def adoptable_artifacts(entries: Iterable[Entry[Any]]) -> list[Entry[Any]]:
 
 
 def _adopt(
-    source: dict[str, Any], cache: CachePlan, existing: Sequence[Entry[Any]]
-) -> Entry[Any] | None:
+    source: dict[str, Any], cache: CachePlan, existing: Sequence[Entry[AIMArtifact]]
+) -> Entry[AIMArtifact] | None:
     """The best existing artifact for a source: same ``sourceUri`` and a storage class the cache
     accepts (any when the cache has none); best status, the first on ties. Dedicated caches never
     adopt (they accept only artifacts they own, and aimctl's inputs own none)."""
     if cache.mode != "Shared":
         return None
-    best: Entry[Any] | None = None
+    best: Entry[AIMArtifact] | None = None
     for entry in existing:
         spec = entry.obj.spec
-        if spec.source_uri != source["sourceUri"]:
+        if spec is None or spec.source_uri != source["sourceUri"]:  # adoptable: has a spec
             continue
         if cache.storage_class and cache.storage_class != (spec.storage_class_name or ""):
             continue
@@ -245,8 +245,9 @@ def _adopt(
     return best
 
 
-def _rank(entry: Entry[Any]) -> int:
-    return _STATUS_RANK.get(str(entry.obj.status.status), 0)
+def _rank(entry: Entry[AIMArtifact]) -> int:
+    status = entry.obj.status
+    return _STATUS_RANK.get(str(status.status), 0) if status is not None else 0
 
 
 def _adopted(
@@ -276,7 +277,7 @@ def plan_cache_artifacts(
     template: TemplateView,
     cache: CachePlan,
     config: RuntimeConfig,
-    existing: Sequence[Entry[Any]] = (),
+    existing: Sequence[Entry[AIMArtifact]] = (),
 ) -> list[Diagnostic]:
     """What a template cache does with its template's sources (§4.8; aimtemplatecache
     ComposeState/PlanResources): a Shared cache reuses a matching existing artifact; it creates

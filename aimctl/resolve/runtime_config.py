@@ -43,8 +43,8 @@ class RuntimeConfig:
     """The merged runtime config one object uses, each field with its provenance."""
 
     name: str
-    namespace_entry: Entry[Any] | None
-    cluster_entry: Entry[Any] | None
+    namespace_entry: Entry[AIMRuntimeConfig] | None
+    cluster_entry: Entry[AIMClusterRuntimeConfig] | None
     settings: dict[str, Decision] = field(default_factory=dict)
     annotations: dict[str, Decision] = field(default_factory=dict)
     env: list[dict[str, Any]] = field(default_factory=list)
@@ -87,7 +87,10 @@ _SCALARS: tuple[tuple[str, FieldPath, FieldPath | None], ...] = (
 
 
 def _layer_value(
-    entry: Entry[Any] | None, scope: Scope, path: FieldPath, deprecated: FieldPath | None
+    entry: Entry[AIMRuntimeConfig] | Entry[AIMClusterRuntimeConfig] | None,
+    scope: Scope,
+    path: FieldPath,
+    deprecated: FieldPath | None,
 ) -> Candidate | None:
     """One config's value for a field, after migrating its deprecated top-level twin (§3.1 step 1)."""
     if entry is None:
@@ -145,7 +148,9 @@ def resolve_runtime_config(
 
 
 def _merge_annotations(
-    config: RuntimeConfig, ns_entry: Entry[Any] | None, cl_entry: Entry[Any] | None
+    config: RuntimeConfig,
+    ns_entry: Entry[AIMRuntimeConfig] | None,
+    cl_entry: Entry[AIMClusterRuntimeConfig] | None,
 ) -> None:
     """Maps merge key-wise; the namespace value wins per key, even an empty string (§3.1)."""
     for entry, scope in (
@@ -166,7 +171,9 @@ def _merge_annotations(
 
 
 def _merge_env(
-    config: RuntimeConfig, ns_entry: Entry[Any] | None, cl_entry: Entry[Any] | None
+    config: RuntimeConfig,
+    ns_entry: Entry[AIMRuntimeConfig] | None,
+    cl_entry: Entry[AIMClusterRuntimeConfig] | None,
 ) -> None:
     """Env merged by name, cluster as defaults and namespace as overrides (§3.1, §3.4.1)."""
     cl_env = env_dicts(cl_entry.obj.spec.env) if cl_entry and cl_entry.obj.spec else []

@@ -131,9 +131,11 @@ class ResolveContext:
 
     configs: dict[tuple[str | None, str], RuntimeConfig] = field(default_factory=dict)
     shared_caches: dict[tuple[str, str], CachePlan] = field(default_factory=dict)
-    artifacts: dict[str, list[Entry[Any]]] | None = None  # adoptable AIMArtifacts by namespace
+    artifacts: dict[str, list[Entry[AIMArtifact]]] | None = (
+        None  # adoptable AIMArtifacts by namespace
+    )
 
-    def existing_artifacts(self, catalog: Catalog, namespace: str) -> list[Entry[Any]]:
+    def existing_artifacts(self, catalog: Catalog, namespace: str) -> list[Entry[AIMArtifact]]:
         """The namespace's AIMArtifacts a Shared cache may reuse (indexed once per render)."""
         if self.artifacts is None:
             self.artifacts = {}

@@ -6,8 +6,6 @@ their PVCs and download Jobs), an artifact's PVC and download Job.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION, DEFAULT_DOWNLOAD_IMAGE, AIMArtifact, AIMTemplateCache
@@ -28,9 +26,11 @@ from aimctl.resolve.templates import TemplateIndex, TemplateView
 __all__ = ["resolve_input_artifacts", "resolve_input_caches"]
 
 
-def _cache_template(index: TemplateIndex, entry: Entry[Any]) -> TemplateView | None:
+def _cache_template(index: TemplateIndex, entry: Entry[AIMTemplateCache]) -> TemplateView | None:
     """The cache's template by ``templateScope``; ``Unknown`` looks in the namespace first."""
     spec = entry.obj.spec
+    if spec is None:
+        return None
     scope, name, ns = spec.template_scope, spec.template_name, entry.key.namespace
     if scope == "Namespace":
         return index.get(ns, name)

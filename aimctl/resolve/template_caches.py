@@ -8,8 +8,6 @@ chain template -> cache -> artifact -> PVC.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION, AIMModel, AIMServiceTemplate, AIMTemplateCache
@@ -52,7 +50,7 @@ def _plans_cache(catalog: Catalog, index: TemplateIndex, view: TemplateView) -> 
     )
 
 
-def _owned_cache_exists(catalog: Catalog, entry: Entry[Any]) -> bool:
+def _owned_cache_exists(catalog: Catalog, entry: Entry[AIMServiceTemplate]) -> bool:
     """``HasExistingTemplateCache``: a cache in the namespace owned by this template's UID."""
     uid = entry.obj.metadata.uid or stand_in_uid(
         AIM_API_VERSION, entry.key.kind, entry.key.namespace or "", entry.key.name
