@@ -29,7 +29,7 @@ class ResolvedModel:
     obj: Any
     how: str
     field: FieldPath
-    entry: Entry[Any] | None = None
+    entry: Entry[AIMModel] | Entry[AIMClusterModel] | None = None
     manifest: dict[str, Any] | None = None
 
     @property
@@ -49,7 +49,9 @@ class ResolvedModel:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
-def _no_spec(service: Entry[AIMService], entry: Entry[Any], path: FieldPath) -> Diagnostic:
+def _no_spec(
+    service: Entry[AIMService], entry: Entry[AIMModel] | Entry[AIMClusterModel], path: FieldPath
+) -> Diagnostic:
     return entry_error(
         "E_MODEL_NOT_FOUND",
         service,
@@ -58,7 +60,9 @@ def _no_spec(service: Entry[AIMService], entry: Entry[Any], path: FieldPath) -> 
     )
 
 
-def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
+def _from_entry(
+    entry: Entry[AIMModel] | Entry[AIMClusterModel], how: str, path: FieldPath
+) -> ResolvedModel:
     return ResolvedModel(
         entry.key.kind, entry.key.name, entry.key.namespace, entry.obj, how, path, entry=entry
     )

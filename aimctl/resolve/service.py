@@ -60,7 +60,7 @@ class Scaling:
 class ResolvedService:
     """Everything the operator would compute for one service, with provenance."""
 
-    entry: Entry[Any]
+    entry: Entry[AIMService]
     uid: str
     uid_is_stand_in: bool
     config: RuntimeConfig | None = None
@@ -272,7 +272,7 @@ def _written(
 
 def _other_decisions(result: ResolvedService, config: RuntimeConfig) -> dict[str, Decision]:
     """Replicas, caching mode, headroom and label propagation, each with where it came from."""
-    service, spec, scaling = result.entry, result.entry.obj.spec, result.scaling
+    service, spec, scaling = result.entry, service_spec(result.entry), result.scaling
     assert scaling is not None
     out: dict[str, Decision] = {}
     if scaling.autoscaling:
