@@ -125,7 +125,7 @@ def _decisions(
         value = (
             item.get("value", "") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
         )
-        decision = decide(ENV, key, found, value=value, rule=rule)
+        decision = decide(ENV, key, found, None, value, rule)
         if decision is not None:
             out[key] = decision
     return out

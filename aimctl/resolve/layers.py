@@ -111,27 +111,28 @@ def choose(
     runtime config): when it wins, its own overridden values and rule are kept. ``value``
     replaces the winner's value (a value merged across layers); ``rule`` replaces the rule.
     """
-    ranked = [o for layer in precedence.layers if (o := offers.get(layer)) is not None]
-    return decide(precedence, field_name, ranked, counts=counts, value=value, rule=rule)
+    get = offers.get
+    ranked = [offer for layer in precedence.layers if (offer := get(layer)) is not None]
+    return decide(precedence, field_name, ranked, counts, value, rule)
 
 
 def decide(
     precedence: Precedence,
     field_name: str,
     ranked: Sequence[Candidate | Decision],
-    *,
     counts: Callable[[object], bool] | None = None,
     value: object = _ANY,
     rule: str = "",
 ) -> Decision | None:
     """:func:`choose` for offers already in ``precedence.layers`` order (highest layer first), as
     a caller that walks the tuple collects them (the env, per name)."""
-    if not ranked:
-        return None
-    if len(ranked) == 1 and type(ranked[0]) is Candidate:  # the common case, kept cheap
+    if len(ranked) == 1:  # the common case, kept cheap
         only = ranked[0]
-        chosen = only.value if value is _ANY else value
-        return Decision(field_name, chosen, only.origin, (), rule or precedence.rule)
+        if type(only) is Candidate:
+            chosen = only.value if value is _ANY else value
+            return Decision(field_name, chosen, only.origin, (), rule or precedence.rule)
+    elif not ranked:
+        return None
     rest: tuple[Candidate, ...] = ()
     pick = 0
     if len(ranked) > 1:
