@@ -1,9 +1,10 @@
 """Precedence, declared once per concern as an ordered tuple of layers (highest first).
 
 Every concern that has layers — env, resources, the runtime-config merge, routing, storage class —
-picks its winner with :func:`choose` driven by its ``Precedence`` below, so reordering a tuple is
-how who beats whom changes (style.md §3), and the rule ``explain`` shows names the tuple. The
-precedence tests (``tests/test_resolve_precedence.py``) assert each order end to end.
+picks its winners with :func:`choose` (or :func:`decide`, for offers collected in the tuple's order)
+driven by its ``Precedence`` below, so reordering a tuple is how who beats whom changes (style.md
+§3), and the rule ``explain`` shows names the tuple. ``tests/test_layers.py`` checks the chooser;
+the precedence tests (``tests/test_resolve_precedence.py``) assert each order end to end.
 """
 
 from __future__ import annotations
