@@ -38,11 +38,13 @@ def _service_or_config(
     config_key: str,
 ) -> Decision | None:
     """The service's value if written (even false/empty), else the merged runtime config's."""
+    merged = config.settings.get(config_key)
+    if svc_value is None and merged is None:
+        return None  # nothing offered, nothing to decide
     written = None
     if svc_value is not None:
         written = Candidate(origin_of(service, Scope.SERVICE, svc_path), svc_value)
-    offers = {Layer.SERVICE: written, Layer.RUNTIME_CONFIG: config.settings.get(config_key)}
-    return choose(ROUTING, field_name, offers)
+    return choose(ROUTING, field_name, {Layer.SERVICE: written, Layer.RUNTIME_CONFIG: merged})
 
 
 def _gateway_error(service: Entry[AIMService], enabled: Decision | None) -> Diagnostic:

@@ -110,6 +110,8 @@ def _layer_value(
 
 def _merge_field(name: str, ns: Candidate | None, cl: Candidate | None) -> Decision | None:
     """mergo override: the namespace value wins only when non-zero (§3.1 table)."""
+    if ns is None and cl is None:
+        return None  # neither config sets it
     offers = {Layer.RUNTIME_NAMESPACE: ns, Layer.RUNTIME_CLUSTER: cl}
     return choose(RUNTIME_CONFIG, name, offers, counts=lambda value: not _is_zero(value, name))
 
