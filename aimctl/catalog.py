@@ -25,6 +25,7 @@ from aimctl.model import (
     CLUSTER_SCOPED_KINDS,
     CLUSTER_SCOPED_V1ALPHA2_KINDS,
     PIPELINE_ANNOTATION,
+    AimDocument,
     AIMService,
     select_pipeline,
 )
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Doc = TypeVar("Doc", bound=AimDocument)
 
 _SECRET_HINT = (
     "reference secrets instead (env valueFrom.secretKeyRef, imagePullSecrets) or use a "
@@ -161,6 +163,15 @@ class Catalog:
 
     def get(self, kind: str, namespace: str | None, name: str) -> Entry[Any] | None:
         return self.by_key.get(ResourceKey(kind, namespace, name))
+
+    def lookup(self, cls: type[Doc], namespace: str | None, name: str) -> Entry[Doc] | None:
+        """The object of ``cls``'s kind with this namespace (None: cluster-scoped) and name."""
+        return self.by_key.get(ResourceKey(cls.KIND, namespace, name))
+
+    def entries(self, cls: type[Doc]) -> list[Entry[Doc]]:
+        """Objects of ``cls``'s kind in (namespace, name) order, typed as that model: every
+        entry of a kind holds that kind's model (``add`` is only given validated objects)."""
+        return self.of_kind(cls.KIND)
 
     def of_kind(self, kind: str) -> list[Entry[Any]]:
         """Objects of one kind in (namespace, name) order."""

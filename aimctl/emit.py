@@ -27,7 +27,7 @@ from aimctl.errors import Diagnostic, EmitError
 from aimctl.serialize import dump_yaml
 
 __all__ = [
-    "KIND_RANK",
+    "KIND_ORDER",
     "MARKER",
     "MAX_OBJECT_BYTES",
     "PHASES",
@@ -49,32 +49,32 @@ __all__ = [
     "write_dir",
 ]
 
-KIND_RANK: Final = {
-    kind: rank
-    for rank, kind in enumerate(
-        (
-            "Namespace",
-            "ResourceQuota",
-            "LimitRange",
-            "NetworkPolicy",
-            "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "Role",
-            "RoleBinding",
-            "PersistentVolumeClaim",
-            "Job",
-            "InferenceService",
-            "HTTPRoute",
-            "Ingress",
-        )
-    )
-}
+# The one table of the kinds aimctl renders: their order in the output (aimctl.md §5; kinds not
+# listed come after, by apiVersion/kind) and their Argo CD sync wave with ``--sync-waves``:
+# scaffolding (-3/-2), then PVCs and download Jobs (-1), then InferenceServices and routes (0).
+KIND_ORDER: Final = (
+    ("Namespace", "-3"),
+    ("ResourceQuota", "-2"),
+    ("LimitRange", "-2"),
+    ("NetworkPolicy", "-2"),
+    ("ServiceAccount", "-2"),
+    ("ClusterRole", "-2"),
+    ("ClusterRoleBinding", "-2"),
+    ("Role", "-2"),
+    ("RoleBinding", "-2"),
+    ("PersistentVolumeClaim", "-1"),
+    ("Job", "-1"),
+    ("InferenceService", "0"),
+    ("HTTPRoute", "0"),
+    ("Ingress", "0"),
+)
+_RANK: Final = {kind: rank for rank, (kind, _) in enumerate(KIND_ORDER)}
+_WAVE: Final = dict(KIND_ORDER)
 # ``--phase``: what must exist before InferenceServices start (scaffolding, RBAC, cache PVCs and
 # the download Jobs that fill them) is ``storage``; everything else — InferenceServices, routes,
 # Ingresses and every kind not named here — is ``serving``. Each object is in exactly one phase.
 PHASES: Final = ("storage", "serving")
-STORAGE_KINDS: Final = frozenset(k for k, rank in KIND_RANK.items() if rank <= KIND_RANK["Job"])
+STORAGE_KINDS: Final = frozenset(kind for kind, rank in _RANK.items() if rank <= _RANK["Job"])
 
 
 def phase_of(obj: dict[str, Any]) -> str:
@@ -139,7 +139,8 @@ def oversized(objects: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], i
 
 
 def stream_text(objects: Sequence[dict[str, Any]]) -> str:
-    """A multi-document stream, each document starting with ``---`` (as ``dump_yaml_stream``)."""
+    """A multi-document stream in which every document starts with ``---`` (the first too, like
+    ``helm template``), so streams concatenate into valid streams; no objects give ``""``."""
     return "".join(f"---\n{document_text(obj)}" for obj in objects)
 
 
@@ -147,33 +148,20 @@ def object_sort_key(obj: dict[str, Any]) -> tuple[int, str, str, str]:
     """Kind rank (unknown kinds after, by apiVersion/kind), then namespace, then name."""
     kind = str(obj.get("kind", ""))
     meta = obj.get("metadata") or {}
-    rank = KIND_RANK.get(kind, len(KIND_RANK))
-    tail = "" if kind in KIND_RANK else f"{obj.get('apiVersion', '')}/{kind}"
+    rank = _RANK.get(kind, len(_RANK))
+    tail = "" if kind in _RANK else f"{obj.get('apiVersion', '')}/{kind}"
     return (rank, tail, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
 
 
 SYNC_WAVE: Final = "argocd.argoproj.io/sync-wave"
-_WAVES: Final = {
-    "Namespace": "-3",
-    "ResourceQuota": "-2",
-    "LimitRange": "-2",
-    "NetworkPolicy": "-2",
-    "ServiceAccount": "-2",
-    "ClusterRole": "-2",
-    "ClusterRoleBinding": "-2",
-    "Role": "-2",
-    "RoleBinding": "-2",
-    "PersistentVolumeClaim": "-1",
-    "Job": "-1",
-}
 
 
 def add_sync_wave(obj: dict[str, Any]) -> dict[str, Any]:
-    """Argo CD sync wave by kind: scaffolding (-3/-2), then PVCs and download Jobs (-1), then the
-    rest (0: InferenceServices, routes). An annotation the object already has is kept."""
+    """Argo CD sync wave by kind, from ``KIND_ORDER`` (kinds not listed: 0). An annotation the
+    object already has is kept."""
     meta = dict(obj.get("metadata") or {})
     annotations = dict(meta.get("annotations") or {})
-    annotations.setdefault(SYNC_WAVE, _WAVES.get(str(obj.get("kind")), "0"))
+    annotations.setdefault(SYNC_WAVE, _WAVE.get(str(obj.get("kind")), "0"))
     meta["annotations"] = dict(sorted(annotations.items()))
     return {**obj, "metadata": meta}
 

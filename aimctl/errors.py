@@ -15,10 +15,7 @@ __all__ = [
     "AimctlError",
     "Diagnostic",
     "EmitError",
-    "InvalidResourceError",
-    "LoadError",
     "RenderError",
-    "ResolveError",
     "Severity",
 ]
 
@@ -70,18 +67,6 @@ class AimctlError(Exception):
 
 class UsageError(AimctlError):
     """The command was asked for something aimctl does not implement (exit 2)."""
-
-
-class LoadError(AimctlError):
-    """Input files could not be read or parsed."""
-
-
-class InvalidResourceError(AimctlError):
-    """Documents parsed but do not satisfy the CRD schemas or aimctl's rules."""
-
-
-class ResolveError(AimctlError):
-    """A service could not be resolved the way the operator would."""
 
 
 class RenderError(AimctlError):

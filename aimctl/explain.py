@@ -10,8 +10,8 @@ from typing import Any
 
 from aimctl.errors import Diagnostic
 from aimctl.loader import SpanIndex
-from aimctl.provenance import Candidate, Decision, Origin, format_path
-from aimctl.report import diagnostic_json
+from aimctl.provenance import Candidate, Decision, Origin
+from aimctl.report import diagnostic_json, format_origin, origin_json
 from aimctl.resolve.run import Resolution
 from aimctl.resolve.service import ResolvedService
 from aimctl.tenants.ownership import Ownership
@@ -38,6 +38,7 @@ _NO_OWNERS = _Owners(None)
 
 
 def _origin_json(origin: Origin, spans: SpanIndex, owners: _Owners = _NO_OWNERS) -> dict[str, Any]:
+    """The origin with its line found in the file, and whether it was written there at all."""
     line = None
     rule = origin.rule
     if origin.file is not None:
@@ -45,18 +46,7 @@ def _origin_json(origin: Origin, spans: SpanIndex, owners: _Owners = _NO_OWNERS)
         line = span.line or None
         if not rule and origin.field and not spans.exists(origin.file, origin.doc, origin.field):
             rule = "CRD default (not written in the file)"
-    resource = origin.resource
-    return {
-        "scope": origin.scope.value,
-        "resource": None
-        if resource is None
-        else {"kind": resource.kind, "namespace": resource.namespace, "name": resource.name},
-        "file": origin.file,
-        "line": line,
-        "owner": owners(origin.file),
-        "field": format_path(origin.field) or None,
-        "rule": rule or None,
-    }
+    return origin_json(origin, line=line, owner=owners(origin.file), rule=rule)
 
 
 def _safe_value(field: str, value: Any) -> Any:
@@ -219,21 +209,6 @@ def build_trace(
     }
 
 
-def _fmt_origin(origin: dict[str, Any]) -> str:
-    parts = [origin["scope"]]
-    res = origin.get("resource")
-    if res:
-        ident = f"{res['namespace']}/{res['name']}" if res["namespace"] else res["name"]
-        parts.append(f"{res['kind']} {ident}")
-    if origin.get("file"):
-        parts.append(f"{origin['file']}:{origin['line']}" if origin.get("line") else origin["file"])
-    if origin.get("owner"):
-        parts.append(f"owned by {origin['owner']}")
-    if origin.get("rule") and not origin.get("file"):
-        parts.append(origin["rule"])
-    return "  ".join(parts)
-
-
 def _fmt_value(value: Any) -> str:
     import json
 
@@ -331,8 +306,8 @@ def render_text(trace: dict[str, Any]) -> None:
             console.print(Text(f"{value['field']} = {_fmt_value(value['value'])}", style="cyan"))
             if value["rule"]:
                 console.print(f"    rule: {value['rule']}")
-            console.print(f"    from  {_fmt_origin(value['origin'])}")
+            console.print(f"    from  {format_origin(value['origin'])}")
             for over in value["overridden"]:
                 console.print(
-                    f"    over  {_fmt_origin(over['origin'])}  = {_fmt_value(over['value'])}"
+                    f"    over  {format_origin(over['origin'])}  = {_fmt_value(over['value'])}"
                 )

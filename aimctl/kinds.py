@@ -1,7 +1,7 @@
 """Kind names ``--kinds`` and ``--exclude-kinds`` accept, as kubectl does: the kind in any case,
 its resource (plural) name, or its short name.
 
-The kinds named are those aimctl can emit — the rendered kinds of ``emit.KIND_RANK``, the
+The kinds named are those aimctl can emit — the rendered kinds of ``emit.KIND_ORDER``, the
 ConfigMap of a custom profile and the AIM kinds (``--include-intermediates``) — and the kinds of
 the pass-through objects in the inputs. Plurals follow the API server's rule for resource names
 (lower case; ``-s`` after ``s`` gets ``es``, a final consonant ``y`` becomes ``ies``, anything
@@ -67,10 +67,10 @@ def plural(kind: str) -> str:
 
 def emittable_kinds() -> frozenset[str]:
     """Every kind aimctl itself may emit."""
-    from aimctl.emit import KIND_RANK
+    from aimctl.emit import KIND_ORDER
     from aimctl.model import AIM_KINDS
 
-    return frozenset(KIND_RANK) | frozenset(AIM_KINDS) | {"ConfigMap"}
+    return frozenset(kind for kind, _ in KIND_ORDER) | frozenset(AIM_KINDS) | {"ConfigMap"}
 
 
 def _aliases(kinds: Iterable[str]) -> dict[str, set[str]]:

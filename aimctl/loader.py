@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from aimctl.goscalars import (
     plain_tag,
     typed,
 )
-from aimctl.libyaml import CSafeLoader
+from aimctl.libyaml import CSafeLoader, KubeYamlLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
 __all__ = [
@@ -105,16 +105,6 @@ class _TooDeep(_InputError):
         super().__init__(f"nesting deeper than {MAX_DEPTH} levels", line, column)
 
 
-def _strip_timestamp_resolver(
-    resolvers: dict[Any, list[tuple[str, Any]]],
-) -> dict[Any, list[tuple[str, Any]]]:
-    """Kubernetes clients keep unquoted timestamps as strings; so do we."""
-    return {
-        key: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
-        for key, entries in resolvers.items()
-    }
-
-
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -126,11 +116,10 @@ _TAG_CACHE_MAX_LEN = 64
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolve
 
 
-class _Loader(CSafeLoader):
+class _Loader(KubeYamlLoader):
     """C-parsed YAML with go-yaml v2's scalar types (as kubectl reads manifests), keys as JSON
     strings, duplicate keys rejected and timestamps kept as strings."""
 
-    yaml_implicit_resolvers = _strip_timestamp_resolver(CSafeLoader.yaml_implicit_resolvers)
     alias_hits = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -976,22 +965,7 @@ class SpanIndex:
         if diagnostic.line or diagnostic.file is None or diagnostic.doc is None:
             return diagnostic
         span = self.locate(diagnostic.file, diagnostic.doc, diagnostic.field)
-        return _with_span(diagnostic, span)
-
-
-def _with_span(d: Diagnostic, span: SourceSpan) -> Diagnostic:
-    return Diagnostic(
-        code=d.code,
-        message=d.message,
-        severity=d.severity,
-        file=d.file,
-        doc=d.doc,
-        field=d.field,
-        resource=d.resource,
-        line=span.line,
-        column=span.column,
-        hint=d.hint,
-    )
+        return replace(diagnostic, line=span.line, column=span.column)
 
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | None:

@@ -1,4 +1,4 @@
-"""Diagnostics -> text or JSON. The one place that formats an origin for humans."""
+"""Diagnostics and origins -> text or JSON: the one place that formats either for humans."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from aimctl.errors import Diagnostic
-from aimctl.provenance import ResourceKey, format_path
+from aimctl.provenance import Origin, ResourceKey, format_path
 
 __all__ = [
     "clean_line",
     "format_diagnostic",
     "format_location",
+    "format_origin",
+    "origin_json",
     "report_json",
+    "resource_json",
     "sort_diagnostics",
 ]
 
@@ -79,10 +82,43 @@ def format_diagnostic(d: Diagnostic) -> str:
     return text
 
 
-def _resource_json(key: ResourceKey | None) -> dict[str, Any] | None:
+def resource_json(key: ResourceKey | None) -> dict[str, Any] | None:
     if key is None:
         return None
     return {"kind": key.kind, "namespace": key.namespace, "name": key.name}
+
+
+def origin_json(
+    origin: Origin, *, line: int | None, owner: str | None, rule: str
+) -> dict[str, Any]:
+    """Where a value came from, as ``explain --output json`` shows it (``line`` and ``rule`` as
+    the caller found them in the file; ``owner`` the file's owner, if tenancy is configured)."""
+    return {
+        "scope": origin.scope.value,
+        "resource": resource_json(origin.resource),
+        "file": origin.file,
+        "line": line,
+        "owner": owner,
+        "field": format_path(origin.field) or None,
+        "rule": rule or None,
+    }
+
+
+def format_origin(origin: dict[str, Any]) -> str:
+    """An ``origin_json`` document on one line: scope, resource, ``FILE:LINE``, owner, and the
+    rule when no file says where the value was written."""
+    parts = [origin["scope"]]
+    res = origin.get("resource")
+    if res:
+        ident = f"{res['namespace']}/{res['name']}" if res["namespace"] else res["name"]
+        parts.append(f"{res['kind']} {ident}")
+    if origin.get("file"):
+        parts.append(f"{origin['file']}:{origin['line']}" if origin.get("line") else origin["file"])
+    if origin.get("owner"):
+        parts.append(f"owned by {origin['owner']}")
+    if origin.get("rule") and not origin.get("file"):
+        parts.append(origin["rule"])
+    return "  ".join(parts)
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
@@ -92,7 +128,7 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "file": d.file,
         "line": d.line or None,
         "column": d.column or None,
-        "resource": _resource_json(d.resource),
+        "resource": resource_json(d.resource),
         "field": format_path(d.field) or None,
         "message": d.message,
         "hint": d.hint or None,

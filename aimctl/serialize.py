@@ -23,8 +23,7 @@ Input is made of ``dict`` (``str`` keys, emitted in insertion order — the call
 * lines are never wrapped; the text ends with exactly one newline (unless the last scalar keeps
   trailing blank lines with ``|+``).
 
-``dump_yaml_stream`` starts *every* document with ``---`` (like ``helm template``), so streams
-concatenate safely; an empty iterable gives ``""``.
+Streams of several documents are joined by ``aimctl.emit.stream_text``.
 """
 
 from __future__ import annotations
@@ -32,12 +31,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from aimctl.provenance import FieldPath, format_path
 
-__all__ = ["dump_yaml", "dump_yaml_stream"]
+__all__ = ["dump_yaml"]
 
 # --- scalar classification (only on cache misses) -------------------------------------------------
 
@@ -352,16 +350,4 @@ def dump_yaml(obj: object) -> str:
     """
     out: list[str] = []
     _emit_document(obj, out)
-    return "".join(out)
-
-
-def dump_yaml_stream(objs: Iterable[object]) -> str:
-    """A multi-document stream in which every document starts with ``---\\n`` (the first too).
-
-    Streams therefore concatenate into valid streams; an empty iterable gives ``""``.
-    """
-    out: list[str] = []
-    for obj in objs:
-        out.append("---\n")
-        _emit_document(obj, out)
     return "".join(out)

@@ -3,7 +3,7 @@
     python benchmarks/bench_serialize.py [COUNT]      # default 10,000 objects
 
 Prints the best and median wall time and the best CPU time of 5 runs for ``dump_yaml`` per object (the ``-o DIR`` path),
-``dump_yaml_stream`` over all objects (the stdout path), ``json.dumps`` as the serialisation
+``emit.stream_text`` over all objects (the stdout path), ``json.dumps`` as the serialisation
 floor, and PyYAML's C dumper on the first 1,000 objects for comparison. Names, namespaces and
 one env value differ per object, so the string cache sees a realistic mix of hits and misses.
 Not a test: no assertions.
@@ -21,7 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aimctl.serialize import dump_yaml, dump_yaml_stream
+from aimctl.emit import stream_text
+from aimctl.serialize import dump_yaml
 
 
 def inference_service(i: int) -> dict[str, Any]:
@@ -89,13 +90,13 @@ def measure(label: str, run: Callable[[], object], repeat: int = 5) -> None:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     objects = [inference_service(i) for i in range(count)]
-    text = dump_yaml_stream(objects)
+    text = stream_text(objects)
     lines = text.count("\n") - count
     print(
         f"{count} objects, {lines / count:.0f} lines each, {len(text.encode()) / 1e6:.1f} MB of YAML"
     )
     measure("dump_yaml, one call per object", lambda: [dump_yaml(o) for o in objects])
-    measure("dump_yaml_stream, all objects", lambda: dump_yaml_stream(objects))
+    measure("stream_text, all objects", lambda: stream_text(objects))
     measure("json.dumps (C encoder), one call per object", lambda: [json.dumps(o) for o in objects])
     try:
         import yaml

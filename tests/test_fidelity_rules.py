@@ -19,7 +19,7 @@ from aimctl.resolve.model_sources import parse_image_filter
 from aimctl.resolve.naming import cluster_model_name
 from aimctl.resolve.run import Resolution, resolve_all
 from aimctl.resolve.service import ResolvedService
-from tests.test_resolve_precedence import (
+from tests.resolve_kit import (
     Doc,
     _templates_compiled_once,  # noqa: F401  (autouse fixture: compile the templates once)
     base,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.test_resolve_precedence import check_schemas
+from tests.resolve_kit import check_schemas
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 TEMPLATES = ROOT / "templates"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aimctl.resolve.gojson import go_json_string
 from aimctl.resolve.naming import (
     ImageParts,
     InvalidImageReference,
@@ -17,17 +18,14 @@ from aimctl.resolve.naming import (
     artifact_name,
     cache_mount_path,
     cache_volume_name,
-    check_size_job_name,
     cluster_model_name,
     custom_template_name,
     custom_template_name_auto,
     dedicated_cache_name,
     derived_name,
     derived_template_name,
-    discovery_job_name,
     download_job_name,
     go_json,
-    go_json_string,
     go_lower,
     go_path_clean,
     go_trim_space,
@@ -44,6 +42,7 @@ from aimctl.resolve.naming import (
     shared_cache_name,
     stand_in_uid,
 )
+from tests.unported_names import check_size_job_name, discovery_job_name
 
 QWEN_IMAGE = "amdenterpriseai/aim-qwen-qwen3-32b:0.8.5"
 HF_TOKEN_ENV = [

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from aimctl import serialize
-from aimctl.serialize import dump_yaml, dump_yaml_stream
+from aimctl.emit import stream_text
+from aimctl.serialize import dump_yaml
 
 _RUAMEL_SAFE = YAML(typ="safe", pure=True)
 
@@ -528,11 +529,11 @@ def test_output_does_not_depend_on_the_string_cache(monkeypatch: pytest.MonkeyPa
 
 
 def test_stream_starts_every_document_with_a_separator() -> None:
-    text = dump_yaml_stream([{"a": 1}, [], "x\ny\n\n", None])
+    text = stream_text([{"a": 1}, [], "x\ny\n\n", None])
     assert text == "---\na: 1\n---\n[]\n---\n|+\n  x\n  y\n\n---\nnull\n"
     assert list(yaml.safe_load_all(text)) == [{"a": 1}, [], "x\ny\n\n", None]
-    assert dump_yaml_stream([]) == ""
-    assert dump_yaml_stream(iter([NESTED])) == "---\n" + NESTED_YAML
+    assert stream_text([]) == ""
+    assert stream_text(iter([NESTED])) == "---\n" + NESTED_YAML
 
 
 # --- round-trip properties -------------------------------------------------------------------------
@@ -666,6 +667,6 @@ def test_no_plain_string_would_be_read_as_another_type_by_go_yaml_v2(obj: object
 @settings(round_trip_settings, max_examples=150)
 @given(st.lists(documents, max_size=3))
 def test_stream_round_trips_through_safe_load_all(objs: list[object]) -> None:
-    text = dump_yaml_stream(objs)
+    text = stream_text(objs)
     assert_identical(list(yaml.load_all(text, Loader=yaml.SafeLoader)), objs)
     assert_identical(list(_RUAMEL_SAFE.load_all(text)), objs)

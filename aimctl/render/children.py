@@ -18,6 +18,7 @@ from aimctl.provenance import ResourceKey
 from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.customprofile import VOLUME_NAME
+from aimctl.resolve.fields import service_spec
 from aimctl.resolve.naming import cache_mount_path, cache_volume_name
 from aimctl.resolve.quantity import parse_quantity
 from aimctl.resolve.service import ResolvedService
@@ -87,7 +88,7 @@ def _metric(metric: dict[str, Any]) -> dict[str, Any]:
 
 def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
     assert svc.scaling is not None and svc.template is not None
-    spec = svc.entry.obj.spec
+    spec = service_spec(svc.entry)
     scaling = svc.scaling
     if scaling.autoscaling:
         annotations = {

@@ -45,7 +45,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from aimctl.errors import Diagnostic, RenderError
-from aimctl.libyaml import CSafeLoader
+from aimctl.libyaml import KubeYamlLoader as _Loader
 from aimctl.loader import display_path
 
 __all__ = ["TemplateError", "TemplateSet"]
@@ -93,21 +93,6 @@ class _Failure(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
-
-
-def _without_timestamps(
-    resolvers: dict[Any, list[tuple[str, Any]]],
-) -> dict[Any, list[tuple[str, Any]]]:
-    return {
-        first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
-        for first, entries in resolvers.items()
-    }
-
-
-class _Loader(CSafeLoader):
-    """C-parsed YAML 1.1 that keeps unquoted timestamps as strings (as ``aimctl.loader`` does)."""
-
-    yaml_implicit_resolvers = _without_timestamps(CSafeLoader.yaml_implicit_resolvers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,12 @@ from typing import Any, Final
 
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION
-from aimctl.provenance import Decision, FieldPath, Origin, Scope
+from aimctl.model import AIM_API_VERSION, AIMArtifact, AIMService
+from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts, origin_of, service_spec
 from aimctl.resolve.labels import propagate_labels
+from aimctl.resolve.layers import STORAGE_CLASS, Layer, choose
 from aimctl.resolve.naming import (
     artifact_name,
     dedicated_cache_name,
@@ -22,7 +24,7 @@ from aimctl.resolve.naming import (
     stand_in_uid,
 )
 from aimctl.resolve.quantity import INT64_MAX, parse_quantity, pvc_bytes, pvc_size, quantity_bytes
-from aimctl.resolve.runtime_config import RuntimeConfig, env_dicts, origin_of
+from aimctl.resolve.runtime_config import RuntimeConfig
 from aimctl.resolve.templates import TemplateView
 
 __all__ = [
@@ -41,11 +43,14 @@ __all__ = [
 
 DOWNLOAD_IMAGE: Final = "ghcr.io/silogen/aim-artifact-downloader:0.2.0"
 _LEGACY_MODES: Final = {"Dedicated": "Dedicated", "Never": "Dedicated"}
+_CLUSTER_DEFAULT_CLASS: Final = Candidate(
+    Origin(Scope.OPERATOR_DEFAULT, rule="no storage class: the cluster default applies"), ""
+)
 
 
-def caching_mode(service: Entry[Any]) -> str:
+def caching_mode(service: Entry[AIMService]) -> str:
     """``Never``/``Dedicated`` ⇒ Dedicated; ``Always``/``Auto``/``Shared``/absent ⇒ Shared (§1.2)."""
-    caching = service.obj.spec.caching
+    caching = service_spec(service).caching
     return _LEGACY_MODES.get(caching.mode if caching else "", "Shared")
 
 
@@ -127,30 +132,31 @@ def _propagate(
     return propagate_labels(parent, child, enabled, patterns)
 
 
-def _storage_class(service: Entry[Any], config: RuntimeConfig) -> tuple[str, Decision]:
+def _storage_class(service: Entry[AIMService], config: RuntimeConfig) -> tuple[str, Decision]:
     """Service storage class if written (even empty), else the runtime config's, else "" (§3.6)."""
-    storage = service.obj.spec.storage
+    storage = service_spec(service).storage
+    written = None
     if storage is not None and storage.default_storage_class_name is not None:
         origin = origin_of(service, Scope.SERVICE, ("spec", "storage", "defaultStorageClassName"))
-        value = storage.default_storage_class_name
-        return value, Decision("cache.storageClassName", value, origin, (), "service storage wins")
-    rc = config.settings.get("storage.defaultStorageClassName")
-    if rc is not None:
-        return str(rc.value or ""), Decision(
-            "cache.storageClassName", rc.value, rc.winner, rc.overridden, rc.rule
-        )
-    origin = Origin(Scope.OPERATOR_DEFAULT, rule="no storage class: the cluster default applies")
-    return "", Decision("cache.storageClassName", "", origin)
+        written = Candidate(origin, storage.default_storage_class_name)
+    offers = {
+        Layer.SERVICE: written,
+        Layer.RUNTIME_CONFIG: config.settings.get("storage.defaultStorageClassName"),
+        Layer.SYSTEM_DEFAULT: _CLUSTER_DEFAULT_CLASS,
+    }
+    decision = choose(STORAGE_CLASS, "cache.storageClassName", offers)
+    assert decision is not None  # the default is always offered
+    return str(decision.value or ""), decision
 
 
 def plan_cache(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     config: RuntimeConfig,
     service_uid: str,
     service_labels: dict[str, str],
     shared: dict[tuple[str, str], CachePlan] | None = None,
-    existing: Sequence[Entry[Any]] = (),
+    existing: Sequence[Entry[AIMArtifact]] = (),
 ) -> tuple[CachePlan | None, list[Diagnostic]]:
     """The AIMTemplateCache the service uses and what hangs below it (artifacts, PVCs, Jobs).
 
@@ -174,7 +180,8 @@ def plan_cache(
         env_dicts(template.spec.caching.env) if getattr(template.spec, "caching", None) else []
     )
     env = merge_env_vars(
-        merge_env_vars(env_dicts(template.spec.env), caching_env), env_dicts(service.obj.spec.env)
+        merge_env_vars(env_dicts(template.spec.env), caching_env),
+        env_dicts(service_spec(service).env),
     )
     labels = _propagate(service_labels, {"aim.eai.amd.com/service": label_value(svc_name)}, config)
     labels = _with_controller(
@@ -187,7 +194,7 @@ def plan_cache(
         template_name=template.name,
         template_scope=template.scope,
         storage_class=storage_class,
-        runtime_config_name=(service.obj.spec.runtime_config_name or ""),
+        runtime_config_name=(service_spec(service).runtime_config_name or ""),
         env=env,
         labels=labels,
     )
@@ -204,7 +211,7 @@ _STATUS_ORDER: Final = ("Running", "Ready", "Progressing", "Starting", "Pending"
 _STATUS_RANK: Final = {state: len(_STATUS_ORDER) - i for i, state in enumerate(_STATUS_ORDER)}
 
 
-def adoptable_artifacts(entries: Iterable[Entry[Any]]) -> list[Entry[Any]]:
+def adoptable_artifacts(entries: Iterable[Entry[AIMArtifact]]) -> list[Entry[AIMArtifact]]:
     """The AIMArtifacts a Shared template cache may reuse: with a status and no owner references
     (aimtemplatecache ComposeState), in name order (the API server's list order)."""
     found = [
@@ -219,17 +226,17 @@ def adoptable_artifacts(entries: Iterable[Entry[Any]]) -> list[Entry[Any]]:
 
 
 def _adopt(
-    source: dict[str, Any], cache: CachePlan, existing: Sequence[Entry[Any]]
-) -> Entry[Any] | None:
+    source: dict[str, Any], cache: CachePlan, existing: Sequence[Entry[AIMArtifact]]
+) -> Entry[AIMArtifact] | None:
     """The best existing artifact for a source: same ``sourceUri`` and a storage class the cache
     accepts (any when the cache has none); best status, the first on ties. Dedicated caches never
     adopt (they accept only artifacts they own, and aimctl's inputs own none)."""
     if cache.mode != "Shared":
         return None
-    best: Entry[Any] | None = None
+    best: Entry[AIMArtifact] | None = None
     for entry in existing:
         spec = entry.obj.spec
-        if spec.source_uri != source["sourceUri"]:
+        if spec is None or spec.source_uri != source["sourceUri"]:  # adoptable: has a spec
             continue
         if cache.storage_class and cache.storage_class != (spec.storage_class_name or ""):
             continue
@@ -238,8 +245,9 @@ def _adopt(
     return best
 
 
-def _rank(entry: Entry[Any]) -> int:
-    return _STATUS_RANK.get(str(entry.obj.status.status), 0)
+def _rank(entry: Entry[AIMArtifact]) -> int:
+    status = entry.obj.status
+    return _STATUS_RANK.get(str(status.status), 0) if status is not None else 0
 
 
 def _adopted(
@@ -269,7 +277,7 @@ def plan_cache_artifacts(
     template: TemplateView,
     cache: CachePlan,
     config: RuntimeConfig,
-    existing: Sequence[Entry[Any]] = (),
+    existing: Sequence[Entry[AIMArtifact]] = (),
 ) -> list[Diagnostic]:
     """What a template cache does with its template's sources (§4.8; aimtemplatecache
     ComposeState/PlanResources): a Shared cache reuses a matching existing artifact; it creates
@@ -329,7 +337,7 @@ def pvc_size_problem(
 
 
 def _plan_artifact(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     cache: CachePlan,
     config: RuntimeConfig,

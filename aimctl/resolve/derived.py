@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aimctl.catalog import Entry
-from aimctl.model import AIM_API_VERSION
+from aimctl.model import AIM_API_VERSION, AIMService
+from aimctl.resolve.fields import service_spec
 from aimctl.resolve.naming import derived_template_name
 from aimctl.resolve.templates import TemplateView
 
@@ -13,7 +14,7 @@ __all__ = ["derived_template"]
 
 
 def derived_template(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     model_name: str,
     caching_mode: str,
@@ -24,7 +25,7 @@ def derived_template(
     Planned when the service has ``overrides``, the resolved template is a Ready *namespace*
     template and is not itself derived. ``labels`` are the builder labels after propagation.
     """
-    spec = service.obj.spec
+    spec = service_spec(service)
     overrides = spec.overrides
     if overrides is None or template.kind != "AIMServiceTemplate" or template.state != "Ready":
         return None

@@ -7,11 +7,13 @@ from typing import Any
 
 from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
+from aimctl.model import AIMService
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.customprofile import CustomProfile
 from aimctl.resolve.envmerge import merge_env_vars
-from aimctl.resolve.layers import ENV_LAYERS, Layer
-from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig, env_dicts, origin_of
+from aimctl.resolve.fields import env_dicts, origin_of, service_spec
+from aimctl.resolve.layers import ENV, Layer, decide
+from aimctl.resolve.runtime_config import ENGINE_ARGS, RuntimeConfig
 from aimctl.resolve.templates import TemplateView
 
 __all__ = ["SYSTEM_ENV", "build_isvc_env"]
@@ -22,7 +24,6 @@ SYSTEM_ENV = (
 )
 _JSON_KEYS = frozenset({ENGINE_ARGS})
 _SYSTEM_ORIGIN = Origin(Scope.OPERATOR_DEFAULT, rule="system default env")
-_LAYER_RULE = "ENV_LAYERS: " + " > ".join(layer.value for layer in ENV_LAYERS)
 _ENGINE_ARGS_RULE = (
     "AIM_ENGINE_ARGS is deep-merged as JSON across layers (higher layer wins per key)"
 )
@@ -35,7 +36,7 @@ def _template_origin(template: TemplateView, path: tuple[str | int, ...], rule: 
 
 
 def build_isvc_env(
-    service: Entry[Any],
+    service: Entry[AIMService],
     template: TemplateView,
     config: RuntimeConfig,
     custom: CustomProfile | None = None,
@@ -47,7 +48,7 @@ def build_isvc_env(
     ``AIM_PROFILE_ID`` twice, as 0.2.2 renders it (a warning, not an error).
     """
     spec = template.spec
-    sources: dict[Layer, list[Candidate]] = {layer: [] for layer in ENV_LAYERS}
+    sources: dict[Layer, list[Candidate]] = {layer: [] for layer in ENV.layers}
     env: list[dict[str, Any]] = [dict(e) for e in SYSTEM_ENV]
     sources[Layer.SYSTEM_DEFAULT] += [Candidate(_SYSTEM_ORIGIN, item) for item in env]
     if config.env:
@@ -91,7 +92,7 @@ def build_isvc_env(
         env.append(item)
         origin = _template_origin(template, ("spec", "modelSources", 0, "modelId"))
         sources[Layer.TEMPLATE_DERIVED].append(Candidate(origin, item))
-    service_env = env_dicts(service.obj.spec.env)
+    service_env = env_dicts(service_spec(service).env)
     if service_env:
         env = merge_env_vars(env, service_env, _JSON_KEYS)
         for i, item in enumerate(service_env):
@@ -108,7 +109,7 @@ def _decisions(
 ) -> dict[str, Decision]:
     """For each final name: the highest layer that set it wins; lower layers are what it overrode."""
     by_name: dict[str, list[Candidate]] = {}  # every layer's candidates per name, highest first
-    for layer in ENV_LAYERS:
+    for layer in ENV.layers:
         for cand in sources[layer]:
             by_name.setdefault(cand.value["name"], []).append(cand)  # type: ignore[index]
     out: dict[str, Decision] = {}
@@ -120,12 +121,13 @@ def _decisions(
         found = by_name.get(name)
         if not found:
             continue
-        winner, *rest = found
-        rule = _ENGINE_ARGS_RULE if name == ENGINE_ARGS and rest else _LAYER_RULE
+        rule = _ENGINE_ARGS_RULE if name == ENGINE_ARGS and len(found) > 1 else ""
         value = (
             item.get("value", "") if "valueFrom" not in item else {"valueFrom": item["valueFrom"]}
         )
-        out[key] = Decision(key, value, winner.origin, tuple(rest), rule)
+        decision = decide(ENV, key, found, None, value, rule)
+        if decision is not None:
+            out[key] = decision
     return out
 
 
@@ -138,7 +140,7 @@ _PROFILE_ID_TWICE = (
 
 def _duplicates(
     env: list[dict[str, Any]],
-    service: Entry[Any],
+    service: Entry[AIMService],
     sources: dict[Layer, list[Candidate]],
     template: TemplateView,
     profile_id_twice: bool = False,

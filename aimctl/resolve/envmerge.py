@@ -11,8 +11,7 @@ import math
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from aimctl.resolve.naming import go_json_string
-from aimctl.resolve.quantity import go_json_float
+from aimctl.resolve.gojson import go_json_scalar, go_json_string
 
 __all__ = ["go_marshal", "merge_engine_args", "merge_env_vars"]
 
@@ -118,18 +117,11 @@ def _deep_merge(low: Mapping[str, Any], high: Mapping[str, Any]) -> dict[str, An
 
 def go_marshal(value: object) -> str:
     """``json.Marshal`` of a JSON-like value: objects with sorted keys, Go string escaping, float64
-    numbers via :func:`go_json_float` (Python ``int`` is written as a decimal integer).
+    numbers as ``gojson.go_json_scalar`` writes them (Python ``int`` as a decimal integer).
     """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return go_json_float(value)
-    if isinstance(value, str):
-        return go_json_string(value)
+    scalar = go_json_scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, Mapping):
         items = (f"{go_json_string(str(k))}:{go_marshal(value[k])}" for k in sorted(value))
         return "{" + ",".join(items) + "}"

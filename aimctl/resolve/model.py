@@ -7,11 +7,11 @@ from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.model import AIM_API_VERSION, AIM_KINDS, AIMClusterModel, AIMModel, AIMService
 from aimctl.provenance import FieldPath
+from aimctl.resolve.fields import env_dicts, service_spec
 from aimctl.resolve.model_sources import sources_needing_registry
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
-from aimctl.resolve.runtime_config import env_dicts
 from aimctl.suggest import did_you_mean
 
 __all__ = ["STICKY_SCOPES", "ResolvedModel", "resolve_model"]
@@ -30,7 +30,7 @@ class ResolvedModel:
     obj: Any
     how: str
     field: FieldPath
-    entry: Entry[Any] | None = None
+    entry: Entry[AIMModel] | Entry[AIMClusterModel] | None = None
     manifest: dict[str, Any] | None = None
 
     @property
@@ -50,7 +50,9 @@ class ResolvedModel:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
-def _no_spec(service: Entry[Any], entry: Entry[Any], path: FieldPath) -> Diagnostic:
+def _no_spec(
+    service: Entry[AIMService], entry: Entry[AIMModel] | Entry[AIMClusterModel], path: FieldPath
+) -> Diagnostic:
     return entry_error(
         "E_MODEL_NOT_FOUND",
         service,
@@ -59,13 +61,15 @@ def _no_spec(service: Entry[Any], entry: Entry[Any], path: FieldPath) -> Diagnos
     )
 
 
-def _from_entry(entry: Entry[Any], how: str, path: FieldPath) -> ResolvedModel:
+def _from_entry(
+    entry: Entry[AIMModel] | Entry[AIMClusterModel], how: str, path: FieldPath
+) -> ResolvedModel:
     return ResolvedModel(
         entry.key.kind, entry.key.name, entry.key.namespace, entry.obj, how, path, entry=entry
     )
 
 
-def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
+def _sticky(catalog: Catalog, service: Entry[AIMService]) -> ResolvedModel | None:
     """``status.resolvedModel`` short-circuits resolution while that model exists and is Ready.
 
     Only a reference with scope ``Namespace`` or ``Cluster`` is followed; any other scope
@@ -75,10 +79,11 @@ def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
     ref = status.resolved_model if status is not None else None
     if ref is None or not ref.name or ref.scope not in STICKY_SCOPES:
         return None
+    entry: Entry[AIMClusterModel] | Entry[AIMModel] | None
     if ref.scope == "Cluster":
-        entry = catalog.get("AIMClusterModel", None, ref.name)
+        entry = catalog.lookup(AIMClusterModel, None, ref.name)
     else:
-        entry = catalog.get("AIMModel", ref.namespace or service.key.namespace, ref.name)
+        entry = catalog.lookup(AIMModel, ref.namespace or service.key.namespace, ref.name)
     if entry is None or entry.obj.spec is None:  # a model without a spec is never Ready
         return None
     model = _from_entry(entry, "sticky status.resolvedModel", ("status", "resolvedModel"))
@@ -86,13 +91,13 @@ def _sticky(catalog: Catalog, service: Entry[Any]) -> ResolvedModel | None:
 
 
 def resolve_model(
-    catalog: Catalog, service: Entry[Any]
+    catalog: Catalog, service: Entry[AIMService]
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     """Find or synthesise the service's model; errors carry the operator's reasons."""
     sticky = _sticky(catalog, service)
     if sticky is not None:
         return sticky, []
-    spec = service.obj.spec
+    spec = service_spec(service)
     ns = service.key.namespace
     ref = spec.model
     if ref.name is not None:
@@ -129,7 +134,7 @@ def resolve_model(
 
 
 def _by_image(
-    catalog: Catalog, service: Entry[Any], image: str
+    catalog: Catalog, service: Entry[AIMService], image: str
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     path: FieldPath = ("spec", "model", "image")
     ns = service.key.namespace
@@ -202,8 +207,8 @@ def _registry_hint(catalog: Catalog) -> str:
     )
 
 
-def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
-    src = service.obj.spec
+def _copy_service_fields(service: Entry[AIMService], spec: dict[str, Any]) -> None:
+    src = service_spec(service)
     if src.runtime_config_name:
         spec["runtimeConfigName"] = src.runtime_config_name
     if src.image_pull_secrets:
@@ -215,7 +220,7 @@ def _copy_service_fields(service: Entry[Any], spec: dict[str, Any]) -> None:
 
 
 def _synthesised(
-    service: Entry[Any],
+    service: Entry[AIMService],
     name: str,
     spec: dict[str, Any],
     labels: dict[str, str],
@@ -245,7 +250,7 @@ def _source_key(source: Any) -> tuple[str, str, str]:
 
 
 def _by_custom(
-    catalog: Catalog, service: Entry[Any], custom: Any
+    catalog: Catalog, service: Entry[AIMService], custom: Any
 ) -> tuple[ResolvedModel | None, list[Diagnostic]]:
     path: FieldPath = ("spec", "model", "custom")
     wanted = [_source_key(s) for s in custom.model_sources]
@@ -263,7 +268,7 @@ def _by_custom(
         "custom": {"hardware": custom.hardware.model_dump(by_alias=True, exclude_none=True)},
     }
     _copy_service_fields(service, spec)
-    env = env_dicts(service.obj.spec.env)
+    env = env_dicts(service_spec(service).env)
     if env:
         spec["env"] = env
     spec["resources"] = {}

@@ -16,7 +16,12 @@ from typing import Any, Final
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.model import (
+    AIM_API_VERSION,
+    AIM_KINDS,
+    AIMClusterModelSource,
+    AIMClusterModelSourceSpec,
+)
 from aimctl.provenance import ResourceKey
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.naming import cluster_model_name
@@ -103,7 +108,7 @@ def _image_uri(registry: str, repository: str, tag: str) -> str:
     return f"{registry}/{repository}:{tag}"
 
 
-def registry_filters(entry: Entry[Any]) -> list[str]:
+def registry_filters(entry: Entry[AIMClusterModelSource]) -> list[str]:
     """The filters of a model source that need a registry listing (wildcards or no tag)."""
     spec = entry.obj.spec
     if spec is None:
@@ -111,8 +116,14 @@ def registry_filters(entry: Entry[Any]) -> list[str]:
     return [f.image for f in spec.filters if not parse_image_filter(f.image).static]
 
 
-def _model(entry: Entry[Any], registry: str, repository: str, tag: str) -> dict[str, Any]:
-    source, spec = entry.key.name, entry.obj.spec
+def _model(
+    entry: Entry[AIMClusterModelSource],
+    spec: AIMClusterModelSourceSpec,
+    registry: str,
+    repository: str,
+    tag: str,
+) -> dict[str, Any]:
+    source = entry.key.name
     labels = propagate_labels(
         entry.obj.metadata.labels or {},
         {"aim.eai.amd.com/model-source": source, "aim.eai.amd.com/origin": "auto-generated"},
@@ -142,16 +153,18 @@ def _model(entry: Entry[Any], registry: str, repository: str, tag: str) -> dict[
     }
 
 
-def _static_models(entry: Entry[Any]) -> Iterable[dict[str, Any]]:
+def _static_models(entry: Entry[AIMClusterModelSource]) -> Iterable[dict[str, Any]]:
     """The models of the source's exact-image filters, in filter order, at most ``maxModels``."""
     spec = entry.obj.spec
+    if spec is None:
+        return
     seen: set[str] = set()
     for flt in spec.filters:
         parsed = parse_image_filter(flt.image)
         if not parsed.static or parsed.repository in (flt.exclude or ()):
             continue
         registry = parsed.registry or spec.registry or DOCKER_REGISTRY
-        manifest = _model(entry, registry, parsed.repository, parsed.tag)
+        manifest = _model(entry, spec, registry, parsed.repository, parsed.tag)
         if manifest["spec"]["image"] in seen:
             continue
         if len(seen) >= spec.max_models:
@@ -166,7 +179,7 @@ def add_source_models(catalog: Catalog) -> list[Diagnostic]:
     name already in the input wins (the source is append-only and skips existing images)."""
     problems: list[Diagnostic] = []
     model_class: Any = AIM_KINDS["AIMClusterModel"]
-    for entry in catalog.of_kind("AIMClusterModelSource"):
+    for entry in catalog.entries(AIMClusterModelSource):
         if entry.obj.spec is None:
             continue
         for manifest in _static_models(entry):
@@ -211,7 +224,7 @@ def sources_needing_registry(catalog: Catalog, image: str | None = None) -> list
     if image is not None and parsed_image is None:
         return []
     found = []
-    for entry in catalog.of_kind("AIMClusterModelSource"):
+    for entry in catalog.entries(AIMClusterModelSource):
         spec = entry.obj.spec
         if spec is None:
             continue

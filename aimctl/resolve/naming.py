@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
+from aimctl.resolve.gojson import go_json_scalar, go_json_string
 from aimctl.resolve.quantity import canonical_quantity
 
 __all__ = [
@@ -23,17 +24,14 @@ __all__ = [
     "artifact_name",
     "cache_mount_path",
     "cache_volume_name",
-    "check_size_job_name",
     "cluster_model_name",
     "custom_template_name",
     "custom_template_name_auto",
     "dedicated_cache_name",
     "derived_name",
     "derived_template_name",
-    "discovery_job_name",
     "download_job_name",
     "go_json",
-    "go_json_string",
     "go_lower",
     "go_path_clean",
     "go_trim_space",
@@ -53,15 +51,6 @@ __all__ = [
 
 MAX_NAME: Final = 63
 _GO_SPACE: Final = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_JSON_SHORT: Final = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
 
 
@@ -134,30 +123,6 @@ def sanitize_label_value(text: str) -> str:
 # --- hash-input JSON (§5.3) ---------------------------------------------------------------------
 
 
-_JSON_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
-
-
-def go_json_string(text: str) -> str:
-    """A JSON string as Go's encoding/json writes it: ``<>&`` and U+2028/2029 escaped as ``\\u00XX``,
-    other control characters escaped, everything else raw UTF-8; lone surrogates become U+FFFD.
-    """
-    if not _JSON_NEEDS_ESCAPE.search(text):
-        return f'"{text}"'
-    out = ['"']
-    for c in text:
-        code = ord(c)
-        if c in _JSON_SHORT:
-            out.append(_JSON_SHORT[c])
-        elif code < 0x20 or c in "<>&" or code in (0x2028, 0x2029):
-            out.append(f"\\u{code:04x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append("\ufffd")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
 _REQ, _OPT, _BOOL, _QTY = "required", "omitempty", "optional-bool", "quantity"
 _SELECTORS: Final = (
     ("fieldRef", (("apiVersion", _OPT), ("fieldPath", _REQ))),
@@ -216,14 +181,9 @@ def go_json(value: object) -> str:
         return go_json_string(value)
     if type(value) is list and value and all(type(item) is dict for item in value):
         return "[" + ",".join([_env_json(item) for item in value]) + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return go_json_string(value)
+    scalar = None if isinstance(value, float) else go_json_scalar(value)  # no float hash inputs
+    if scalar is not None:
+        return scalar
     if isinstance(value, Mapping):
         items = (x for key in sorted(value) for x in (go_json_string(key), go_json(value[key])))
         return "[" + ",".join(items) + "]"
@@ -442,11 +402,6 @@ def download_job_name(artifact: str, uid: str) -> str:
     return derived_name([artifact, "download"], [uid])
 
 
-def check_size_job_name(artifact: str, uid: str) -> str:
-    """Artifact check-size Job: ``D([artifact, "check-size"]; [artifact UID])`` (§4.9)."""
-    return derived_name([artifact, "check-size"], [uid])
-
-
 def custom_template_name_auto(model: str) -> str:
     """The one auto-generated custom template of a model: ``D([model, "custom"]; [model, 0])``."""
     return derived_name([model, "custom"], [model, 0])
@@ -514,43 +469,6 @@ def cluster_model_name(registry: str, repository: str, tag: str) -> str:
     """AIMClusterModel from a model source: ``D([repository, tag]; [registry, repository, tag];
     len=6)`` (§4.12)."""
     return derived_name([repository, tag], [registry, repository, tag], hash_len=6)
-
-
-def _secret_name(secret: str | Mapping[str, Any]) -> str:
-    return secret if isinstance(secret, str) else str(secret.get("name") or "")
-
-
-def discovery_job_name(
-    template_name: str,
-    model_name: str,
-    image: str,
-    *,
-    service_account: str = "",
-    env: Sequence[Mapping[str, Any]] = (),
-    image_pull_secrets: Sequence[str | Mapping[str, Any]] = (),
-    metric: str | None = None,
-    precision: str | None = None,
-    gpu_model: str | None = None,
-    gpu_requests: int | None = None,
-    profile_id: str = "",
-    has_gpu: bool | None = None,
-) -> str:
-    """Discovery Job (§4.10): ``discover-<template[:45]>-<8 hex>``; the hex is the first 4 bytes of
-    SHA-256 over the plain concatenation of model, image, service account, each env name+value
-    (pass namespace-template env only), pull-secret names, metric, precision, and — when the
-    template has a ``hardware.gpu`` block — gpu model and requests, then profileId.
-    """
-    text = model_name + image + service_account
-    text += "".join(str(e.get("name") or "") + str(e.get("value") or "") for e in env)
-    text += (
-        "".join(_secret_name(s) for s in image_pull_secrets) + (metric or "") + (precision or "")
-    )
-    if has_gpu if has_gpu is not None else (gpu_model, gpu_requests) != (None, None):
-        text += (gpu_model or "") + str(gpu_requests or 0)
-    text += profile_id
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    cut = template_name.encode("utf-8", "surrogatepass")[:45].decode("utf-8", "replace")
-    return f"discover-{cut}-{digest}"
 
 
 # --- identity and cache volumes -----------------------------------------------------------------

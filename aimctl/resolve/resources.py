@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aimctl.catalog import Entry
+from aimctl.model import AIMService
 from aimctl.provenance import Candidate, Decision, Origin, Scope
-from aimctl.resolve.layers import RESOURCE_LAYERS, Layer
+from aimctl.resolve.fields import origin_of, service_spec
+from aimctl.resolve.layers import RESOURCES, Layer, choose
 from aimctl.resolve.quantity import canonical_quantity
-from aimctl.resolve.runtime_config import origin_of
 from aimctl.resolve.templates import TemplateView
 
 __all__ = ["DEFAULT_GPU_RESOURCE", "build_resources"]
@@ -42,14 +43,14 @@ def _default_layer(n: int, resource: str) -> tuple[_Sections, _Where]:
 
 
 def build_resources(
-    service: Entry[Any], template: TemplateView
+    service: Entry[AIMService], template: TemplateView
 ) -> tuple[dict[str, dict[str, str]], dict[str, Decision]]:
     """Requests replace requests and limits replace limits, per resource name, layer by layer."""
     gpu = (template.status.get("resolvedHardware") or {}).get("gpu") or {}
     n = int(gpu.get("requests") or 0)
     resource = gpu.get("resourceName") or DEFAULT_GPU_RESOURCE
     tpl_res = template.spec.resources
-    svc_res = service.obj.spec.resources
+    svc_res = service_spec(service).resources
     if tpl_res is None and svc_res is None:
         ordered, decisions = _defaults_only(n, resource)
         return {s: dict(values) for s, values in ordered.items()}, dict(decisions)
@@ -84,29 +85,22 @@ def _defaults_only(n: int, resource: str) -> tuple[_Sections, Mapping[str, Decis
 def _overlay(
     layers: Mapping[Layer, tuple[_Sections, _Where]],
 ) -> tuple[dict[str, dict[str, str]], dict[str, Decision]]:
-    result: dict[str, dict[str, str]] = {}
-    history: dict[str, list[Candidate]] = {}
-    for layer in reversed(RESOURCE_LAYERS):  # lowest first, so later layers replace
-        if layer not in layers:
-            continue
-        sections, where = layers[layer]
+    offers: dict[str, dict[Layer, Candidate | Decision | None]] = {}
+    for layer, (sections, where) in layers.items():
         for section in ("requests", "limits"):
             for name, value in sections.get(section, {}).items():
-                result.setdefault(section, {})[name] = value
-                history.setdefault(f"{section}.{name}", []).append(
-                    Candidate(where(section, name), value)
+                offers.setdefault(f"{section}.{name}", {})[layer] = Candidate(
+                    where(section, name), value
                 )
+    decisions: dict[str, Decision] = {}
+    result: dict[str, dict[str, str]] = {}
+    for path, offered in sorted(offers.items()):
+        decision = choose(RESOURCES, f"resources.{path}", offered)
+        if decision is not None:
+            decisions[decision.field] = decision
+            section, name = path.split(".", 1)
+            result.setdefault(section, {})[name] = str(decision.value)
     ordered = {s: dict(sorted(result[s].items())) for s in ("limits", "requests") if result.get(s)}
-    decisions = {
-        f"resources.{path}": Decision(
-            f"resources.{path}",
-            cands[-1].value,
-            cands[-1].origin,
-            tuple(reversed(cands[:-1])),
-            "RESOURCE_LAYERS: service > template > per-GPU defaults",
-        )
-        for path, cands in sorted(history.items())
-    }
     return ordered, decisions
 
 

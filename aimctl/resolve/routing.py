@@ -7,11 +7,14 @@ from typing import Any, Final
 
 from aimctl.catalog import Entry
 from aimctl.errors import Diagnostic, Severity
+from aimctl.model import AIMService
 from aimctl.provenance import Candidate, Decision, Origin, Scope
 from aimctl.resolve.apivalues import annotation_problems
+from aimctl.resolve.fields import origin_of, service_spec
+from aimctl.resolve.layers import ROUTING, Layer, choose
 from aimctl.resolve.quantity import format_gateway_duration
 from aimctl.resolve.routepath import render_route_path
-from aimctl.resolve.runtime_config import RuntimeConfig, origin_of
+from aimctl.resolve.runtime_config import RuntimeConfig
 
 __all__ = ["RouteSettings", "resolve_routing", "routing_precheck", "status_reference"]
 
@@ -28,29 +31,23 @@ class RouteSettings:
 
 def _service_or_config(
     field_name: str,
-    service: Entry[Any],
+    service: Entry[AIMService],
     svc_value: Any,
     svc_path: tuple[str, ...],
     config: RuntimeConfig,
     config_key: str,
 ) -> Decision | None:
     """The service's value if written (even false/empty), else the merged runtime config's."""
-    rc = config.settings.get(config_key)
+    merged = config.settings.get(config_key)
+    if svc_value is None and merged is None:
+        return None  # nothing offered, nothing to decide
+    written = None
     if svc_value is not None:
-        over = (Candidate(rc.winner, rc.value),) if rc is not None else ()
-        return Decision(
-            field_name,
-            svc_value,
-            origin_of(service, Scope.SERVICE, svc_path),
-            over,
-            "the service's own value wins over the runtime config (even false)",
-        )
-    if rc is not None:
-        return Decision(field_name, rc.value, rc.winner, rc.overridden, rc.rule)
-    return None
+        written = Candidate(origin_of(service, Scope.SERVICE, svc_path), svc_value)
+    return choose(ROUTING, field_name, {Layer.SERVICE: written, Layer.RUNTIME_CONFIG: merged})
 
 
-def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:
+def _gateway_error(service: Entry[AIMService], enabled: Decision | None) -> Diagnostic:
     """GatewayNotConfigured, located where routing was switched on."""
     where = enabled.winner if enabled is not None and enabled.winner.file else None
     return Diagnostic(
@@ -66,9 +63,9 @@ def _gateway_error(service: Entry[Any], enabled: Decision | None) -> Diagnostic:
     )
 
 
-def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnostic]:
+def routing_precheck(service: Entry[AIMService], config: RuntimeConfig) -> list[Diagnostic]:
     """§12.2 step 3, before the model is resolved: routing enabled without any gatewayRef."""
-    routing = service.obj.spec.routing
+    routing = service_spec(service).routing
     written = routing.enabled if routing is not None else None
     if not (written if written is not None else config.value("routing.enabled")):
         return []
@@ -81,7 +78,7 @@ def routing_precheck(service: Entry[Any], config: RuntimeConfig) -> list[Diagnos
 
 
 def resolve_routing(
-    service: Entry[Any],
+    service: Entry[AIMService],
     config: RuntimeConfig,
     model_ref: dict[str, str],
     template_ref: dict[str, str],
@@ -89,7 +86,7 @@ def resolve_routing(
 ) -> tuple[RouteSettings, list[Diagnostic]]:
     """Route settings; ``model_ref``/``template_ref`` are the status references the operator
     writes once the model and template are resolved (see :func:`status_reference`)."""
-    spec = service.obj.spec
+    spec = service_spec(service)
     routing = spec.routing
     get = (lambda attr: getattr(routing, attr)) if routing is not None else (lambda attr: None)
     decisions: dict[str, Decision] = {}
@@ -266,7 +263,7 @@ def _with_zeros(zeros: dict[str, Any], written: Any) -> dict[str, Any]:
 
 
 def _service_view(
-    service: Entry[Any],
+    service: Entry[AIMService],
     uid: str,
     model_ref: dict[str, str],
     template_ref: dict[str, str],

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from aimctl.catalog import Catalog
 from aimctl.errors import Diagnostic, Severity
+from aimctl.model import AIMService
 from aimctl.project import Project
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.inventory import GpuInventory
@@ -57,7 +58,7 @@ def resolve_all(
     inventory = index.inventory
     result = Resolution([], inventory, index)
     context = ResolveContext()
-    entries = catalog.of_kind("AIMService")
+    entries = catalog.entries(AIMService)
     for done, entry in enumerate(entries, 1):
         if on_service is not None:
             on_service(done, len(entries))

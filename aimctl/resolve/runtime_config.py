@@ -8,66 +8,22 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
-from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
+from aimctl.model import AIMClusterRuntimeConfig, AIMRuntimeConfig
+from aimctl.provenance import Candidate, Decision, FieldPath, Scope
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts, origin_of, read_path
+from aimctl.resolve.layers import RUNTIME_CONFIG, Layer, choose
 from aimctl.resolve.quantity import parse_go_duration
 
 __all__ = [
     "ENGINE_ARGS",
     "RuntimeConfig",
-    "env_dicts",
-    "origin_of",
-    "read_path",
     "resolve_runtime_config",
 ]
 
 ENGINE_ARGS = "AIM_ENGINE_ARGS"
 _GATEWAY_FIELDS = ("group", "kind", "name", "namespace", "sectionName", "port")
 _GATEWAY_SETTINGS = tuple((f, f"routing.gatewayRef.{f}") for f in _GATEWAY_FIELDS)
-
-
-def read_path(obj: Any, path: FieldPath) -> Any:
-    """Follow a camelCase field path through a pydantic object (by alias) or plain data."""
-    current = obj
-    for part in path:
-        if current is None:
-            return None
-        if isinstance(part, int):
-            current = current[part] if 0 <= part < len(current) else None
-        elif isinstance(current, dict):
-            current = current.get(part)
-        else:
-            current = getattr(current, _attr(type(current), part), None)
-    return current
-
-
-_ATTR_CACHE: dict[tuple[type, str], str] = {}
-
-
-def _attr(cls: type, alias: str) -> str:
-    key = (cls, alias)
-    found = _ATTR_CACHE.get(key)
-    if found is None:
-        found = alias
-        for name, info in getattr(cls, "model_fields", {}).items():
-            if info.alias == alias or name == alias:
-                found = name
-                break
-        _ATTR_CACHE[key] = found
-    return found
-
-
-def origin_of(entry: Entry[Any], scope: Scope, path: FieldPath, rule: str = "") -> Origin:
-    """Where ``path`` of ``entry`` was written. Whether it was written at all (or is a CRD
-    default) is decided lazily, by ``explain``, from the file itself: this runs per value."""
-    return Origin(scope, entry.key, path, entry.file, entry.doc, rule)
-
-
-def env_dicts(env: Any) -> list[dict[str, Any]]:
-    """EnvVar models -> plain JSON-like dicts (camelCase, unset fields omitted)."""
-    if not env:
-        return []
-    return [e.model_dump(by_alias=True, exclude_none=True) for e in env]
 
 
 def _is_zero(value: Any, name: str = "") -> bool:
@@ -87,8 +43,8 @@ class RuntimeConfig:
     """The merged runtime config one object uses, each field with its provenance."""
 
     name: str
-    namespace_entry: Entry[Any] | None
-    cluster_entry: Entry[Any] | None
+    namespace_entry: Entry[AIMRuntimeConfig] | None
+    cluster_entry: Entry[AIMClusterRuntimeConfig] | None
     settings: dict[str, Decision] = field(default_factory=dict)
     annotations: dict[str, Decision] = field(default_factory=dict)
     env: list[dict[str, Any]] = field(default_factory=list)
@@ -131,7 +87,10 @@ _SCALARS: tuple[tuple[str, FieldPath, FieldPath | None], ...] = (
 
 
 def _layer_value(
-    entry: Entry[Any] | None, scope: Scope, path: FieldPath, deprecated: FieldPath | None
+    entry: Entry[AIMRuntimeConfig] | Entry[AIMClusterRuntimeConfig] | None,
+    scope: Scope,
+    path: FieldPath,
+    deprecated: FieldPath | None,
 ) -> Candidate | None:
     """One config's value for a field, after migrating its deprecated top-level twin (§3.1 step 1)."""
     if entry is None:
@@ -151,17 +110,10 @@ def _layer_value(
 
 def _merge_field(name: str, ns: Candidate | None, cl: Candidate | None) -> Decision | None:
     """mergo override: the namespace value wins only when non-zero (§3.1 table)."""
-    if ns is not None and not _is_zero(ns.value, name):
-        overridden = (cl,) if cl is not None else ()
-        rule = "namespace runtime config over cluster" if cl is not None else ""
-        return Decision(name, ns.value, ns.origin, overridden, rule)
-    if cl is not None:
-        overridden = (ns,) if ns is not None else ()
-        rule = "a zero/false/empty namespace value never overrides the cluster value" if ns else ""
-        return Decision(name, cl.value, cl.origin, overridden, rule)
-    if ns is not None:
-        return Decision(name, ns.value, ns.origin, (), "")
-    return None
+    if ns is None and cl is None:
+        return None  # neither config sets it
+    offers = {Layer.RUNTIME_NAMESPACE: ns, Layer.RUNTIME_CLUSTER: cl}
+    return choose(RUNTIME_CONFIG, name, offers, counts=lambda value: not _is_zero(value, name))
 
 
 def resolve_runtime_config(
@@ -169,8 +121,8 @@ def resolve_runtime_config(
 ) -> tuple[RuntimeConfig, list[Diagnostic]]:
     """Find ``name`` (or ``default``) in the namespace and at cluster scope and merge them."""
     wanted = (name or "").strip() or "default"
-    ns_entry = catalog.get("AIMRuntimeConfig", namespace, wanted) if namespace else None
-    cl_entry = catalog.get("AIMClusterRuntimeConfig", None, wanted)
+    ns_entry = catalog.lookup(AIMRuntimeConfig, namespace, wanted) if namespace else None
+    cl_entry = catalog.lookup(AIMClusterRuntimeConfig, None, wanted)
     config = RuntimeConfig(wanted, ns_entry, cl_entry)
     if ns_entry is None and cl_entry is None:
         if wanted == "default":
@@ -198,7 +150,9 @@ def resolve_runtime_config(
 
 
 def _merge_annotations(
-    config: RuntimeConfig, ns_entry: Entry[Any] | None, cl_entry: Entry[Any] | None
+    config: RuntimeConfig,
+    ns_entry: Entry[AIMRuntimeConfig] | None,
+    cl_entry: Entry[AIMClusterRuntimeConfig] | None,
 ) -> None:
     """Maps merge key-wise; the namespace value wins per key, even an empty string (§3.1)."""
     for entry, scope in (
@@ -219,7 +173,9 @@ def _merge_annotations(
 
 
 def _merge_env(
-    config: RuntimeConfig, ns_entry: Entry[Any] | None, cl_entry: Entry[Any] | None
+    config: RuntimeConfig,
+    ns_entry: Entry[AIMRuntimeConfig] | None,
+    cl_entry: Entry[AIMClusterRuntimeConfig] | None,
 ) -> None:
     """Env merged by name, cluster as defaults and namespace as overrides (§3.1, §3.4.1)."""
     cl_env = env_dicts(cl_entry.obj.spec.env) if cl_entry and cl_entry.obj.spec else []

@@ -13,7 +13,9 @@ from typing import Any, Final
 
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
+from aimctl.model import AIMService
 from aimctl.provenance import FieldPath
+from aimctl.resolve.fields import service_spec
 from aimctl.resolve.gpu import gpu_rank, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.model import STICKY_SCOPES, ResolvedModel
@@ -64,7 +66,9 @@ class Selection:
     rows: list[CandidateRow] = dc_field(default_factory=list)
 
 
-def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -> Diagnostic | None:
+def _readiness_error(
+    view: TemplateView, service: Entry[AIMService], path: FieldPath
+) -> Diagnostic | None:
     state = view.state
     if state == "Ready":
         return None
@@ -91,7 +95,7 @@ def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -
     )
 
 
-def _sticky(index: TemplateIndex, service: Entry[Any]) -> TemplateView | None:
+def _sticky(index: TemplateIndex, service: Entry[AIMService]) -> TemplateView | None:
     """``status.resolvedTemplate`` while that template exists and is Ready; only a reference
     with scope ``Namespace`` or ``Cluster`` is followed (``tryFetchResolvedTemplate``)."""
     status = service.obj.status
@@ -104,14 +108,14 @@ def _sticky(index: TemplateIndex, service: Entry[Any]) -> TemplateView | None:
 
 
 def select_template(
-    index: TemplateIndex, service: Entry[Any], model: ResolvedModel, inventory: GpuInventory
+    index: TemplateIndex, service: Entry[AIMService], model: ResolvedModel, inventory: GpuInventory
 ) -> tuple[Selection, list[Diagnostic]]:
     sticky = _sticky(index, service)
     if sticky is not None:
         return Selection(
             "sticky status.resolvedTemplate", sticky, ("status", "resolvedTemplate")
         ), []
-    spec = service.obj.spec
+    spec = service_spec(service)
     name = (spec.template.name or "").strip() if spec.template else ""
     if name:
         return _explicit(index, service, name)
@@ -131,11 +135,11 @@ def _override_parts(overrides: Any) -> tuple[str | None, int | None, str | None,
 
 
 def _explicit(
-    index: TemplateIndex, service: Entry[Any], name: str
+    index: TemplateIndex, service: Entry[AIMService], name: str
 ) -> tuple[Selection, list[Diagnostic]]:
     """Namespace template by the derived name, else cluster template by the base name (§3.3.1)."""
     path: FieldPath = ("spec", "template", "name")
-    candidate = derived_template_name(name, *_override_parts(service.obj.spec.overrides))
+    candidate = derived_template_name(name, *_override_parts(service_spec(service).overrides))
     view = index.get(service.key.namespace, candidate)
     how = "explicit spec.template.name, namespace scope"
     if view is None:
@@ -191,9 +195,9 @@ def _overrides_mismatch(view: TemplateView, overrides: Any) -> str:
 
 
 def _automatic(
-    index: TemplateIndex, service: Entry[Any], model: ResolvedModel, inventory: GpuInventory
+    index: TemplateIndex, service: Entry[AIMService], model: ResolvedModel, inventory: GpuInventory
 ) -> tuple[Selection, list[Diagnostic]]:
-    spec = service.obj.spec
+    spec = service_spec(service)
     path: FieldPath = ("spec", "model")
     ns_views = index.for_model(service.key.namespace, model.name)
     cl_views = index.for_model(None, model.name)
@@ -324,7 +328,7 @@ def _detail(row: CandidateRow, overrides: Any, inventory: GpuInventory) -> str:
 
 
 def _empty_error(
-    stage: str, service: Entry[Any], path: FieldPath, rows: list[CandidateRow]
+    stage: str, service: Entry[AIMService], path: FieldPath, rows: list[CandidateRow]
 ) -> Diagnostic:
     listed = "; ".join(f"{r.template.display()}: {r.reason} ({r.detail})" for r in rows)
     code, hint = "E_NO_TEMPLATE", "run `aimctl explain` for the selection table"

@@ -7,7 +7,7 @@ from typing import Any
 
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic, Severity
-from aimctl.model import AIM_API_VERSION
+from aimctl.model import AIM_API_VERSION, AIMArtifact, AIMService
 from aimctl.provenance import Decision, Origin, Scope
 from aimctl.resolve.caching import (
     CachePlan,
@@ -23,6 +23,7 @@ from aimctl.resolve.customprofile import (
 )
 from aimctl.resolve.derived import derived_template
 from aimctl.resolve.env import build_isvc_env
+from aimctl.resolve.fields import origin_of, service_spec
 from aimctl.resolve.gpu import device_ids_for_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.labels import propagate_labels
@@ -40,7 +41,7 @@ from aimctl.resolve.routing import (
     routing_precheck,
     status_reference,
 )
-from aimctl.resolve.runtime_config import RuntimeConfig, origin_of, resolve_runtime_config
+from aimctl.resolve.runtime_config import RuntimeConfig, resolve_runtime_config
 from aimctl.resolve.selection import Selection, select_template
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
 
@@ -59,7 +60,7 @@ class Scaling:
 class ResolvedService:
     """Everything the operator would compute for one service, with provenance."""
 
-    entry: Entry[Any]
+    entry: Entry[AIMService]
     uid: str
     uid_is_stand_in: bool
     config: RuntimeConfig | None = None
@@ -99,14 +100,16 @@ class ResolvedService:
         return self.entry.key.name
 
 
-def _propagate(service: Entry[Any], child: dict[str, str], config: RuntimeConfig) -> dict[str, str]:
+def _propagate(
+    service: Entry[AIMService], child: dict[str, str], config: RuntimeConfig
+) -> dict[str, str]:
     enabled, patterns = config.label_policy()
     return propagate_labels(service.obj.metadata.labels or {}, child, enabled, patterns)
 
 
-def _scaling(service: Entry[Any]) -> Scaling:
+def _scaling(service: Entry[AIMService]) -> Scaling:
     """Fixed replicas, or KEDA autoscaling when any of autoScaling/min/max is set (§4.1)."""
-    spec = service.obj.spec
+    spec = service_spec(service)
     if (
         spec.auto_scaling is not None
         or spec.min_replicas is not None
@@ -128,26 +131,30 @@ class ResolveContext:
 
     configs: dict[tuple[str | None, str], RuntimeConfig] = field(default_factory=dict)
     shared_caches: dict[tuple[str, str], CachePlan] = field(default_factory=dict)
-    artifacts: dict[str, list[Entry[Any]]] | None = None  # adoptable AIMArtifacts by namespace
+    artifacts: dict[str, list[Entry[AIMArtifact]]] | None = (
+        None  # adoptable AIMArtifacts by namespace
+    )
 
-    def existing_artifacts(self, catalog: Catalog, namespace: str) -> list[Entry[Any]]:
+    def existing_artifacts(self, catalog: Catalog, namespace: str) -> list[Entry[AIMArtifact]]:
         """The namespace's AIMArtifacts a Shared cache may reuse (indexed once per render)."""
         if self.artifacts is None:
             self.artifacts = {}
-            for entry in adoptable_artifacts(catalog.of_kind("AIMArtifact")):
+            for entry in adoptable_artifacts(catalog.entries(AIMArtifact)):
                 self.artifacts.setdefault(entry.key.namespace or "", []).append(entry)
         return self.artifacts.get(namespace, [])
 
     def runtime_config(
-        self, catalog: Catalog, service: Entry[Any]
+        self, catalog: Catalog, requester: Entry[Any]
     ) -> tuple[RuntimeConfig, list[Diagnostic]]:
-        """The merged config by (namespace, name), merged once per render (§2.5, §3.1)."""
-        name = (service.obj.spec.runtime_config_name or "").strip() or "default"
-        key = (service.key.namespace, name)
+        """The merged config by (namespace, name), merged once per render (§2.5, §3.1).
+        ``requester``: a service, template, template cache or artifact with a spec (each kind
+        has ``runtimeConfigName``)."""
+        name = (requester.obj.spec.runtime_config_name or "").strip() or "default"
+        key = (requester.key.namespace, name)
         cached = self.configs.get(key)
         if cached is not None:
             return cached, []
-        config, problems = resolve_runtime_config(catalog, service.key.namespace, name, service)
+        config, problems = resolve_runtime_config(catalog, requester.key.namespace, name, requester)
         if not problems:
             self.configs[key] = config
         return config, problems
@@ -157,7 +164,7 @@ def resolve_service(
     catalog: Catalog,
     index: TemplateIndex,
     inventory: GpuInventory,
-    service: Entry[Any],
+    service: Entry[AIMService],
     context: ResolveContext | None = None,
 ) -> ResolvedService:
     """Runtime config, routing pre-check, model, template, then every child's values."""
@@ -258,14 +265,14 @@ def _blocking_template(index: TemplateIndex, model: ResolvedModel) -> TemplateVi
 
 
 def _written(
-    name: str, service: Entry[Any], path: tuple[str, ...], value: Any, rule: str
+    name: str, service: Entry[AIMService], path: tuple[str, ...], value: Any, rule: str
 ) -> Decision:
     return Decision(name, value, origin_of(service, Scope.SERVICE, path), (), rule)
 
 
 def _other_decisions(result: ResolvedService, config: RuntimeConfig) -> dict[str, Decision]:
     """Replicas, caching mode, headroom and label propagation, each with where it came from."""
-    service, spec, scaling = result.entry, result.entry.obj.spec, result.scaling
+    service, spec, scaling = result.entry, service_spec(result.entry), result.scaling
     assert scaling is not None
     out: dict[str, Decision] = {}
     if scaling.autoscaling:

@@ -6,11 +6,9 @@ their PVCs and download Jobs), an artifact's PVC and download Job.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aimctl.catalog import Catalog, Entry, entry_error
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION, DEFAULT_DOWNLOAD_IMAGE
+from aimctl.model import AIM_API_VERSION, DEFAULT_DOWNLOAD_IMAGE, AIMArtifact, AIMTemplateCache
 from aimctl.resolve.caching import (
     ArtifactPlan,
     ArtifactSpec,
@@ -19,18 +17,20 @@ from aimctl.resolve.caching import (
     plan_cache_artifacts,
     pvc_size_problem,
 )
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.naming import stand_in_uid
 from aimctl.resolve.quantity import parse_quantity, quantity_bytes
-from aimctl.resolve.runtime_config import env_dicts
 from aimctl.resolve.service import ResolveContext
 from aimctl.resolve.templates import TemplateIndex, TemplateView
 
 __all__ = ["resolve_input_artifacts", "resolve_input_caches"]
 
 
-def _cache_template(index: TemplateIndex, entry: Entry[Any]) -> TemplateView | None:
+def _cache_template(index: TemplateIndex, entry: Entry[AIMTemplateCache]) -> TemplateView | None:
     """The cache's template by ``templateScope``; ``Unknown`` looks in the namespace first."""
     spec = entry.obj.spec
+    if spec is None:
+        return None
     scope, name, ns = spec.template_scope, spec.template_name, entry.key.namespace
     if scope == "Namespace":
         return index.get(ns, name)
@@ -48,7 +48,7 @@ def resolve_input_caches(
     """Hand-written AIMTemplateCaches (of ``namespaces`` only, when given)."""
     plans: list[CachePlan] = []
     problems: list[Diagnostic] = []
-    for entry in catalog.of_kind("AIMTemplateCache"):
+    for entry in catalog.entries(AIMTemplateCache):
         spec = entry.obj.spec
         if spec is None or (namespaces is not None and entry.key.namespace not in namespaces):
             continue
@@ -102,7 +102,7 @@ def resolve_input_artifacts(
     """Hand-written AIMArtifacts (of ``namespaces`` only, when given)."""
     plans: list[ArtifactPlan] = []
     problems: list[Diagnostic] = []
-    for entry in catalog.of_kind("AIMArtifact"):
+    for entry in catalog.entries(AIMArtifact):
         spec = entry.obj.spec
         if spec is None or (namespaces is not None and entry.key.namespace not in namespaces):
             continue

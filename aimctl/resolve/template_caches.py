@@ -8,15 +8,13 @@ chain template -> cache -> artifact -> PVC.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aimctl.catalog import Catalog, Entry
 from aimctl.errors import Diagnostic
-from aimctl.model import AIM_API_VERSION
+from aimctl.model import AIM_API_VERSION, AIMModel, AIMServiceTemplate, AIMTemplateCache
 from aimctl.resolve.caching import CachePlan, plan_cache_artifacts
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.naming import stand_in_uid
-from aimctl.resolve.runtime_config import env_dicts
 from aimctl.resolve.service import ResolveContext
 from aimctl.resolve.templates import TemplateIndex, TemplateView, gpu_available, paused
 
@@ -31,7 +29,7 @@ def _model_found(catalog: Catalog, view: TemplateView) -> bool:
     template waiting for one that a service auto-creates was woken by then."""
     if not view.frozen:
         return view.waiting is None
-    return catalog.get("AIMModel", view.namespace, view.spec.model_name) is not None
+    return catalog.lookup(AIMModel, view.namespace, view.spec.model_name) is not None
 
 
 def _plans_cache(catalog: Catalog, index: TemplateIndex, view: TemplateView) -> bool:
@@ -52,12 +50,12 @@ def _plans_cache(catalog: Catalog, index: TemplateIndex, view: TemplateView) -> 
     )
 
 
-def _owned_cache_exists(catalog: Catalog, entry: Entry[Any]) -> bool:
+def _owned_cache_exists(catalog: Catalog, entry: Entry[AIMServiceTemplate]) -> bool:
     """``HasExistingTemplateCache``: a cache in the namespace owned by this template's UID."""
     uid = entry.obj.metadata.uid or stand_in_uid(
         AIM_API_VERSION, entry.key.kind, entry.key.namespace or "", entry.key.name
     )
-    for cache in catalog.of_kind("AIMTemplateCache"):
+    for cache in catalog.entries(AIMTemplateCache):
         if cache.key.namespace == entry.key.namespace and any(
             ref.uid == uid for ref in cache.obj.metadata.owner_references or ()
         ):
@@ -76,7 +74,7 @@ def resolve_template_caches(
     is not Ready and creates nothing (its services report the missing config)."""
     plans: list[CachePlan] = []
     problems: list[Diagnostic] = []
-    for entry in catalog.of_kind("AIMServiceTemplate"):
+    for entry in catalog.entries(AIMServiceTemplate):
         ns = entry.key.namespace or ""
         if entry.obj.spec is None or (namespaces is not None and ns not in namespaces):
             continue
@@ -101,7 +99,9 @@ def resolve_template_caches(
             template_scope="Namespace",
             storage_class="",
             runtime_config_name=spec.runtime_config_name or "",
-            env=env_dicts(spec.caching.env),
+            env=env_dicts(spec.caching.env)
+            if spec.caching is not None
+            else [],  # set: _plans_cache
             labels=labels,
         )
         existing = context.existing_artifacts(catalog, ns)

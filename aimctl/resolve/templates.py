@@ -17,8 +17,15 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from aimctl.catalog import Catalog, Entry
-from aimctl.model import AIM_API_VERSION, AIM_KINDS
+from aimctl.model import (
+    AIM_API_VERSION,
+    AIM_KINDS,
+    AIMClusterServiceTemplate,
+    AIMModel,
+    AIMServiceTemplate,
+)
 from aimctl.resolve.envmerge import merge_env_vars
+from aimctl.resolve.fields import env_dicts
 from aimctl.resolve.gpu import node_affinity_for, normalize_gpu_model
 from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.naming import (
@@ -27,7 +34,6 @@ from aimctl.resolve.naming import (
     recommended_template_name,
 )
 from aimctl.resolve.quantity import canonical_quantity, parse_quantity
-from aimctl.resolve.runtime_config import env_dicts
 
 __all__ = [
     "MODEL_MISSING",
@@ -53,7 +59,7 @@ class TemplateView:
     namespace: str | None
     obj: Any
     status: dict[str, Any]
-    entry: Entry[Any] | None = None
+    entry: Entry[AIMServiceTemplate] | Entry[AIMClusterServiceTemplate] | None = None
     generated_by: str | None = None  # "AIMModel ns/name" when synthesised from a model
     manifest: dict[str, Any] | None = None  # the synthesised object (for --include-intermediates)
     frozen: bool = False
@@ -196,7 +202,9 @@ def paused(obj: Any) -> bool:
     return (obj.metadata.annotations or {}).get(PAUSED_ANNOTATION) == "true"
 
 
-def _view_from_entry(entry: Entry[Any], inventory: GpuInventory) -> TemplateView:
+def _view_from_entry(
+    entry: Entry[AIMServiceTemplate] | Entry[AIMClusterServiceTemplate], inventory: GpuInventory
+) -> TemplateView:
     """A written status is kept (frozen) unless the template has inline ``modelSources`` and is
     not paused: the template controller then rebuilds its status from the spec on every
     reconcile (``decorateTemplateStatusCommon``), and the API server drops a status in an applied
@@ -411,7 +419,7 @@ class TemplateIndex:
                 if (
                     kind == "AIMServiceTemplate"
                     and not view.frozen
-                    and catalog.get("AIMModel", entry.key.namespace, entry.obj.spec.model_name)
+                    and catalog.lookup(AIMModel, entry.key.namespace, entry.obj.spec.model_name)
                     is None
                 ):
                     # §11 #20: a namespace template only finds an AIMModel in its own namespace
