@@ -1,6 +1,7 @@
 """Resolved services -> the Kubernetes objects the operator would create (operator-behaviour.md §4).
 
-Python computes every value here; the templates in ``templates/`` only give them their shape.
+Pure mapping: resolution chose every value (with its Decision); this module only lays the resolved
+values out as template contexts, and the templates in ``templates/`` give them their shape.
 Objects shared by several services (Shared caches, their artifacts, PVCs, Jobs, the per-namespace
 RoleBinding) are emitted once: the first service in (namespace, name) order creates them, as the
 first reconcile would.
@@ -17,10 +18,6 @@ from aimctl.errors import Diagnostic
 from aimctl.provenance import ResourceKey
 from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
-from aimctl.resolve.customprofile import VOLUME_NAME
-from aimctl.resolve.fields import service_spec
-from aimctl.resolve.naming import cache_mount_path, cache_volume_name
-from aimctl.resolve.quantity import parse_quantity
 from aimctl.resolve.service import ResolvedService
 from aimctl.resolve.templates import TemplateView
 
@@ -57,87 +54,26 @@ def _sorted(labels: dict[str, str]) -> dict[str, str]:
     return dict(sorted(labels.items()))
 
 
-def _is_quantity(value: Any) -> bool:
-    try:
-        parse_quantity(str(value))
-    except (ValueError, ArithmeticError):
-        return False
-    return True
-
-
-def _metric(metric: dict[str, Any]) -> dict[str, Any]:
-    """One AIM autoscaling metric as the operator copies it into the ISVC (§4.1)."""
-    out: dict[str, Any] = {"type": metric["type"]}
-    pod = metric.get("podmetric")
-    if metric["type"] == "PodMetric" and pod:
-        src = pod.get("metric") or {}
-        copied: dict[str, Any] = {"backend": src.get("backend", "")}
-        for key in ("serverAddress", "metricNames", "query", "operationOverTime"):
-            if src.get(key):
-                copied[key] = src[key]
-        tgt = pod.get("target") or {}
-        target: dict[str, Any] = {"type": tgt.get("type")}
-        for key in ("value", "averageValue"):
-            if tgt.get(key) and _is_quantity(tgt[key]):
-                target[key] = tgt[key]
-        if tgt.get("averageUtilization") is not None:
-            target["averageUtilization"] = tgt["averageUtilization"]
-        out["podmetric"] = {"metric": copied, "target": target}
-    return out
-
-
 def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
-    assert svc.scaling is not None and svc.template is not None
-    spec = service_spec(svc.entry)
-    scaling = svc.scaling
-    if scaling.autoscaling:
-        annotations = {
-            "prometheus.kserve.io/port": "8000",
-            "serving.kserve.io/autoscalerClass": "keda",
-            "sidecar.opentelemetry.io/inject": f"{svc.isvc_name}-predictor",
-        }
-    else:
-        annotations = {"serving.kserve.io/autoscalerClass": "none"}
-    mounts: list[dict[str, Any]] = [{"name": "dshm", "mountPath": "/dev/shm"}]
-    volumes: list[dict[str, Any]] = [
-        {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}}
-    ]
-    custom = svc.custom_profile
-    if custom is not None:  # after dshm, before the cache volumes (kserve.go @0c8f85b)
-        mounts.append({"name": VOLUME_NAME, "mountPath": custom.mount_path, "readOnly": True})
-        volumes.append({"name": VOLUME_NAME, "configMap": {"name": svc.custom_profile_configmap}})
-    mounted = svc.cache.mounts.values() if svc.cache else ()  # the cache's status.artifacts
-    for art in sorted(mounted, key=lambda a: a.name):
-        volume = cache_volume_name(art.name)
-        mounts.append({"name": volume, "mountPath": cache_mount_path(art.model_id, volume)})
-        volumes.append({"name": volume, "persistentVolumeClaim": {"claimName": art.pvc_name}})
-    affinity = svc.template.status.get("resolvedNodeAffinity")
-    auto = None
-    if scaling.autoscaling and spec.auto_scaling is not None:
-        # KServe's AutoScalingSpec.Metrics is omitempty and the operator fills it only when the
-        # service lists metrics: ``autoScaling: {}`` stays ``{}`` (§4.1)
-        auto = {"metrics": [_metric(m) for m in scaling.metrics]} if scaling.metrics else {}
+    assert svc.scaling is not None and svc.isvc is not None
+    plan = svc.isvc
     return {
         "name": svc.isvc_name,
         "namespace": svc.namespace,
         "labels": _sorted(svc.isvc_labels),
-        "annotations": annotations,
-        "min_replicas": scaling.min_replicas,
-        "max_replicas": scaling.max_replicas or None,
-        "auto_scaling": auto,
-        "service_account_name": spec.service_account_name or None,
-        "priority_class_name": spec.priority_class_name or None,
-        "image_pull_secrets": [
-            s.model_dump(by_alias=True, exclude_none=True) for s in spec.image_pull_secrets
-        ]
-        if spec.image_pull_secrets
-        else None,
-        "affinity": {"nodeAffinity": affinity} if affinity else None,
+        "annotations": plan.annotations,
+        "min_replicas": svc.scaling.min_replicas,
+        "max_replicas": svc.scaling.max_replicas or None,
+        "auto_scaling": plan.auto_scaling,
+        "service_account_name": plan.service_account_name,
+        "priority_class_name": plan.priority_class_name,
+        "image_pull_secrets": plan.image_pull_secrets,
+        "affinity": {"nodeAffinity": plan.node_affinity} if plan.node_affinity else None,
         "image": svc.model.image if svc.model else "",
         "env": svc.env or None,
         "resources": svc.resources or None,
-        "volume_mounts": mounts,
-        "volumes": volumes,
+        "volume_mounts": plan.volume_mounts,
+        "volumes": plan.volumes,
     }
 
 

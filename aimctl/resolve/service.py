@@ -26,6 +26,7 @@ from aimctl.resolve.env import build_isvc_env
 from aimctl.resolve.fields import origin_of, service_spec
 from aimctl.resolve.gpu import device_ids_for_model
 from aimctl.resolve.inventory import GpuInventory
+from aimctl.resolve.isvc import IsvcPlan, plan_isvc
 from aimctl.resolve.labels import propagate_labels
 from aimctl.resolve.model import ResolvedModel, resolve_model
 from aimctl.resolve.naming import (
@@ -80,6 +81,8 @@ class ResolvedService:
     """Operator 0.2.2: the template's customProfile, rendered as a service-owned ConfigMap."""
     custom_profile_configmap: str = ""
     custom_profile_labels: dict[str, str] = field(default_factory=dict)
+    isvc: IsvcPlan | None = None
+    """The InferenceService's annotations, volumes, autoscaling block and pod fields."""
     decisions: dict[str, Decision] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -407,29 +410,10 @@ def _resolve_children(
     context: ResolveContext,
     catalog: Catalog,
 ) -> None:
+    """Every child's values, in the operator's order; stops where the operator would."""
     service = result.entry
-    result.decisions["template"] = Decision(
-        "template",
-        template.display(),
-        origin_of(service, Scope.SERVICE, result.selection.field)
-        if result.selection
-        else Origin(Scope.SERVICE),
-        (),
-        result.selection.how if result.selection else "",
-    )
-    if not template.status.get("modelSources"):
-        where = template.entry or service
-        result.diagnostics.append(
-            entry_error(
-                "E_TEMPLATE_NO_MODEL_SOURCES",
-                where,
-                ("status",) if template.entry is not None else ("spec", "model"),
-                f"template {template.display()} has no model sources in its status: the operator "
-                f"creates no template cache and therefore no InferenceService for AIMService "
-                f"{service.key.namespace}/{service.key.name}",
-                "add status.modelSources (with size) to the frozen template, or spec.modelSources",
-            )
-        )
+    _record_template(result, template)
+    if not _has_model_sources(result, template):
         return
     built, custom = _custom_profile(result, template)
     if not built:
@@ -441,6 +425,65 @@ def _resolve_children(
     result.diagnostics += problems
     result.resources, res_decisions = build_resources(service, template)
     result.decisions.update(res_decisions)
+    _plan_cache(result, template, config, context, catalog)
+    result.scaling = scaling = _scaling(service)
+    result.decisions.update(_other_decisions(result, config))
+    _child_labels(result, template, config, custom is not None)
+    _derived(result, template, config)
+    result.isvc, isvc_decisions = plan_isvc(
+        service,
+        template,
+        result.isvc_name,
+        scaling.autoscaling,
+        scaling.metrics,
+        custom,
+        result.custom_profile_configmap,
+        result.cache,
+    )
+    result.decisions.update(isvc_decisions)
+
+
+def _record_template(result: ResolvedService, template: TemplateView) -> None:
+    selection = result.selection
+    result.decisions["template"] = Decision(
+        "template",
+        template.display(),
+        origin_of(result.entry, Scope.SERVICE, selection.field)
+        if selection
+        else Origin(Scope.SERVICE),
+        (),
+        selection.how if selection else "",
+    )
+
+
+def _has_model_sources(result: ResolvedService, template: TemplateView) -> bool:
+    """False, with an error, when the template lists no model sources: no cache, no ISVC."""
+    if template.status.get("modelSources"):
+        return True
+    service = result.entry
+    where = template.entry or service
+    result.diagnostics.append(
+        entry_error(
+            "E_TEMPLATE_NO_MODEL_SOURCES",
+            where,
+            ("status",) if template.entry is not None else ("spec", "model"),
+            f"template {template.display()} has no model sources in its status: the operator "
+            f"creates no template cache and therefore no InferenceService for AIMService "
+            f"{service.key.namespace}/{service.key.name}",
+            "add status.modelSources (with size) to the frozen template, or spec.modelSources",
+        )
+    )
+    return False
+
+
+def _plan_cache(
+    result: ResolvedService,
+    template: TemplateView,
+    config: RuntimeConfig,
+    context: ResolveContext,
+    catalog: Catalog,
+) -> None:
+    service = result.entry
     cache, problems = plan_cache(
         service,
         template,
@@ -454,9 +497,13 @@ def _resolve_children(
     result.diagnostics += problems
     if cache is not None:
         result.decisions.update(cache.decisions)
-    result.scaling = _scaling(service)
-    result.decisions.update(_other_decisions(result, config))
-    tspec = template.spec
+
+
+def _child_labels(
+    result: ResolvedService, template: TemplateView, config: RuntimeConfig, custom: bool
+) -> None:
+    """The ISVC's, the custom profile ConfigMap's and the HTTPRoute's labels (§4.1, §4.2)."""
+    service = result.entry
     meta = template.profile_meta()
     isvc = {
         "app.kubernetes.io/component": "inference",
@@ -465,7 +512,7 @@ def _resolve_children(
         "aim.eai.amd.com/service": label_value(service.key.name),
     }
     for key, value in (
-        ("aim.eai.amd.com/model", tspec.model_name),
+        ("aim.eai.amd.com/model", template.spec.model_name),
         ("aim.eai.amd.com/metric", meta.get("metric")),
         ("aim.eai.amd.com/precision", meta.get("precision")),
     ):
@@ -491,13 +538,18 @@ def _resolve_children(
     route = _propagate(service, route, config)
     route.setdefault("aim.eai.amd.com/service.name", service.key.name)
     result.route_labels = route
+
+
+def _derived(result: ResolvedService, template: TemplateView, config: RuntimeConfig) -> None:
+    """The template the operator derives for the service's overrides (§4.4), with its labels."""
+    service = result.entry
     derived = _propagate(
         service,
         {"app.kubernetes.io/managed-by": "aim-engine", "aim.eai.amd.com/origin": "derived"},
         config,
     )
     derived.setdefault("aim.eai.amd.com/service.name", service.key.name)
-    model_name = result.model.name if result.model else tspec.model_name
+    model_name = result.model.name if result.model else template.spec.model_name
     result.derived_template = derived_template(
         service, template, model_name, caching_mode(service), dict(sorted(derived.items()))
     )
