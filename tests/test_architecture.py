@@ -169,3 +169,24 @@ def test_resolve_and_render_do_no_io() -> None:
             ):
                 offenders.append(f"{path.name}:{node.lineno} {node.func.id}()")
     assert offenders == []
+
+
+def test_render_children_takes_only_types_from_resolve() -> None:
+    """render/children.py is pure mapping (issue 18 item 5): every value is chosen in resolve,
+    so it may import resolve's types (to read resolved values) but none of its functions or
+    constants."""
+    import importlib
+
+    path = PACKAGE / "render" / "children.py"
+    not_types = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            not_types += [a.name for a in node.names if a.name.startswith("aimctl.resolve")]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aimctl.resolve"):
+            module = importlib.import_module(node.module or "")
+            not_types += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if not isinstance(getattr(module, a.name), type)
+            ]
+    assert not_types == []

@@ -106,3 +106,54 @@ def test_failing_service_prints_trace_and_exits_1(write_tree, run_cli) -> None:
     trace = json.loads(result.stdout)
     assert trace["ok"] is False
     assert trace["diagnostics"][0]["code"] == "E_MODEL_NOT_FOUND"
+
+
+def _rendered_isvc(run_cli, name: str) -> dict:  # type: ignore[type-arg]
+    import yaml
+
+    result = run_cli("render", str(EXAMPLE), cwd=ROOT)
+    assert result.exit_code == 0, result.stderr
+    (isvc,) = [
+        doc
+        for doc in yaml.safe_load_all(result.stdout)
+        if doc and doc["kind"] == "InferenceService" and doc["metadata"]["name"].startswith(name)
+    ]
+    return isvc  # type: ignore[no-any-return]
+
+
+def test_inference_service_choices_are_explained_as_rendered(run_cli) -> None:
+    """Annotations, volumes, mount paths and the copied metrics are resolved (with their origin),
+    and explain shows exactly what render writes into the InferenceService."""
+    result = run_cli(
+        "explain", str(EXAMPLE), "ml-team/llama-assistant", "isvc.", "--output", "json", cwd=ROOT
+    )
+    assert result.exit_code == 0, result.stderr
+    values = {v["field"]: v for v in json.loads(result.stdout)["values"]}
+    assert sorted(values) == [
+        "isvc.annotations",
+        "isvc.autoScaling",
+        "isvc.volumeMounts",
+        "isvc.volumes",
+    ]
+    isvc = _rendered_isvc(run_cli, "llama-assistant")
+    predictor = isvc["spec"]["predictor"]
+    assert values["isvc.annotations"]["value"] == isvc["metadata"]["annotations"]
+    assert values["isvc.annotations"]["value"]["serving.kserve.io/autoscalerClass"] == "keda"
+    assert values["isvc.autoScaling"]["value"] == predictor["autoScaling"]
+    assert values["isvc.volumes"]["value"] == predictor["volumes"]
+    assert values["isvc.volumeMounts"]["value"] == predictor["containers"][0]["volumeMounts"]
+    for field in ("isvc.annotations", "isvc.autoScaling"):  # autoScaling switched KEDA on
+        origin = values[field]["origin"]
+        assert (origin["scope"], origin["field"], origin["line"]) == (
+            "service",
+            "spec.autoScaling",
+            34,
+        )
+    assert values["isvc.volumeMounts"]["origin"]["scope"] == "operator default"
+
+
+def test_fixed_replicas_service_explains_no_autoscaling_block(run_cli) -> None:
+    values = {v["field"]: v for v in _trace(run_cli, "isvc.")["values"]}
+    assert "isvc.autoScaling" not in values
+    assert values["isvc.annotations"]["value"] == {"serving.kserve.io/autoscalerClass": "none"}
+    assert values["isvc.annotations"]["origin"]["scope"] == "operator default"
