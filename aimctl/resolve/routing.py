@@ -85,9 +85,11 @@ def resolve_routing(
     uid: str,
 ) -> tuple[RouteSettings, list[Diagnostic]]:
     """Route settings; ``model_ref``/``template_ref`` are the status references the operator
-    writes once the model and template are resolved (see :func:`status_reference`)."""
-    spec = service_spec(service)
-    routing = spec.routing
+    writes once the model and template are resolved (see :func:`status_reference`).
+
+    In the operator's order: enabled, gatewayRef, path, request timeout, annotations; a missing
+    gateway or an invalid timeout stops there."""
+    routing = service_spec(service).routing
     get = (lambda attr: getattr(routing, attr)) if routing is not None else (lambda attr: None)
     decisions: dict[str, Decision] = {}
     enabled = _service_or_config(
@@ -103,9 +105,29 @@ def resolve_routing(
     settings = RouteSettings(enabled=bool(enabled and enabled.value), decisions=decisions)
     if not settings.enabled:
         return settings, []
-    ref = get("gateway_ref")
-    if ref is not None:
-        gateway = ref.model_dump(by_alias=True, exclude_none=True)
+    gateway = _gateway_ref(service, config, get("gateway_ref"), decisions)
+    if gateway is None:
+        return settings, [_gateway_error(service, enabled)]
+    settings.gateway_ref = _gateway_order(gateway)
+    problems = _route_path(
+        settings, service, config, get("path_template"), (model_ref, template_ref), uid
+    )
+    invalid = _request_timeout(settings, service, config, get("request_timeout"))
+    if invalid is not None:
+        return settings, [invalid]
+    settings.annotations = {k: str(d.value) for k, d in sorted(config.annotations.items())}
+    problems.extend(annotation_problems(config.annotations))
+    for key, decision in config.annotations.items():
+        decisions[f"route.annotations.{key}"] = decision
+    return settings, problems
+
+
+def _gateway_ref(
+    service: Entry[AIMService], config: RuntimeConfig, written: Any, decisions: dict[str, Decision]
+) -> dict[str, Any] | None:
+    """The service's gatewayRef as a whole, else the runtime config's merged field by field."""
+    if written is not None:
+        gateway: dict[str, Any] = written.model_dump(by_alias=True, exclude_none=True)
         decisions["route.gatewayRef"] = Decision(
             "route.gatewayRef",
             gateway,
@@ -113,101 +135,113 @@ def resolve_routing(
             (),
             "the service's gatewayRef replaces the runtime config's as a whole",
         )
-    else:
-        gateway = config.gateway_ref()
-        if gateway is not None:
-            name_decision = config.settings.get("routing.gatewayRef.name")
-            winner = name_decision.winner if name_decision else Origin(Scope.CLUSTER_RUNTIME_CONFIG)
-            decisions["route.gatewayRef"] = Decision(
-                "route.gatewayRef",
-                gateway,
-                winner,
-                (),
-                "runtime-config gatewayRef merged field by field",
-            )
-    if gateway is None:
-        return settings, [_gateway_error(service, enabled)]
-    settings.gateway_ref = _gateway_order(gateway)
+        return gateway
+    merged = config.gateway_ref()
+    if merged is not None:
+        name_decision = config.settings.get("routing.gatewayRef.name")
+        winner = name_decision.winner if name_decision else Origin(Scope.CLUSTER_RUNTIME_CONFIG)
+        decisions["route.gatewayRef"] = Decision(
+            "route.gatewayRef",
+            merged,
+            winner,
+            (),
+            "runtime-config gatewayRef merged field by field",
+        )
+    return merged
+
+
+_DEFAULT_PATH = Origin(Scope.OPERATOR_DEFAULT, rule="default path /<namespace>/<uid>")
+
+
+def _route_path(
+    settings: RouteSettings,
+    service: Entry[AIMService],
+    config: RuntimeConfig,
+    written: Any,
+    refs: tuple[dict[str, str], dict[str, str]],
+    uid: str,
+) -> list[Diagnostic]:
+    """The path template (service, else runtime config) rendered, or the default path; a
+    warning when a written template fails and the operator silently falls back (§4.2)."""
     template = _service_or_config(
         "route.pathTemplate",
         service,
-        get("path_template"),
+        written,
         ("spec", "routing", "pathTemplate"),
         config,
         "routing.pathTemplate",
     )
     path_template = str(template.value) if template and template.value else None
-    view = _service_view(service, uid, model_ref, template_ref, path_template or "")
+    view = _service_view(service, uid, refs[0], refs[1], path_template or "")
     path, fallback = render_route_path(path_template, view, service.key.namespace or "", uid)
     settings.path = path
-    problems: list[Diagnostic] = []
-    path_origin = (
-        template.winner
-        if template
-        else Origin(Scope.OPERATOR_DEFAULT, rule="default path /<namespace>/<uid>")
-    )
     rule = (
         "rendered path template"
         if template and template.value and not fallback
         else "default path /<namespace>/<service UID> (UID stand-in unless metadata.uid is given)"
     )
-    decisions["route.path"] = Decision("route.path", path, path_origin, (), rule)
-    if fallback and template is not None and template.value:
-        problems.append(
-            Diagnostic(
-                "W_PATH_TEMPLATE_FALLBACK",
-                f"path template {template.value!r} failed ({fallback}); the operator silently uses the "
-                f"default path {path}",
-                severity=Severity.WARNING,
-                file=service.file,
-                doc=service.doc,
-                field=("spec", "routing", "pathTemplate"),
-                resource=service.key,
-            )
+    settings.decisions["route.path"] = Decision(
+        "route.path", path, template.winner if template else _DEFAULT_PATH, (), rule
+    )
+    if not (fallback and template is not None and template.value):
+        return []
+    return [
+        Diagnostic(
+            "W_PATH_TEMPLATE_FALLBACK",
+            f"path template {template.value!r} failed ({fallback}); the operator silently uses the "
+            f"default path {path}",
+            severity=Severity.WARNING,
+            file=service.file,
+            doc=service.doc,
+            field=("spec", "routing", "pathTemplate"),
+            resource=service.key,
         )
+    ]
+
+
+def _request_timeout(
+    settings: RouteSettings, service: Entry[AIMService], config: RuntimeConfig, written: Any
+) -> Diagnostic | None:
+    """The request timeout (service, else runtime config) as a Gateway API duration; an error
+    when it is not one."""
     timeout = _service_or_config(
         "route.requestTimeout",
         service,
-        get("request_timeout"),
+        written,
         ("spec", "routing", "requestTimeout"),
         config,
         "routing.requestTimeout",
     )
-    if timeout is not None and timeout.value:
-        try:
-            settings.timeout = format_gateway_duration(str(timeout.value))
-        except ValueError as exc:
-            from aimctl.field_messages import duration_advice
+    if timeout is None or not timeout.value:
+        return None
+    try:
+        settings.timeout = format_gateway_duration(str(timeout.value))
+    except ValueError as exc:
+        from aimctl.field_messages import duration_advice
 
-            reason = str(exc)
-            message = (
-                f"requestTimeout {duration_advice(str(timeout.value))}"
-                if reason.startswith("time:")  # Go's parse failed: the spelling is wrong
-                else f"requestTimeout {timeout.value!r} is not a Gateway API duration: {reason}"
-            )
-            return settings, [
-                Diagnostic(
-                    "E_INVALID_DURATION",
-                    message,
-                    file=timeout.winner.file or service.file,
-                    doc=timeout.winner.doc,
-                    field=timeout.winner.field,
-                    resource=timeout.winner.resource,
-                )
-            ]
-        decisions["route.requestTimeout"] = Decision(
-            timeout.field,
-            settings.timeout,
-            timeout.winner,
-            timeout.overridden,
-            f"written {timeout.value!r}; rendered as a Gateway API duration (Go's form, "
-            "fractions of a second in ms)",
+        reason = str(exc)
+        message = (
+            f"requestTimeout {duration_advice(str(timeout.value))}"
+            if reason.startswith("time:")  # Go's parse failed: the spelling is wrong
+            else f"requestTimeout {timeout.value!r} is not a Gateway API duration: {reason}"
         )
-    settings.annotations = {k: str(d.value) for k, d in sorted(config.annotations.items())}
-    problems.extend(annotation_problems(config.annotations))
-    for key, decision in config.annotations.items():
-        decisions[f"route.annotations.{key}"] = decision
-    return settings, problems
+        return Diagnostic(
+            "E_INVALID_DURATION",
+            message,
+            file=timeout.winner.file or service.file,
+            doc=timeout.winner.doc,
+            field=timeout.winner.field,
+            resource=timeout.winner.resource,
+        )
+    settings.decisions["route.requestTimeout"] = Decision(
+        timeout.field,
+        settings.timeout,
+        timeout.winner,
+        timeout.overridden,
+        f"written {timeout.value!r}; rendered as a Gateway API duration (Go's form, "
+        "fractions of a second in ms)",
+    )
+    return None
 
 
 _GATEWAY_ORDER = ("group", "kind", "name", "namespace", "sectionName", "port")

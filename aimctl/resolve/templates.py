@@ -253,83 +253,121 @@ def _merge_hardware(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _ModelDefaults:
+    """What every template generated for one model starts from (§4.11)."""
+
+    kind: str
+    model_name: str
+    namespace: str | None
+    common: dict[str, Any]
+    labels: dict[str, str]
+    hardware: dict[str, Any] | None
+    type: str
+    env: list[dict[str, Any]]
+
+
 def model_templates(
     model_kind: str, model_name: str, namespace: str | None, spec: Any
 ) -> list[dict[str, Any]]:
-    """Templates the model controller creates for a model (§4.11), as manifests."""
+    """Templates the model controller creates for a model (§4.11), as manifests: with model
+    sources, one custom template (none listed) or one per customTemplates[] entry; without, one
+    per recommended deployment of the image metadata."""
     if spec.discovery is not None and not spec.discovery.create_service_templates:
         return []
-    kind = "AIMServiceTemplate" if model_kind == "AIMModel" else "AIMClusterServiceTemplate"
-    dump = _dump
+    model = _model_defaults(model_kind, model_name, namespace, spec)
+    out: list[dict[str, Any]] = []
+    if spec.model_sources and not spec.custom_templates:
+        out.append(_sole_custom_template(model, spec))
+    for index, tpl in enumerate(spec.custom_templates or []):
+        out.append(_custom_template(model, spec, index, tpl))
+    if not spec.model_sources:
+        out.extend(
+            _recommended_templates(
+                model.kind, model_name, namespace, spec, model.common, model.labels
+            )
+        )
+    return out
+
+
+def _model_defaults(
+    model_kind: str, model_name: str, namespace: str | None, spec: Any
+) -> _ModelDefaults:
     common: dict[str, Any] = {"modelName": model_name}
     if spec.image_pull_secrets:
-        common["imagePullSecrets"] = dump(spec.image_pull_secrets)
+        common["imagePullSecrets"] = _dump(spec.image_pull_secrets)
     if spec.service_account_name:
         common["serviceAccountName"] = spec.service_account_name
-    out: list[dict[str, Any]] = []
-    base_labels = {"aim.eai.amd.com/model": model_name, "aim.eai.amd.com/origin": "auto-generated"}
-    custom_hw = _canonical_hardware(
-        dump(spec.custom.hardware) if spec.custom and spec.custom.hardware else None
+    return _ModelDefaults(
+        kind="AIMServiceTemplate" if model_kind == "AIMModel" else "AIMClusterServiceTemplate",
+        model_name=model_name,
+        namespace=namespace,
+        common=common,
+        labels={"aim.eai.amd.com/model": model_name, "aim.eai.amd.com/origin": "auto-generated"},
+        hardware=_canonical_hardware(
+            _dump(spec.custom.hardware) if spec.custom and spec.custom.hardware else None
+        ),
+        type=(spec.custom.type if spec.custom else None) or "unoptimized",
+        env=env_dicts(spec.env),
     )
-    custom_type = (spec.custom.type if spec.custom else None) or "unoptimized"
-    model_env = env_dicts(spec.env)
+
+
+def _sole_custom_template(model: _ModelDefaults, spec: Any) -> dict[str, Any]:
+    """Model sources and no customTemplates: one template from spec.custom."""
+    body = {**model.common, "modelSources": _dump(spec.model_sources), "type": model.type}
+    if model.hardware:
+        body["hardware"] = model.hardware
+        body.update(_cpu_resources(model.hardware))
+    if model.kind == "AIMServiceTemplate" and model.env:
+        body["env"] = model.env
+    name = custom_template_name_auto(model.model_name)
+    return _template_manifest(model.kind, name, model.namespace, dict(model.labels), body)
+
+
+def _custom_template(model: _ModelDefaults, spec: Any, index: int, tpl: Any) -> dict[str, Any]:
+    """One customTemplates[] entry over spec.custom's hardware and type, the model's env."""
+    hw = _canonical_hardware(
+        _merge_hardware(model.hardware, _dump(tpl.hardware) if tpl.hardware else None)
+    )
+    body = {**model.common, "type": tpl.type or model.type}
     if spec.model_sources:
-        sources = dump(spec.model_sources)
-        if not spec.custom_templates:
-            body = {**common, "modelSources": sources, "type": custom_type}
-            if custom_hw:
-                body["hardware"] = custom_hw
-                body.update(_cpu_resources(custom_hw))
-            if kind == "AIMServiceTemplate" and model_env:
-                body["env"] = model_env
-            name = custom_template_name_auto(model_name)
-            out.append(_template_manifest(kind, name, namespace, dict(base_labels), body))
-    for index, tpl in enumerate(spec.custom_templates or []):
-        hw = _canonical_hardware(
-            _merge_hardware(custom_hw, dump(tpl.hardware) if tpl.hardware else None)
-        )
-        body = {**common, "type": tpl.type or custom_type}
-        if spec.model_sources:
-            body["modelSources"] = dump(spec.model_sources)
-        if hw:
-            body["hardware"] = hw
-            body.update(_cpu_resources(hw))
-        if tpl.profile is not None:
-            if tpl.profile.metric:
-                body["metric"] = tpl.profile.metric
-            if tpl.profile.precision:
-                body["precision"] = tpl.profile.precision
-        if kind == "AIMServiceTemplate":
-            env = merge_env_vars(model_env, env_dicts(tpl.env))
-            if env:
-                body["env"] = env
-        # Operator 0.2.2 (internal/aimmodel/template.go @0c8f85b, "Propagate custom profile
-        # fields"): aimId and modelId when not empty, customProfile (a deep copy) when set.
-        if tpl.aim_id:
-            body["aimId"] = tpl.aim_id
-        if tpl.model_id:
-            body["modelId"] = tpl.model_id
-        if tpl.custom_profile is not None:
-            body["customProfile"] = _custom_profile_copy(tpl.custom_profile)
-        gpu = tpl.hardware.gpu if tpl.hardware else None
-        name = custom_template_name(
-            model_name,
-            index,
-            tpl.name or "",
-            tpl.profile.precision if tpl.profile else None,
-            tpl.profile.metric if tpl.profile else None,
-            gpu.requests if gpu else None,
-            gpu.model if gpu else None,
-            has_profile=tpl.profile is not None,
-            has_gpu=gpu is not None,
-        )
-        labels = dict(base_labels)
-        if tpl.name:
-            labels["aim.eai.amd.com/template.alias"] = tpl.name
-        out.append(_template_manifest(kind, name, namespace, labels, body))
-    if not spec.model_sources:
-        out.extend(_recommended_templates(kind, model_name, namespace, spec, common, base_labels))
-    return out
+        body["modelSources"] = _dump(spec.model_sources)
+    if hw:
+        body["hardware"] = hw
+        body.update(_cpu_resources(hw))
+    if tpl.profile is not None:
+        if tpl.profile.metric:
+            body["metric"] = tpl.profile.metric
+        if tpl.profile.precision:
+            body["precision"] = tpl.profile.precision
+    if model.kind == "AIMServiceTemplate":
+        env = merge_env_vars(model.env, env_dicts(tpl.env))
+        if env:
+            body["env"] = env
+    # Operator 0.2.2 (internal/aimmodel/template.go @0c8f85b, "Propagate custom profile
+    # fields"): aimId and modelId when not empty, customProfile (a deep copy) when set.
+    if tpl.aim_id:
+        body["aimId"] = tpl.aim_id
+    if tpl.model_id:
+        body["modelId"] = tpl.model_id
+    if tpl.custom_profile is not None:
+        body["customProfile"] = _custom_profile_copy(tpl.custom_profile)
+    gpu = tpl.hardware.gpu if tpl.hardware else None
+    name = custom_template_name(
+        model.model_name,
+        index,
+        tpl.name or "",
+        tpl.profile.precision if tpl.profile else None,
+        tpl.profile.metric if tpl.profile else None,
+        gpu.requests if gpu else None,
+        gpu.model if gpu else None,
+        has_profile=tpl.profile is not None,
+        has_gpu=gpu is not None,
+    )
+    labels = dict(model.labels)
+    if tpl.name:
+        labels["aim.eai.amd.com/template.alias"] = tpl.name
+    return _template_manifest(model.kind, name, model.namespace, labels, body)
 
 
 def _recommended_templates(
