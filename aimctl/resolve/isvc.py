@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aimctl.catalog import Entry
-from aimctl.model import AIMService
+from aimctl.model import AIMService, AIMServiceSpec
 from aimctl.provenance import Decision, Origin, Scope
 from aimctl.resolve.caching import CachePlan
 from aimctl.resolve.customprofile import VOLUME_NAME, CustomProfile
@@ -24,7 +24,7 @@ from aimctl.resolve.templates import TemplateView
 __all__ = ["IsvcPlan", "plan_isvc"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IsvcPlan:
     """Every InferenceService value that is not a name, label, env or resource."""
 
@@ -92,8 +92,10 @@ def _volumes(
     if custom is not None:
         mounts.append({"name": VOLUME_NAME, "mountPath": custom.mount_path, "readOnly": True})
         volumes.append({"name": VOLUME_NAME, "configMap": {"name": configmap}})
-    mounted = cache.mounts.values() if cache else ()
-    for art in sorted(mounted, key=lambda a: a.name):
+    mounted = list(cache.mounts.values()) if cache else []
+    if len(mounted) > 1:
+        mounted.sort(key=lambda a: a.name)
+    for art in mounted:
         volume = cache_volume_name(art.name)
         mounts.append({"name": volume, "mountPath": cache_mount_path(art.model_id, volume)})
         volumes.append({"name": volume, "persistentVolumeClaim": {"claimName": art.pvc_name}})
@@ -106,6 +108,11 @@ _FIXED_REPLICAS = Origin(
 _ANNOTATIONS_RULE = (
     "autoscaling: Prometheus port 8000, KEDA autoscaler class, OpenTelemetry sidecar "
     "<isvc>-predictor; fixed replicas: autoscalerClass none"
+)
+# the same for every service with fixed replicas: one Decision serves them all (its value is a
+# copy; each InferenceService gets its own dict)
+_FIXED_ANNOTATIONS = Decision(
+    "isvc.annotations", _annotations(False, ""), _FIXED_REPLICAS, (), _ANNOTATIONS_RULE
 )
 _VOLUMES = Origin(
     Scope.OPERATOR_DEFAULT,
@@ -123,9 +130,8 @@ _METRICS_RULE = (
 )
 
 
-def _scaling_field(service: Entry[AIMService]) -> tuple[str, ...]:
+def _scaling_field(spec: AIMServiceSpec) -> tuple[str, ...]:
     """The field that turned autoscaling on (§4.1): autoScaling, else minReplicas, else max."""
-    spec = service_spec(service)
     if spec.auto_scaling is not None:
         return ("spec", "autoScaling")
     if spec.min_replicas is not None:
@@ -147,32 +153,26 @@ def plan_isvc(
     spec = service_spec(service)
     annotations = _annotations(autoscaling, isvc_name)
     mounts, volumes = _volumes(custom, configmap, cache)
-    auto = None
     decisions = {
-        "isvc.annotations": Decision(
-            "isvc.annotations",
-            annotations,
-            origin_of(service, Scope.SERVICE, _scaling_field(service))
-            if autoscaling
-            else _FIXED_REPLICAS,
-            (),
-            _ANNOTATIONS_RULE,
-        ),
         "isvc.volumes": Decision("isvc.volumes", volumes, _VOLUMES),
         "isvc.volumeMounts": Decision("isvc.volumeMounts", mounts, _MOUNTS),
     }
-    if autoscaling and spec.auto_scaling is not None:
-        # KServe's AutoScalingSpec.Metrics is omitempty and the operator fills it only when the
-        # service lists metrics: ``autoScaling: {}`` stays ``{}`` (§4.1)
-        listed = [copied_metric(m) for m in metrics]
-        auto = {"metrics": listed} if listed else {}
-        decisions["isvc.autoScaling"] = Decision(
-            "isvc.autoScaling",
-            auto,
-            origin_of(service, Scope.SERVICE, ("spec", "autoScaling")),
-            (),
-            _METRICS_RULE,
+    auto = None
+    if not autoscaling:
+        decisions["isvc.annotations"] = _FIXED_ANNOTATIONS
+    else:
+        switched_on = origin_of(service, Scope.SERVICE, _scaling_field(spec))
+        decisions["isvc.annotations"] = Decision(
+            "isvc.annotations", annotations, switched_on, (), _ANNOTATIONS_RULE
         )
+        if spec.auto_scaling is not None:  # then it is what switched autoscaling on
+            # KServe's AutoScalingSpec.Metrics is omitempty and the operator fills it only when
+            # the service lists metrics: ``autoScaling: {}`` stays ``{}`` (§4.1)
+            listed = [copied_metric(m) for m in metrics]
+            auto = {"metrics": listed} if listed else {}
+            decisions["isvc.autoScaling"] = Decision(
+                "isvc.autoScaling", auto, switched_on, (), _METRICS_RULE
+            )
     affinity = template.status.get("resolvedNodeAffinity")
     plan = IsvcPlan(
         annotations=annotations,
