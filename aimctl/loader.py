@@ -7,6 +7,7 @@ re-reads just that file and walks its node tree to the field path (aimctl.md §7
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -64,6 +65,8 @@ class LoadResult:
     documents: list[LoadedDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # file as displayed -> SHA-256 of the bytes parsed (``aimctl.render_cache`` records them)
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 class _InputError(Exception):
@@ -643,10 +646,18 @@ def _yaml_error(file: str, err: _InputError) -> Diagnostic:
     return Diagnostic("E_YAML", f"yaml: {err.message}", file=file, line=err.line, column=err.column)
 
 
-def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
-    """Parse one file into documents; a broken file yields one diagnostic and no documents."""
+def load_file(
+    path: Path, shown: str, digests: dict[str, str] | None = None
+) -> tuple[list[LoadedDocument], list[Diagnostic]]:
+    """Parse one file into documents; a broken file yields one diagnostic and no documents.
+
+    ``digests``: gets ``shown`` -> SHA-256 of the bytes read (hashed here, where they are in
+    memory anyway, so recording the inputs costs no second read)."""
     try:
-        text = _decode(_read_regular(path))
+        raw = _read_regular(path)
+        if digests is not None:
+            digests[shown] = hashlib.sha256(raw).hexdigest()
+        text = _decode(raw)
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
             if data is None:
@@ -713,7 +724,11 @@ def _yaml_type(value: Any) -> str:
 
 
 def load_paths(
-    paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1, mentions: tuple[str, ...] = ()
+    paths: Iterable[Path],
+    skip: Iterable[Path] = (),
+    jobs: int = 1,
+    mentions: tuple[str, ...] = (),
+    walked: tuple[list[Path], list[Diagnostic]] | None = None,
 ) -> LoadResult:
     """Load every YAML document below ``paths`` in sorted path order.
 
@@ -722,8 +737,10 @@ def load_paths(
     ``mentions``: load only the files whose text contains one of these strings (a cheap byte
     search before parsing; files that cannot be read or are too large are kept, so their
     problems are still reported).
+    ``walked``: the files (and walk problems) ``collect_files`` already found, to load instead.
     """
-    files, problems = collect_files(paths, skip)
+    files, problems = walked if walked is not None else collect_files(paths, skip)
+    problems = list(problems)
     _EXPANDED[0] = 0
     if mentions:
         needles = tuple(m.encode("utf-8") for m in mentions)
@@ -738,11 +755,12 @@ def load_paths(
         workers = choose_jobs(jobs, sum(sizes), AUTO_MIN_INPUT_BYTES)
         if workers > 1:
             for shipped in run(_load_files_shipped, chunks(named, sizes, workers), workers):
-                for plain, problems in shipped:
+                for plain, problems, digests in shipped:
                     result.documents.extend(LoadedDocument(*doc) for doc in plain)
                     result.diagnostics.extend(problems)
+                    result.digests.update(digests)
             return result
-    for docs, diags in _load_files(named):
+    for docs, diags in _load_files(named, result.digests):
         result.documents.extend(docs)
         result.diagnostics.extend(diags)
     return result
@@ -759,19 +777,21 @@ def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
 
 
 def _load_files(
-    named: list[tuple[Path, str]],
+    named: list[tuple[Path, str]], digests: dict[str, str]
 ) -> list[tuple[list[LoadedDocument], list[Diagnostic]]]:
-    return [load_file(path, shown) for path, shown in named]
+    return [load_file(path, shown, digests) for path, shown in named]
 
 
 def _load_files_shipped(
     named: list[tuple[Path, str]],
-) -> list[tuple[list[tuple[str, int, dict[str, Any], int]], list[Diagnostic]]]:
+) -> list[tuple[list[tuple[str, int, dict[str, Any], int]], list[Diagnostic], dict[str, str]]]:
     """``_load_files`` in a worker: documents as plain tuples (a third cheaper to pickle)."""
-    return [
-        ([(d.file, d.index, d.data, d.line) for d in docs], diags)
-        for docs, diags in _load_files(named)
-    ]
+    out = []
+    for path, shown in named:
+        digests: dict[str, str] = {}
+        docs, diags = load_file(path, shown, digests)
+        out.append(([(d.file, d.index, d.data, d.line) for d in docs], diags, digests))
+    return out
 
 
 def _size(path: Path) -> int:
