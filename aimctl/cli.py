@@ -250,9 +250,10 @@ class StreamFormat(StrEnum):
 
 def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: object) -> int:
     """Print the diagnostics (stderr, or a JSON report on stdout); return the exit code."""
-    from aimctl.pipeline import locate
+    from aimctl.loader import SpanIndex
 
-    located = locate(diagnostics)
+    spans = SpanIndex()
+    located = [spans.resolve(d) for d in diagnostics]
     errors = sum(1 for d in located if d.is_error)
     if report is OutputFormat.json:
         from aimctl.report import report_json

@@ -169,13 +169,13 @@ def _partial(
     if rc.CLUSTER in affected:
         return None
     wanted = affected | {rc.CLUSTER}
-    from aimctl.loader import display_path
+    from aimctl.loader import display_paths
 
     files, problems = walked
     chosen = [
         p
-        for p in files
-        if (shown := display_path(p)) in changed or wanted.intersection(record.inputs[shown][1])
+        for p, shown in zip(files, display_paths(files), strict=True)
+        if shown in changed or wanted.intersection(record.inputs[shown][1])
     ]
     inputs = load((chosen, problems))
     if inputs.has_errors or inputs.ownership is not None or inputs.catalog.derived:

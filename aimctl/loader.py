@@ -33,6 +33,7 @@ __all__ = [
     "SpanIndex",
     "collect_files",
     "display_path",
+    "display_paths",
     "load_paths",
     "parse_text",
 ]
@@ -288,6 +289,22 @@ def display_path(path: Path) -> str:
     if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
         return Path(os.path.relpath(absolute, cwd)).as_posix()
     return path.as_posix()
+
+
+def display_paths(paths: Iterable[Path]) -> list[str]:
+    """``display_path`` of many paths, with one ``getcwd`` (the same strings)."""
+    cwd = os.getcwd()
+    prefix = cwd.rstrip(os.sep) + os.sep
+    out = []
+    for path in paths:
+        absolute = os.path.abspath(path)
+        if absolute == cwd:
+            out.append(".")
+        elif absolute.startswith(prefix):
+            out.append(absolute[len(prefix) :].replace(os.sep, "/"))
+        else:
+            out.append(path.as_posix())
+    return out
 
 
 def _is_hidden(name: str) -> bool:
@@ -746,7 +763,7 @@ def load_paths(
         needles = tuple(m.encode("utf-8") for m in mentions)
         files = [path for path in files if _mentions(path, needles)]
     result = LoadResult(diagnostics=problems)
-    named = [(path, display_path(path)) for path in files]
+    named = list(zip(files, display_paths(files), strict=True))
     result.files = [shown for _, shown in named]
     if jobs != 1 and len(named) > 1:
         from aimctl.parallel import AUTO_MIN_INPUT_BYTES, choose_jobs, chunks, run

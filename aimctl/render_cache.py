@@ -64,6 +64,7 @@ _FORMAT: Final = "aimctl-inputs v1"
 _RECORD_VERSION: Final = 1
 _MAX_MARKER_BYTES: Final = 64 * 1024 * 1024
 _MAX_RECORD_BYTES: Final = 256 * 1024 * 1024
+MAX_FILE_BYTES: Final = 32 * 1024 * 1024  # loader.MAX_FILE_BYTES
 
 
 def cache_root() -> Path | None:
@@ -115,8 +116,6 @@ def _dir_digest(folder: Path) -> str | None:
 
 def _file_digest(path: Path) -> str | None:
     """SHA-256 of a regular file (the loader's limits apply: larger files are not cached)."""
-    from aimctl.loader import MAX_FILE_BYTES
-
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
     except OSError:
@@ -196,14 +195,14 @@ def fingerprint(
     key: str, project: str, roots: tuple[Path, ...], files: list[Path]
 ) -> Fingerprint | None:
     """Hash the input files found by the walk (the cached path: no parsing)."""
-    from aimctl.loader import display_path
+    from aimctl.loader import display_paths
 
     inputs = {}
-    for path in files:
+    for path, shown in zip(files, display_paths(files), strict=True):
         digest = _file_digest(path)
         if digest is None:
             return None
-        inputs[display_path(path)] = digest
+        inputs[shown] = digest
     return Fingerprint(key, project, inputs, marker_names(inputs, roots))
 
 
