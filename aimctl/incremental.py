@@ -131,7 +131,8 @@ def consult(settings: Settings, load: Load, render: RenderLoaded) -> Hit | Parti
     files, problems = collect_files(settings.roots, skip)
     if any(d.is_error for d in problems):
         return None
-    fp = rc.fingerprint(state.fp.key, state.fp.project, settings.roots, files)
+    known = {name: (digest, stamp) for name, (digest, _, stamp) in record.inputs.items()}
+    fp = rc.fingerprint(state.fp.key, state.fp.project, settings.roots, files, known)
     signatures = rc.output_signatures(settings.output)
     if fp is None or signatures is None or rc.signatures_digest(signatures) != record.outputs:
         return None
@@ -165,7 +166,7 @@ def _partial(
     changed |= {n for n in record.inputs if n not in fp.inputs}
     affected: set[str] = set()
     for name in changed:
-        affected.update(record.inputs.get(name, ("", []))[1])
+        affected.update(record.inputs[name][1] if name in record.inputs else ())
     if rc.CLUSTER in affected:
         return None
     wanted = affected | {rc.CLUSTER}
@@ -183,7 +184,7 @@ def _partial(
     scopes = rc.scopes_of(inputs)
     if scopes is None:
         return None
-    known = {s for _, names in record.inputs.values() for s in names}
+    known = {s for _, names, _ in record.inputs.values() for s in names}
     for name in changed & scopes.keys():
         for scope in scopes[name]:
             if scope in affected:
@@ -269,7 +270,7 @@ def _merge_warnings(
     from aimctl.pipeline import locate
 
     tenants = [t.namespace for t in inputs.project.tenants or []]
-    old_scopes = {name: names for name, (_, names) in record.inputs.items()}
+    old_scopes = {name: names for name, (_, names, _) in record.inputs.items()}
     new_scopes = rc.scopes_of(inputs) or {}
     old = [rc.load_diagnostic(w) for w in record.warnings]
     new = locate(diagnostics)
@@ -308,7 +309,8 @@ def fingerprint_of(settings: Settings, inputs: Inputs, use_cache: bool) -> _Stat
     scopes = rc.scopes_of(inputs)
     if scopes is None:
         return None
-    state.fp.inputs = dict(inputs.digests)
+    state.fp.inputs = {name: digest for name, (digest, _) in inputs.digests.items()}
+    state.fp.stamps = {name: stamp for name, (_, stamp) in inputs.digests.items()}
     state.fp.names = rc.marker_names(inputs.digests, settings.roots)
     state.scopes = scopes
     return state
@@ -347,7 +349,10 @@ def _save(
         local=state.local,
         key=state.fp.key,
         project=state.fp.project,
-        inputs={n: (d, state.scopes.get(n, [rc.CLUSTER])) for n, d in state.fp.inputs.items()},
+        inputs={
+            n: (d, state.scopes.get(n, [rc.CLUSTER]), rc.settled(state.fp.stamps.get(n)))
+            for n, d in state.fp.inputs.items()
+        },
         outputs=rc.signatures_digest(signatures),
         count=count,
         warnings=[rc.dump_diagnostic(d) for d in locate(warnings) if not d.is_error],

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_EXPANDED_NODES_PER_RENDER",
     "MAX_FILE_BYTES",
     "PROJECT_FILE",
+    "FileStamp",
     "LoadResult",
     "LoadedDocument",
     "SpanIndex",
@@ -61,13 +62,18 @@ class LoadedDocument:
     line: int = 0
 
 
+# inode, size, mtime, ctime (ns), mode: see emit.signature
+FileStamp = tuple[str, tuple[int, int, int, int, int]]
+
+
 @dataclass(slots=True)
 class LoadResult:
     documents: list[LoadedDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    # file as displayed -> SHA-256 of the bytes parsed (``aimctl.render_cache`` records them)
-    digests: dict[str, str] = field(default_factory=dict)
+    # file as displayed -> SHA-256 of the bytes parsed and the file's signature as read
+    # (``aimctl.render_cache`` records them)
+    digests: dict[str, FileStamp] = field(default_factory=dict)
 
 
 class _InputError(Exception):
@@ -664,16 +670,19 @@ def _yaml_error(file: str, err: _InputError) -> Diagnostic:
 
 
 def load_file(
-    path: Path, shown: str, digests: dict[str, str] | None = None
+    path: Path, shown: str, digests: dict[str, FileStamp] | None = None
 ) -> tuple[list[LoadedDocument], list[Diagnostic]]:
     """Parse one file into documents; a broken file yields one diagnostic and no documents.
 
     ``digests``: gets ``shown`` -> SHA-256 of the bytes read (hashed here, where they are in
     memory anyway, so recording the inputs costs no second read)."""
     try:
-        raw = _read_regular(path)
+        raw, st = _read_regular_stat(path)
         if digests is not None:
-            digests[shown] = hashlib.sha256(raw).hexdigest()
+            digests[shown] = (
+                hashlib.sha256(raw).hexdigest(),
+                (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode),
+            )
         text = _decode(raw)
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
@@ -710,6 +719,11 @@ def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES. FIFOs, devices and sockets are
     refused without reading (a FIFO would block, ``/dev/zero`` never ends); the check is made
     on the open descriptor, so the file cannot be swapped between check and read."""
+    return _read_regular_stat(path)[0]
+
+
+def _read_regular_stat(path: Path) -> tuple[bytes, os.stat_result]:
+    """``_read_regular`` and the ``fstat`` of the descriptor read (taken after reading)."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
@@ -727,7 +741,7 @@ def _read_regular(path: Path) -> bytes:
             remaining -= len(chunk)
         if remaining <= 0:
             raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        return b"".join(chunks)
+        return b"".join(chunks), os.fstat(fd)
     finally:
         os.close(fd)
 
@@ -794,18 +808,20 @@ def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
 
 
 def _load_files(
-    named: list[tuple[Path, str]], digests: dict[str, str]
+    named: list[tuple[Path, str]], digests: dict[str, FileStamp]
 ) -> list[tuple[list[LoadedDocument], list[Diagnostic]]]:
     return [load_file(path, shown, digests) for path, shown in named]
 
 
 def _load_files_shipped(
     named: list[tuple[Path, str]],
-) -> list[tuple[list[tuple[str, int, dict[str, Any], int]], list[Diagnostic], dict[str, str]]]:
+) -> list[
+    tuple[list[tuple[str, int, dict[str, Any], int]], list[Diagnostic], dict[str, FileStamp]]
+]:
     """``_load_files`` in a worker: documents as plain tuples (a third cheaper to pickle)."""
     out = []
     for path, shown in named:
-        digests: dict[str, str] = {}
+        digests: dict[str, FileStamp] = {}
         docs, diags = load_file(path, shown, digests)
         out.append(([(d.file, d.index, d.data, d.line) for d in docs], diags, digests))
     return out

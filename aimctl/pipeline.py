@@ -27,7 +27,14 @@ from aimctl.catalog import (
 from aimctl.confine import inside, plugin_mode
 from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity, UsageError
-from aimctl.loader import PROJECT_FILE, SpanIndex, display_path, load_file, load_paths
+from aimctl.loader import (
+    PROJECT_FILE,
+    FileStamp,
+    SpanIndex,
+    display_path,
+    load_file,
+    load_paths,
+)
 from aimctl.model.currency import (
     OPERATOR_RELEASE,
     SUPPORTED_OPERATORS,
@@ -74,7 +81,7 @@ class Inputs:
     documents: int = 0
     operator: str = OPERATOR_RELEASE
     ownership: Ownership | None = None  # None: no owner declares paths (no isolation)
-    digests: dict[str, str] = field(default_factory=dict)  # file -> SHA-256 of its bytes
+    digests: dict[str, FileStamp] = field(default_factory=dict)  # file -> digest, signature
     docs_per_file: dict[str, int] = field(default_factory=dict)  # documents that hold data
 
     @property

@@ -116,6 +116,13 @@ def _dir_digest(folder: Path) -> str | None:
 
 def _file_digest(path: Path) -> str | None:
     """SHA-256 of a regular file (the loader's limits apply: larger files are not cached)."""
+    stamped = _stamped_digest(path)
+    return None if stamped is None else stamped[0]
+
+
+def _stamped_digest(path: Path) -> tuple[str, Signature] | None:
+    """SHA-256 of a regular file and its signature as read (``loader.load_file`` records the
+    same pair); None for anything the loader would refuse."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
     except OSError:
@@ -124,8 +131,16 @@ def _file_digest(path: Path) -> str | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
             return None
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return hashlib.sha256(handle.read(MAX_FILE_BYTES + 1)).hexdigest()
+        chunks, remaining = [], MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        if remaining <= 0:
+            return None
+        return hashlib.sha256(b"".join(chunks)).hexdigest(), signature(os.fstat(fd))
     except OSError:
         return None
     finally:
@@ -141,6 +156,7 @@ class Fingerprint:
     project: str
     inputs: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)  # shown path -> name in the marker
+    stamps: dict[str, Signature] = field(default_factory=dict)  # shown path -> as read
 
 
 def render_key(options: dict[str, object], templates: Path | None) -> str | None:
@@ -192,18 +208,33 @@ def _one_line(name: str) -> str:
 
 
 def fingerprint(
-    key: str, project: str, roots: tuple[Path, ...], files: list[Path]
+    key: str,
+    project: str,
+    roots: tuple[Path, ...],
+    files: list[Path],
+    known: dict[str, tuple[str, Signature | None]],
 ) -> Fingerprint | None:
-    """Hash the input files found by the walk (the cached path: no parsing)."""
+    """The digests of the input files found by the walk (the cached path: no parsing). A file
+    whose signature is the one ``known`` recorded keeps its recorded digest; any other is read
+    and hashed."""
     from aimctl.loader import display_paths
 
-    inputs = {}
+    inputs, stamps = {}, {}
     for path, shown in zip(files, display_paths(files), strict=True):
-        digest = _file_digest(path)
-        if digest is None:
+        was = known.get(shown)
+        if was is not None and was[1] is not None:
+            try:
+                now = signature(os.stat(path))
+            except OSError:
+                return None
+            if now == was[1] and stat.S_ISREG(now[4]):
+                inputs[shown], stamps[shown] = was[0], now
+                continue
+        stamped = _stamped_digest(path)
+        if stamped is None:
             return None
-        inputs[shown] = digest
-    return Fingerprint(key, project, inputs, marker_names(inputs, roots))
+        inputs[shown], stamps[shown] = stamped
+    return Fingerprint(key, project, inputs, marker_names(inputs, roots), stamps)
 
 
 def scopes_of(inputs: Inputs) -> dict[str, list[str]] | None:
@@ -256,8 +287,21 @@ def output_signatures(root: Path) -> dict[str, Signature] | None:
 
 
 def signatures_digest(signatures: dict[str, Signature]) -> str:
-    text = json.dumps(sorted(signatures.items()), separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(repr(sorted(signatures.items())).encode()).hexdigest()
+
+
+_RACY_NS: Final = 2_000_000_000
+
+
+def settled(stamp: Signature | None) -> Signature | None:
+    """A signature that may stand for the content later, or None: a file changed less than two
+    seconds ago could change again within the same clock tick without its times showing it
+    (the "racy git" problem), so it is hashed again next time."""
+    import time
+
+    if stamp is None or stamp[3] >= time.time_ns() - _RACY_NS:
+        return None
+    return stamp
 
 
 def read_marker(root: Path) -> bytes | None:
@@ -287,7 +331,8 @@ class Record:
     local: dict[str, Any]  # where and how aimctl ran: output path, cwd, roots, interpreter
     key: str
     project: str
-    inputs: dict[str, tuple[str, list[str]]]  # shown path -> (digest, scopes)
+    # shown path -> (digest, scopes, signature when settled)
+    inputs: dict[str, tuple[str, list[str], Signature | None]]
     outputs: str  # digest of the signatures of DIR's files
     count: int  # objects written
     warnings: list[dict[str, Any]]
@@ -322,7 +367,10 @@ def load_record(cache: Path, root: Path, marker: bytes) -> Record | None:
             local=data["local"],
             key=data["key"],
             project=data["project"],
-            inputs={k: (v[0], v[1]) for k, v in data["inputs"].items()},
+            inputs={
+                k: (v[0], v[1], None if v[2] is None else tuple(v[2]))
+                for k, v in data["inputs"].items()
+            },
             outputs=data["outputs"],
             count=data["count"],
             warnings=data["warnings"],
