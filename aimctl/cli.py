@@ -859,7 +859,7 @@ def _cache_settings(request: _Request) -> Settings | None:
         "operator": request.operator,
     }
     return Settings(
-        request.output_dir,
+        Path(os.path.abspath(request.output_dir)),  # -o . : the cwd is swapped out by the write
         request.paths,
         request.config,
         request.templates,
@@ -951,6 +951,9 @@ def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
     assert output_dir is not None
     answer = None if no_cache or settings is None else _consult(request, settings)
     if isinstance(answer, Hit):
+        from aimctl.emit import clean_stale
+
+        clean_stale(output_dir)
         code = _finish(_shown(answer.warnings, request), OutputFormat.text)
         if not request.quiet:
             _say(f"{output_dir}: up to date ({answer.count} objects); nothing written", "green")

@@ -40,6 +40,7 @@ __all__ = [
     "Signature",
     "add_sync_wave",
     "build_files",
+    "clean_stale",
     "compare_dir",
     "current_files",
     "kustomization_text",
@@ -557,6 +558,12 @@ def _clean_stale(root: Path) -> None:
         for stale in root.parent.glob(pattern):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
+
+
+def clean_stale(root: Path) -> None:
+    """What an interrupted render left beside DIR (a render that writes nothing still tidies);
+    call it holding ``output_lock(root)``."""
+    _clean_stale(Path(os.path.abspath(root)))
 
 
 def write_dir(

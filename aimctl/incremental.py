@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aimctl import render_cache as rc
+import aimctl.render_cache as rc
 from aimctl.emit import KUSTOMIZATION, Signature, kustomization_text
 from aimctl.errors import Diagnostic
 

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from aimctl import __version__
 from aimctl.emit import KIND_RANK, MARKER, MARKER_TEXT, Signature, signature
 from aimctl.errors import Diagnostic, Severity
 from aimctl.provenance import ResourceKey
@@ -83,9 +82,10 @@ def cache_root() -> Path | None:
 
 
 def _code_digest() -> str:
-    """aimctl's version and the bytes of its own modules (a changed checkout is a new aimctl)."""
+    """The bytes of aimctl's own modules (its version among them: a changed checkout is a new
+    aimctl) and the Python version."""
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    digest = hashlib.sha256(f"{sys.version}\0".encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
