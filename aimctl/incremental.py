@@ -9,6 +9,7 @@ full render, ``remember`` writes the record. Nothing here prints.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +86,6 @@ class _State:
 def _project_file(settings: Settings) -> Path | None:
     """The project file's rule (``pipeline.find_project_file``) outside the Argo CD plugin,
     where the cache is never used."""
-    import os
-
     if settings.config is not None:
         return settings.config
     if not settings.roots:
@@ -102,10 +101,13 @@ def _start(settings: Settings, use_cache: bool = True) -> _State | None:
     from aimctl.confine import plugin_mode
 
     key = rc.render_key(settings.options, settings.templates)
-    project = rc.project_digest(_project_file(settings))
+    project_file = _project_file(settings)
+    project = rc.project_digest(project_file)
     if key is None or project is None:
         return None
-    cache = rc.cache_root() if use_cache and not plugin_mode() else None
+    # a linked project file is allowed or not by where it leads: the full render decides
+    linked = project_file is not None and os.path.islink(project_file)
+    cache = rc.cache_root() if use_cache and not plugin_mode() and not linked else None
     local = rc.local_facts(settings.output, settings.roots, settings.config)
     return _State(cache, local, rc.Fingerprint(key, project, {}))
 
@@ -216,12 +218,29 @@ def _partial(
         return None
     order = sorted(keys, key=lambda rel: keys[rel])  # type: ignore[arg-type, return-value]
     files_out = dict(mine)
-    files_out[KUSTOMIZATION] = kustomization_text(order)
+    files_out[KUSTOMIZATION] = _kustomization(order, _read(settings.output / KUSTOMIZATION))
     warnings = _merge_warnings(record, inputs, diagnostics, affected)
     if warnings is None:
         return None
     state.scopes = _new_scopes(record, fp, scopes)
     return Partial(files_out, frozenset(kept), removed, warnings, state)
+
+
+def _kustomization(order: list[str], old: str | None) -> str:
+    """``kustomization_text(order)``, reusing the lines of the old file: a block list of
+    strings is one line per item, each emitted alone, so only new paths go through the emitter."""
+    sentinel = "aimctl-sentinel"
+    header, found, footer = kustomization_text([sentinel]).partition(f"- {sentinel}\n")
+    if not found:
+        return kustomization_text(order)
+    plain = set(old.splitlines(keepends=True)) if old is not None else set()
+    lines = []
+    for rel in order:
+        line = f"- {rel}\n"
+        if line not in plain:
+            line = kustomization_text([rel])[len(header) : -len(footer) or None]
+        lines.append(line)
+    return header + "".join(lines) + footer
 
 
 def _reaches_elsewhere(inputs: Inputs) -> bool:

@@ -182,9 +182,11 @@ def marker_names(shown: Iterable[str], roots: tuple[Path, ...]) -> dict[str, str
     with the PATH's position when there are several), so that the marker does not depend on the
     directory aimctl runs in."""
     bases = [os.path.abspath(r if r.is_dir() else r.parent) for r in roots]
+    cwd = os.getcwd()
     out = {}
-    for name in shown:
-        absolute = os.path.abspath(name)
+    for name in shown:  # as display_path made them: normalised, relative to cwd or absolute
+        plain = not (os.path.isabs(name) or name.startswith(".."))
+        absolute = os.path.join(cwd, name) if plain else os.path.abspath(name)
         for i, base in enumerate(bases):
             if absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep):
                 rel = Path(os.path.relpath(absolute, base)).as_posix()
@@ -417,7 +419,7 @@ def local_facts(root: Path, roots: tuple[Path, ...], config: Path | None) -> dic
         "cwd": os.getcwd(),
         "roots": [os.path.abspath(r) for r in roots],
         "config": os.path.abspath(config) if config is not None else None,
-        "python": sys.executable,
+        "python": [sys.prefix, sys.version],  # the environment (its PyYAML, pydantic, ...)
     }
 
 
