@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,10 +32,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+CPU: list[float] = []  # CPU seconds (user + sys, workers included) of each _run, in order
+
+
 def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode not in ok:
         raise SystemExit(f"{' '.join(args)}: exit {done.returncode}\n{done.stderr.decode()}")
     return elapsed
@@ -63,9 +70,12 @@ def main() -> None:
     env = _env(cache, ROOT)
     out = work / "out"
     rows: list[tuple[str, list[float]]] = []
+    cpu_rows: dict[str, list[float]] = {}
     try:
         cold: list[float] = []
         base: list[float] = []
+        cold_cpu: list[float] = []
+        base_cpu: list[float] = []
         for i in range(args.repeat):
             print(f"cold {i + 1}/{args.repeat}", file=sys.stderr)
             for target, times, pythonpath in (
@@ -76,9 +86,12 @@ def main() -> None:
                 shutil.rmtree(work / "cold-cache", ignore_errors=True)
                 run_env = _env(work / "cold-cache", pythonpath)
                 times.append(_run([*aimctl, "render", str(tree), "-o", str(target)], run_env))
+                (cold_cpu if times is cold else base_cpu).append(CPU[-1])
         rows.append(("cold render -o (new dir, empty cache)", cold))
+        cpu_rows["cold render -o (new dir, empty cache)"] = cold_cpu
         if base:
             rows.append((f"cold render -o, baseline {args.baseline}", base))
+            cpu_rows[f"cold render -o, baseline {args.baseline}"] = base_cpu
         _run([*aimctl, "render", str(tree), "-o", str(out)], env)
         check = [
             _run([*aimctl, "render", str(tree), "-o", str(out), "--check"], env)
