@@ -98,14 +98,19 @@ def main() -> None:
             for _ in range(args.repeat)
         ]
         rows.append(("render --check, unchanged", check))
-        _one_namespace(tree, out, aimctl, env, args.repeat, rows)
+        cpu_rows["render --check, unchanged"] = CPU[-args.repeat :]
+        _one_namespace(tree, out, aimctl, env, args.repeat, rows, cpu_rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     print(f"tree {tree}; {args.repeat} runs; load average {load[0]:.2f} at the end\n")
-    print("| scenario | median s | min s | max s |\n|---|---|---|---|")
+    print("| scenario | median s | min s | max s | median CPU s |\n|---|---|---|---|---|")
     for label, times in rows:
-        print(f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} |")
+        cpu = f"{statistics.median(cpu_rows[label]):.2f}" if label in cpu_rows else ""
+        print(
+            f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
+            f"| {cpu} |"
+        )
 
 
 def _one_namespace(
@@ -115,6 +120,7 @@ def _one_namespace(
     env: dict[str, str],
     repeat: int,
     rows: list[tuple[str, list[float]]],
+    cpu_rows: dict[str, list[float]],
 ) -> None:
     services = sorted((tree / "tenants").glob("*/services.yaml"))[0]
     original = services.read_bytes()
@@ -125,7 +131,7 @@ def _one_namespace(
             ("diff, one namespace changed", ["diff"], (3,)),
             ("render -o, one namespace changed", ["render"], (0,)),
         ):
-            times = []
+            times, cpus = [], []
             for _ in range(repeat):
                 services.write_bytes(original)
                 _run([*aimctl, "render", str(tree), "-o", str(out)], env)
@@ -133,7 +139,9 @@ def _one_namespace(
                 times.append(
                     _run([*aimctl, command[0], str(tree), "-o", str(out), *command[1:]], env, ok)
                 )
+                cpus.append(CPU[-1])
             rows.append((label, times))
+            cpu_rows[label] = cpus
     finally:
         services.write_bytes(original)
 
