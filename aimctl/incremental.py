@@ -245,7 +245,9 @@ def _kustomization(order: list[str], old: str | None) -> str:
 
 def _reaches_elsewhere(inputs: Inputs) -> bool:
     """A loaded service whose status names a model or template in another namespace."""
-    for entry in inputs.catalog.of_kind("AIMService"):
+    for entry in inputs.catalog.by_key.values():  # no order needed: no sort
+        if entry.key.kind != "AIMService":
+            continue
         status = entry.obj.status
         refs = (status.resolved_model, status.resolved_template) if status is not None else ()
         for ref in refs:

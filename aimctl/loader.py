@@ -335,6 +335,13 @@ def _resolve_error(path: Path) -> OSError | None:
     return None
 
 
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True  # resolved (and checked) as a link would be
+
+
 def _is_dir(entry: os.DirEntry[str]) -> bool:
     """Whether an entry is a directory, following a link; False for a loop or a broken link."""
     try:
@@ -382,7 +389,7 @@ def collect_files(
             target == r or r in target.parents for r in resolved_roots
         )
 
-    def consider_file(directory: Path, real_directory: Path, name: str) -> None:
+    def consider_file(directory: Path, real_directory: Path, name: str, is_link: bool) -> None:
         if _is_hidden(name) or name == PROJECT_FILE:
             return
         if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
@@ -392,7 +399,7 @@ def collect_files(
                 problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
             return
         path = directory / name
-        if os.path.islink(path):
+        if is_link:
             target = _resolved(path)
             if target is None or not inside_roots(target):
                 return  # a loop, or a link leading outside the given paths: never read or named
@@ -408,34 +415,35 @@ def collect_files(
         )
 
     def walk(root: Path) -> None:
-        stack = [root]
+        # each directory with its resolved path: a subdirectory that is not a link resolves to
+        # its parent's resolved path plus its name, without a syscall per part
+        stack: list[tuple[Path, Path | None]] = [(root, _resolved(root))]
         while stack:
-            here = stack.pop()
-            real_here = _resolved(here)
+            here, real_here = stack.pop()
             if real_here is None or real_here in visited or not inside_roots(real_here):
                 continue
             visited.add(real_here)
             try:
                 with os.scandir(here) as listing:
-                    entries = sorted((e.name, _is_dir(e)) for e in listing)
+                    entries = sorted((e.name, _is_dir(e), _is_link(e)) for e in listing)
             except OSError as exc:
                 unreadable(here, exc)
                 continue
-            subdirs: list[Path] = []
-            for name, is_dir in entries:
+            subdirs: list[tuple[Path, Path | None]] = []
+            for name, is_dir, is_link in entries:
                 if not is_dir:
-                    consider_file(here, real_here, name)
+                    consider_file(here, real_here, name, is_link)
                     continue
                 if _is_hidden(name):
                     continue
                 sub = here / name
-                target = _resolved(sub)
-                if target is None and not os.path.islink(sub):
+                target = _resolved(sub) if is_link else real_here / name
+                if target is None and not is_link:
                     unreadable(sub, _resolve_error(sub))
                     continue
                 if target is None or target in skipped or target in visited:
                     continue
-                if os.path.islink(sub) and (
+                if is_link and (
                     not inside_roots(target) or target == real_here or target in real_here.parents
                 ):
                     continue
@@ -449,7 +457,7 @@ def collect_files(
                         )
                     )
                     continue
-                subdirs.append(sub)
+                subdirs.append((sub, target))
             stack.extend(reversed(subdirs))
 
     for root in roots:
