@@ -30,6 +30,7 @@ from aimctl.model import (
 )
 from aimctl.model.currency import UNSUPPORTED_KINDS, later_field
 from aimctl.provenance import FieldPath, ResourceKey
+from aimctl.suggest import did_you_mean
 
 __all__ = [
     "Catalog",
@@ -172,6 +173,14 @@ class Catalog:
         found = self._templates_by_model.get((namespace, model_name), [])
         return sorted(found, key=lambda e: e.key.name)
 
+    def names_visible(self, namespaced: str, cluster: str, namespace: str | None) -> list[str]:
+        """Names a reference from ``namespace`` could mean: objects of kind ``namespaced`` in it
+        and of kind ``cluster`` (for "did you mean" on a reference that matches none)."""
+        return sorted(
+            {e.key.name for e in self._by_kind.get(namespaced, []) if e.key.namespace == namespace}
+            | {e.key.name for e in self._by_kind.get(cluster, [])}
+        )
+
     def models_with_image(self, image: str) -> list[Entry[Any]]:
         return sorted(
             self._models_by_image.get(image, []),
@@ -180,6 +189,34 @@ class Catalog:
 
     def namespaces_used(self) -> set[str]:
         return {k.namespace for k in self.by_key if k.namespace is not None}
+
+    def by_namespace(self) -> dict[str | None, list[tuple[int, bool, Entry[Any]]]]:
+        """Every entry under its namespace (None: cluster scope) as (position in ``by_key``,
+        whether it is indexed by kind, entry): what ``narrowed`` needs, made once."""
+        indexed = {id(e) for entries in self._by_kind.values() for e in entries}
+        out: dict[str | None, list[tuple[int, bool, Entry[Any]]]] = defaultdict(list)
+        for position, entry in enumerate(self.by_key.values()):
+            out[entry.key.namespace].append((position, id(entry) in indexed, entry))
+        return dict(out)
+
+    @staticmethod
+    def narrowed(
+        grouped: dict[str | None, list[tuple[int, bool, Entry[Any]]]], namespaces: frozenset[str]
+    ) -> Catalog:
+        """The entries of ``namespaces`` and of cluster scope (``grouped`` from ``by_namespace``)
+        as a catalog of their own, in the same order and with the same indexes: what resolving
+        and rendering the services of those namespaces reads. A forked worker builds one so that
+        it touches — and copies — only the pages of its own namespaces' objects. The lists of
+        pass-through, profile and inert objects stay empty: no service reads them."""
+        chosen = [item for ns in (None, *sorted(namespaces)) for item in grouped.get(ns, ())]
+        chosen.sort(key=lambda item: item[0])
+        narrow = Catalog()
+        for _, indexed, entry in chosen:
+            if indexed:
+                narrow.add(entry)
+            else:
+                narrow.by_key[entry.key] = entry
+        return narrow
 
 
 def entry_error(
@@ -216,50 +253,55 @@ def _clean_loc(data: Any, loc: tuple[int | str, ...], kind: str) -> FieldPath:
     return tuple(out)
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "null"
-    return type(value).__name__
+def _message(
+    err: Any,
+    path: FieldPath,
+    doc: LoadedDocument,
+    model: type[BaseModel] | None,
+    project: bool,
+) -> str:
+    """One schema error in aimctl's words (``aimctl.field_messages``), with suggestions."""
+    from aimctl.field_messages import describe_error, fields_at, literals_at
 
-
-def _message(err: Any, path: FieldPath) -> str:
     kind = err["type"]
+    loc = tuple(err["loc"])
     if kind == "extra_forbidden":
-        return "unknown field (not in the CRD schema)"
-    if kind == "missing":
-        return "required field is missing"
-    msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if kind.endswith("_type") or kind in ("model_type", "dict_type", "list_type"):
-        got = err.get("input")
-        msg = f"{msg}, got {_describe(got)}"
-        if isinstance(got, bool) and kind == "string_type":
-            msg += " (YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans: quote it)"
-    return msg
+        name = str(loc[-1]) if loc else ""
+        hint = did_you_mean(name, fields_at(model, loc[:-1]))
+        if project:
+            return f"{name!r} is not a setting of the project file (aimctl.yaml){hint}"
+        return f"unknown field (not in the CRD schema){hint}"
+    if kind == "missing" and project:
+        return "required setting of the project file is missing"
+    written = None
+    if kind == "string_type" and isinstance(err.get("input"), bool | int | float):
+        from aimctl.loader import SpanIndex
+
+        written = SpanIndex().scalar(doc.file, doc.index, path)
+    literals = literals_at(model, loc) if kind in ("literal_error", "enum") else []
+    return describe_error(err, written=written, literals=literals)
 
 
 def validation_diagnostics(
-    exc: ValidationError, doc: LoadedDocument, key: ResourceKey | None, code: str = "E_SCHEMA"
+    exc: ValidationError,
+    doc: LoadedDocument,
+    key: ResourceKey | None,
+    code: str = "E_SCHEMA",
+    model: type[BaseModel] | None = None,
 ) -> list[Diagnostic]:
     """One diagnostic per pydantic error, located by field path in the document.
 
-    An unknown field that a later operator release defines (or that no release defines but
-    real files carry) gets the message that says so (``aimctl.model.currency``).
+    ``model``: the class validated, for suggestions (the fields allowed where an unknown one was
+    written, an enum's values). An unknown field that a later operator release defines (or that
+    no release defines but real files carry) gets the message that says so
+    (``aimctl.model.currency``). ``code`` ``E_CONFIG`` words errors for the project file.
     """
     out: list[Diagnostic] = []
     seen: set[tuple[FieldPath, str]] = set()
     for err in exc.errors():
         path = _clean_loc(doc.data, tuple(err["loc"]), err["type"])
-        message, hint, this_code = _message(err, path), "", code
+        message = _message(err, path, doc, model, code == "E_CONFIG")
+        hint, this_code = "", code
         later = later_field(key.kind, path) if key and err["type"] == "extra_forbidden" else None
         if later is not None:
             (message, hint), this_code = later, "E_NEWER_FIELD"
@@ -289,25 +331,31 @@ def _identity(doc: LoadedDocument) -> tuple[str, str, Any, Any, list[Diagnostic]
     namespace = meta.get("namespace") if isinstance(meta, dict) else None
     for fld, value in (("apiVersion", api_version), ("kind", kind)):
         if not isinstance(value, str) or not value:
-            problems.append(_doc_diag(doc, (fld,), "required field is missing or not a string"))
+            problems.append(_doc_diag(doc, (fld,), _not_a_string(doc, (fld,), value)))
     if not isinstance(meta, dict):
         problems.append(_doc_diag(doc, ("metadata",), "required field is missing or not a mapping"))
     elif not isinstance(name, str) or not name:
-        problems.append(
-            _doc_diag(doc, ("metadata", "name"), "required field is missing or not a string")
-        )
+        path: FieldPath = ("metadata", "name")
+        problems.append(_doc_diag(doc, path, _not_a_string(doc, path, name)))
     if namespace is not None and not isinstance(namespace, str):
-        problems.append(_doc_diag(doc, ("metadata", "namespace"), "must be a string"))
+        path = ("metadata", "namespace")
+        problems.append(_doc_diag(doc, path, _not_a_string(doc, path, namespace)))
     return str(api_version), str(kind), name, namespace, problems
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'X'?"`` for the closest choice (case-insensitive), or ``""``."""
-    import difflib
+def _not_a_string(doc: LoadedDocument, path: FieldPath, value: Any) -> str:
+    """A required string field missing, or given another type (with the quoting hint)."""
+    if value is None or value == "":
+        return "required field is missing"
+    from aimctl.field_messages import describe_error
 
-    by_lower = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.75)
-    return f"; did you mean {by_lower[close[0]]!r}?" if close else ""
+    err = {"type": "string_type", "input": value}
+    written = None
+    if isinstance(value, bool | int | float):
+        from aimctl.loader import SpanIndex
+
+        written = SpanIndex().scalar(doc.file, doc.index, path)
+    return describe_error(err, written=written)
 
 
 def _doc_diag(
@@ -430,7 +478,7 @@ def _validate_aim(
     try:
         obj: Any = model_cls.model_validate(data)
     except ValidationError as exc:
-        return None, validation_diagnostics(exc, doc, key), "render"
+        return None, validation_diagnostics(exc, doc, key, model=model_cls), "render"
     entry = Entry(key, obj, doc.file, doc.index, data)
     if kind != "AIMService":
         return entry, [], "inert" if v1alpha2 else "render"
@@ -476,7 +524,7 @@ def _kind_refusal(api_version: str, kind: str) -> tuple[str, str, str] | None:
 
 def _unknown_kind(kind: str) -> str:
     known = [*AIM_KINDS, *AIM_V1ALPHA2_KINDS, "AIMProfile"]
-    return f"unknown AIM kind {kind!r}{_did_you_mean(kind, known)}"
+    return f"unknown AIM kind {kind!r}{did_you_mean(kind, known, cutoff=0.75)}"
 
 
 def _profile_schema_warning(doc: LoadedDocument, key: ResourceKey) -> Diagnostic:
@@ -514,7 +562,7 @@ def _as_v1alpha1_service(
     try:
         obj = AIMService.model_validate(twin)
     except ValidationError as exc:
-        return None, [*warnings, *validation_diagnostics(exc, doc, key)], "render"
+        return None, [*warnings, *validation_diagnostics(exc, doc, key, model=AIMService)], "render"
     return Entry(key, obj, doc.file, doc.index, twin), warnings, "render"
 
 
@@ -815,7 +863,8 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
                 _ref_warning(
                     entry,
                     ("spec", "model", "name"),
-                    f'model "{name}" not found in namespace {ns} or at cluster scope',
+                    f'model "{name}" not found in namespace {ns} or at cluster scope'
+                    + did_you_mean(name, catalog.names_visible("AIMModel", "AIMClusterModel", ns)),
                 )
             )
         tpl = (spec.template.name or "").strip() if spec.template else ""
@@ -827,7 +876,13 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
                 _ref_warning(
                     entry,
                     ("spec", "template", "name"),
-                    f'template "{tpl}" not found in namespace {ns} or at cluster scope',
+                    f'template "{tpl}" not found in namespace {ns} or at cluster scope'
+                    + did_you_mean(
+                        tpl,
+                        catalog.names_visible(
+                            "AIMServiceTemplate", "AIMClusterServiceTemplate", ns
+                        ),
+                    ),
                 )
             )
         out.extend(_runtime_config_ref(catalog, entry, ns, spec.runtime_config_name))
@@ -839,6 +894,9 @@ def check_references(catalog: Catalog) -> list[Diagnostic]:
             catalog.get("AIMProfile", ns, name) or catalog.get("AIMClusterProfile", None, name)
         ):
             message = f'profile "{name}" not found in namespace {ns} or at cluster scope'
+            message += did_you_mean(
+                name, catalog.names_visible("AIMProfile", "AIMClusterProfile", ns)
+            )
             out.append(_ref_warning(entry, ("spec", "profile", "name"), message))
     for kind in ("AIMServiceTemplate", "AIMClusterServiceTemplate"):
         model_kind = "AIMModel" if kind == "AIMServiceTemplate" else "AIMClusterModel"
@@ -872,7 +930,10 @@ def _runtime_config_ref(
         _ref_warning(
             entry,
             ("spec", "runtimeConfigName"),
-            f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope",
+            f"RuntimeConfig {rc} not found in namespace {ns} or at cluster scope"
+            + did_you_mean(
+                rc, catalog.names_visible("AIMRuntimeConfig", "AIMClusterRuntimeConfig", ns)
+            ),
         )
     ]
 

@@ -7,13 +7,43 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from aimctl import __version__
+from aimctl.cli_options import (
+    COMPLETE_VAR,
+    MAX_JOBS,
+    AimctlCommand,
+    AimctlGroup,
+    ConfigOpt,
+    DebugOpt,
+    ExcludeKindsOpt,
+    GitOpsOpt,
+    GitOpsProfile,
+    IntermediatesOpt,
+    JobsOpt,
+    KindsOpt,
+    NamespaceOpt,
+    OperatorOpt,
+    OutputFormat,
+    PathsArg,
+    Phase,
+    PhaseOpt,
+    PlanFormat,
+    QuietOpt,
+    Shell,
+    StreamFormat,
+    StrictOpt,
+    TemplatesOpt,
+    VerboseOpt,
+    check_stdin,
+    examples,
+    output_dir_value,
+    shown_paths,
+)
 from aimctl.errors import (
     EXIT_DRIFT,
     EXIT_INVALID,
@@ -28,87 +58,32 @@ if TYPE_CHECKING:
     from aimctl.emit import Drift
     from aimctl.incremental import Hit, Partial, Settings
     from aimctl.pipeline import Inputs, RenderResult
+    from aimctl.project import Project
     from aimctl.tenants.ownership import OwnerKey
 
-__all__ = ["app", "main"]
+__all__ = ["MAX_JOBS", "GitOpsProfile", "Phase", "app", "main"]
 
 app = typer.Typer(
     name="aimctl",
+    cls=AimctlGroup,
     help=(
         "Render AMD AIM Engine resources offline, exactly as the operator would: KServe "
         "InferenceServices, Gateway API HTTPRoutes, cache PVCs and RBAC, as deterministic YAML "
         "for GitOps."
     ),
-    no_args_is_help=True,
+    epilog=examples("aimctl"),
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
-_STATE = {"debug": False}
+_STATE: dict[str, object] = {"debug": False, "quiet": False, "verbose": False, "config": None}
 
 
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-PathsArg = Annotated[
-    list[Path],
-    typer.Argument(help="Files or directories with AIM resource YAML (searched recursively)."),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        envvar="ARGOCD_ENV_AIMCTL_CONFIG",
-        help="Project file (default: aimctl.yaml in the first PATH).",
-    ),
-]
-StrictOpt = Annotated[
-    bool,
-    typer.Option(
-        "--strict",
-        envvar="ARGOCD_ENV_AIMCTL_STRICT",
-        help="Treat tenant problems (undeclared namespaces, quotas too small) as errors.",
-    ),
-]
-OperatorOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--operator-version",
-        envvar="ARGOCD_ENV_AIMCTL_OPERATOR_VERSION",
-        help="AIM Engine release to render (default: `operator` in aimctl.yaml, else 0.2.2).",
-    ),
-]
-
-
-def _check_namespace(value: str) -> str:
-    """``--namespace`` / ``ARGOCD_APP_NAMESPACE`` must be a DNS label: a usage error naming the
-    option, not an error blamed on every input file that lacks a namespace."""
-    import re
-
-    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
-        from aimctl.report import clean_line
-
-        raise typer.BadParameter(
-            f"{clean_line(repr(value)[:80])} is not a DNS label (lower-case letters, digits and "
-            "'-', at most 63 characters)",
-            param_hint="--namespace / ARGOCD_APP_NAMESPACE",
-        )
-    return value
-
-
-NamespaceOpt = Annotated[
-    str,
-    typer.Option(
-        "--namespace",
-        "-n",
-        envvar="ARGOCD_APP_NAMESPACE",
-        callback=_check_namespace,
-        help="Namespace for namespaced inputs that do not name one.",
-    ),
-]
+def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``@app.command`` with aimctl's help layout and the command's Examples block."""
+    return app.command(name, cls=AimctlCommand, epilog=examples(name))
 
 
 def _print_version(value: bool) -> None:
@@ -119,9 +94,14 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks for user errors too.")
-    ] = False,
+    ctx: typer.Context,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="Project file for the command that follows."),
+    ] = None,
     show_version: Annotated[
         bool,
         typer.Option(
@@ -132,7 +112,37 @@ def _global(
         ),
     ] = False,
 ) -> None:
-    _STATE["debug"] = debug
+    _STATE.update(debug=debug, quiet=quiet, verbose=verbose, config=config)
+    if ctx.invoked_subcommand is None:  # bare `aimctl`: the help, on stdout, exit 0
+        from aimctl.confine import plugin_mode
+
+        if plugin_mode():  # stdout must carry manifests there (see _refuse_help_in_plugin)
+            raise typer.BadParameter(
+                "no command given (check the generate command in plugin.yaml)", param_hint="COMMAND"
+            )
+        _write_stdout(ctx.get_help() + "\n")
+        raise typer.Exit(EXIT_OK)
+
+
+def _globals(debug: bool, quiet: bool, verbose: bool) -> tuple[bool, bool]:
+    """Merge the global options given after the command with those given before it; return
+    (quiet, verbose)."""
+    if debug:
+        _STATE["debug"] = True
+    return quiet or bool(_STATE["quiet"]), verbose or bool(_STATE["verbose"])
+
+
+def _config(config: Path | None) -> Path | None:
+    """``--config`` after the command, else before it; two different files are a usage error."""
+    before = _STATE["config"]
+    if config is None:
+        return before if isinstance(before, Path) else None
+    if before is not None and before != config:
+        raise typer.BadParameter(
+            f"given twice with different files ({before} before the command, {config} after it)",
+            param_hint="--config",
+        )
+    return config
 
 
 def _stderr_console() -> object:
@@ -190,7 +200,7 @@ def _say(message: str, style: str = "") -> None:
     _stderr_console().print(Text(_escape(message), style=style))  # type: ignore[attr-defined]
 
 
-@app.command()
+@_command("validate")
 def validate(
     paths: PathsArg,
     config: ConfigOpt = None,
@@ -200,11 +210,20 @@ def validate(
         OutputFormat, typer.Option("--output", "-o", help="Report format.")
     ] = OutputFormat.text,
     strict: StrictOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
+    import time
+
     from aimctl.confine import outside_repository
     from aimctl.pipeline import LoadOptions, forecast_render, load_inputs, locate
 
+    started = time.perf_counter()
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
+    check_stdin(paths)
     refused = outside_repository(tuple(paths), config, None)
     if refused:
         raise typer.Exit(_finish(refused, output))
@@ -213,11 +232,11 @@ def validate(
     )
     diagnostics = inputs.diagnostics
     if not inputs.has_errors:
-        diagnostics = diagnostics + forecast_render(inputs, strict, " ".join(map(str, paths)))
+        diagnostics = diagnostics + forecast_render(inputs, strict, shown_paths(paths))
     if not inputs.files and not inputs.has_errors:
         diagnostics = [
             *diagnostics,
-            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=" ".join(map(str, paths))),
+            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=shown_paths(paths)),
         ]
     diagnostics = locate(diagnostics)
     errors = sum(1 for d in diagnostics if d.is_error)
@@ -233,19 +252,18 @@ def validate(
                 operatorVersion=inputs.operator,
             )
         )
+    elif quiet:
+        _print_diagnostics([d for d in diagnostics if d.is_error])
     else:
         _print_diagnostics(diagnostics)
         summary = (
             f"{inputs.documents} documents in {len(inputs.files)} files: "
             f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         )
+        if verbose:
+            summary += f" ({time.perf_counter() - started:.2f}s)"
         _say(("invalid: " if errors else "valid: ") + summary, "red" if errors else "green")
     raise typer.Exit(EXIT_INVALID if errors else EXIT_OK)
-
-
-class StreamFormat(StrEnum):
-    yaml = "yaml"
-    json = "json"
 
 
 def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: object) -> int:
@@ -264,79 +282,7 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     return EXIT_INVALID if errors else EXIT_OK
 
 
-TemplatesOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--templates",
-        envvar="ARGOCD_ENV_AIMCTL_TEMPLATES",
-        help="Directory of manifest templates to use instead of the built-in ones.",
-    ),
-]
-IntermediatesOpt = Annotated[
-    bool,
-    typer.Option(
-        "--include-intermediates",
-        envvar="ARGOCD_ENV_AIMCTL_INCLUDE_INTERMEDIATES",
-        help="Also emit the AIM objects the operator creates in between (for review).",
-    ),
-]
-KindsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kinds",
-        envvar="ARGOCD_ENV_AIMCTL_KINDS",
-        help="Keep only these kinds (comma-separated), e.g. to split storage from serving for Flux.",
-    ),
-]
-
-
-class GitOpsProfile(StrEnum):
-    plain = "plain"
-    argocd = "argocd"
-    flux = "flux"
-
-
-GitOpsOpt = Annotated[
-    GitOpsProfile | None,
-    typer.Option(
-        "--gitops",
-        help="Output profile for the engine that applies the output: plain (the operator's "
-        "objects), argocd or flux (download Jobs and cache PVCs safe to keep under that engine). "
-        "Default: gitops in the project file, else plain.",
-    ),
-]
-ExcludeKindsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--exclude-kinds",
-        help="Leave out these kinds (comma-separated); applied after --kinds.",
-    ),
-]
-
-
-class Phase(StrEnum):
-    storage = "storage"
-    serving = "serving"
-
-
-PhaseOpt = Annotated[
-    Phase | None,
-    typer.Option(
-        "--phase",
-        help="Only one half of the render: storage (Namespaces, quotas, policies, service "
-        "accounts, RBAC, PVCs, download Jobs) or serving (everything else: InferenceServices, "
-        "routes, Ingresses and any other kind). The two halves always add up to the full render.",
-    ),
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print errors only (no warnings or summary).")
-]
-VerboseOpt = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Also print counts and stage timings.")
-]
-
-
-def _kind_set(kinds: str | None) -> frozenset[str] | None:
+def _kind_set(kinds: str | None, option: str = "--kinds") -> frozenset[str] | None:
     """The kinds ``--kinds`` names; naming none (``''``, ``" , "``) is a usage error: a filter that
     keeps nothing would print nothing, and Argo CD prunes an app whose plugin prints nothing."""
     if kinds is None:
@@ -345,31 +291,36 @@ def _kind_set(kinds: str | None) -> frozenset[str] | None:
     if not names:
         raise typer.BadParameter(
             "names no kind (comma-separated kinds, e.g. Job,PersistentVolumeClaim)",
-            param_hint="--kinds",
+            param_hint=option,
         )
     return names
 
 
-def _check_kinds(kinds: frozenset[str], present: set[str]) -> None:
-    """Refuse ``--kinds`` names aimctl never renders and no input has (a typo would filter out
-    everything, or silently drop the kind the user meant)."""
-    from aimctl.emit import KIND_RANK
-    from aimctl.model import AIM_KINDS
+def _resolve_kinds(
+    names: frozenset[str] | None, present: set[str], option: str
+) -> frozenset[str] | None:
+    """The kinds ``--kinds`` / ``--exclude-kinds`` name (any case, plurals, short names:
+    ``aimctl.kinds``); a name that means no kind aimctl renders or the inputs hold is a usage
+    error with a suggestion (a typo would filter out everything, or keep the kind meant out)."""
+    if names is None:
+        return None
+    from aimctl.kinds import resolve_kinds
 
-    known = set(KIND_RANK) | set(AIM_KINDS) | present
-    unknown = sorted(kinds - known)
-    if unknown:
-        import difflib
+    kinds, problem = resolve_kinds(names, present)
+    if problem:
+        raise typer.BadParameter(problem, param_hint=option)
+    return kinds
 
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
-        raise typer.BadParameter(
-            f"unknown kind{'s' * (len(unknown) > 1)} {', '.join(hints)}: neither rendered by "
-            "aimctl nor found in the inputs",
-            param_hint="--kinds",
-        )
+
+def _default_gitops(project: Project) -> str:
+    """``gitops`` of the project file when it sets one; else the engine aimctl runs under:
+    ``argocd`` in the Argo CD plugin (its download Jobs and cache PVCs are kept by Argo CD),
+    ``plain`` elsewhere."""
+    if "gitops" in project.model_fields_set:
+        return project.gitops
+    from aimctl.confine import plugin_mode
+
+    return "argocd" if plugin_mode() else "plain"
 
 
 def _too_large(
@@ -393,7 +344,7 @@ def _too_large(
             out.append(Source(project_file, 0, None, raw))
         return out
 
-    return too_large(objects, sources, " ".join(map(str, paths)))
+    return too_large(objects, sources, shown_paths(paths))
 
 
 def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -510,8 +461,9 @@ def _render_loaded(
     diagnostics returned are the inputs' and the render's, errors included."""
     from aimctl.pipeline import RenderOptions, render_inputs
 
-    if request.kinds is not None:
-        _check_kinds(request.kinds, {str(e.raw.get("kind")) for e in inputs.catalog.passthrough})
+    present = {str(e.raw.get("kind")) for e in inputs.catalog.passthrough}
+    kinds = _resolve_kinds(request.kinds, present, "--kinds")
+    exclude_kinds = _resolve_kinds(request.exclude_kinds, present, "--exclude-kinds")
     options = RenderOptions(
         request.templates,
         request.include_intermediates,
@@ -520,7 +472,7 @@ def _render_loaded(
         strict=request.strict,
         jobs=request.jobs,
         yaml_output=request.yaml_output,
-        gitops=str(request.gitops or inputs.project.gitops),
+        gitops=str(request.gitops or _default_gitops(inputs.project)),
         owner=owner,
     )
     count = len(inputs.catalog.of_kind("AIMService"))
@@ -528,10 +480,10 @@ def _render_loaded(
         result = render_inputs(inputs, options, on_service=tick)
     diagnostics = inputs.diagnostics + result.diagnostics
     objects = result.objects
-    if request.kinds is not None:
-        objects = [o for o in objects if o.get("kind") in request.kinds]
-    if request.exclude_kinds:
-        objects = [o for o in objects if o.get("kind") not in request.exclude_kinds]
+    if kinds is not None:
+        objects = [o for o in objects if o.get("kind") in kinds]
+    if exclude_kinds:
+        objects = [o for o in objects if o.get("kind") not in exclude_kinds]
     if request.phase is not None:
         from aimctl.emit import phase_of
 
@@ -549,7 +501,7 @@ def _render_loaded(
             Diagnostic(
                 "E_EMPTY",
                 f"{what}; pass --allow-empty to accept",
-                file=" ".join(map(str, request.paths)),
+                file=shown_paths(request.paths),
             )
         )
     return objects, diagnostics, result
@@ -583,29 +535,19 @@ NoCacheOpt = Annotated[
 ]
 
 PROGRESS_THRESHOLD = 300
-MAX_JOBS = 1024  # above: a usage error; any number is capped at the CPUs available
-
-JobsOpt = Annotated[
-    int,
-    typer.Option(
-        "--jobs",
-        "-j",
-        min=0,
-        max=MAX_JOBS,
-        envvar="ARGOCD_ENV_AIMCTL_JOBS",
-        help="Worker processes (forked) that parse files and render namespaces. 0: one per CPU "
-        "for large inputs (4 MiB of YAML to parse, 1,000 services to render), else 1; never "
-        "more than the CPUs available. The output is the same whatever the number.",
-    ),
-]
 
 
-@app.command()
+@_command("render")
 def render(
     paths: PathsArg,
-    output_dir: Annotated[
-        Path | None,
-        typer.Option("--output-dir", "-o", help="Write one file per object here (atomic swap)."),
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            metavar="DIR",
+            help="Write one file per object here (atomic swap).",
+        ),
     ] = None,
     fmt: Annotated[
         StreamFormat, typer.Option("--format", help="Stream format when printing to stdout.")
@@ -631,7 +573,6 @@ def render(
         bool,
         typer.Option(
             "--sync-waves",
-            envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES",
             help="Add Argo CD sync-wave annotations: scaffolding, then PVCs and Jobs, then "
             "InferenceServices and routes.",
         ),
@@ -662,7 +603,6 @@ def render(
         str | None,
         typer.Option(
             "--tenant",
-            envvar="ARGOCD_ENV_AIMCTL_TENANT",
             metavar="NAMESPACE",
             help="Only the objects of this tenant (resolved against the whole tree); needs "
             "paths in aimctl.yaml.",
@@ -672,14 +612,20 @@ def render(
         bool,
         typer.Option(
             "--platform",
-            envvar="ARGOCD_ENV_AIMCTL_PLATFORM",
             help="Only the platform's objects: scaffolding, cluster-scoped objects, what its "
             "paths hold, children outside tenant namespaces.",
         ),
     ] = False,
     no_cache: NoCacheOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
+    output_dir = output_dir_value(
+        output, "for a JSON stream use --format json, for a JSON report --report json; "
+    )
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
+    check_stdin(paths)
     if check and output_dir is None:
         raise typer.BadParameter("--check needs --output-dir", param_hint="--check")
     if tenant is not None and platform:
@@ -688,7 +634,7 @@ def render(
 
     if output_dir is not None and plugin_mode():
         raise typer.BadParameter(
-            "not in the Argo CD plugin: its stdout must carry the manifests (check AIMCTL_ARGS)",
+            "not in the Argo CD plugin: its stdout must carry the manifests",
             param_hint="--output-dir",
         )
     request = _Request(
@@ -711,7 +657,7 @@ def render(
         yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
         operator=operator_version,
         gitops=gitops,
-        exclude_kinds=_kind_set(exclude_kinds),
+        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
         phase=phase,
         tenant=tenant,
         platform=platform,
@@ -730,12 +676,14 @@ def render(
     raise typer.Exit(_write_or_check(request, check, no_cache))
 
 
-@app.command()
+@_command("diff")
 def diff(
     paths: PathsArg,
-    output_dir: Annotated[
-        Path,
-        typer.Option("--output-dir", "-o", help="The rendered directory to compare with."),
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output-dir", "-o", metavar="DIR", help="The rendered directory to compare with."
+        ),
     ],
     config: ConfigOpt = None,
     operator_version: OperatorOpt = None,
@@ -744,7 +692,7 @@ def diff(
     include_intermediates: IntermediatesOpt = False,
     sync_waves: Annotated[
         bool,
-        typer.Option("--sync-waves", envvar="ARGOCD_ENV_AIMCTL_SYNC_WAVES", help="As for render."),
+        typer.Option("--sync-waves", help="As for render."),
     ] = False,
     kinds: KindsOpt = None,
     exclude_kinds: ExcludeKindsOpt = None,
@@ -752,13 +700,21 @@ def diff(
     jobs: JobsOpt = 0,
     gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     no_cache: NoCacheOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
     import difflib
 
     from aimctl.emit import UNREADABLE, build_files, current_files, read_files
     from aimctl.incremental import Hit, Partial
+
+    output_dir = output_dir_value(output)
+    assert output_dir is not None
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
+    check_stdin(paths)
 
     request = _Request(
         tuple(paths),
@@ -768,10 +724,11 @@ def diff(
         templates,
         include_intermediates,
         quiet=quiet,
+        verbose=verbose,
         progress=False,
         sync_waves=sync_waves,
         kinds=_kind_set(kinds),
-        exclude_kinds=_kind_set(exclude_kinds),
+        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
         phase=phase,
         jobs=jobs,
         operator=operator_version,
@@ -842,8 +799,14 @@ def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:
 def _cache_settings(request: _Request) -> Settings | None:
     """What the cache keys on; None where it is not used (``--tenant``/``--platform``)."""
     from aimctl.incremental import Settings
+    from aimctl.loader import is_stdin
 
-    if request.output_dir is None or request.tenant is not None or request.platform:
+    if (
+        request.output_dir is None
+        or request.tenant is not None
+        or request.platform
+        or any(is_stdin(p) for p in request.paths)
+    ):
         return None
     options: dict[str, object] = {
         "namespace": request.namespace,
@@ -1013,13 +976,13 @@ def _report_check(request: _Request, drift: Drift, diagnostics: list[Diagnostic]
     return code if code else (EXIT_OK if drift.clean else EXIT_DRIFT)
 
 
-@app.command()
+@_command("explain")
 def explain(
     args: Annotated[
         list[str],
         typer.Argument(
-            help="PATH... NAMESPACE/SERVICE [FIELD]: input paths, then the service, then an "
-            "optional field prefix such as env.AIM_ENGINE_ARGS or resources.limits.",
+            help="Input paths, then the service as namespace/name, then an optional field "
+            "prefix such as env.AIM_ENGINE_ARGS or resources.limits.",
             metavar="PATH... NAMESPACE/SERVICE [FIELD]",
         ),
     ],
@@ -1029,15 +992,24 @@ def explain(
     config: ConfigOpt = None,
     operator_version: OperatorOpt = None,
     namespace: NamespaceOpt = "default",
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
+    import time
+
     from aimctl.catalog import profile_pipeline_refusals
     from aimctl.pipeline import LoadOptions, load_for_service
+
+    started = time.perf_counter()
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
 
     paths: list[Path] = []
     rest: list[str] = []
     for arg in args:
-        if not rest and Path(arg).exists():
+        if not rest and (arg == "-" or Path(arg).exists()):
             paths.append(Path(arg))
         else:
             rest.append(arg)
@@ -1047,6 +1019,7 @@ def explain(
             param_hint="ARGS",
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
+    check_stdin(paths)
     from aimctl.confine import outside_repository
 
     refused = outside_repository(tuple(paths), config, None)
@@ -1066,10 +1039,9 @@ def explain(
     if refused:  # a profile-pipeline service: nothing to trace offline
         raise typer.Exit(_finish(refused, OutputFormat.text))
     if target not in names:
-        import difflib
+        from aimctl.suggest import did_you_mean
 
-        close = difflib.get_close_matches(target, names, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(target, names, n=3, cutoff=0.5)
         _say(f"AIMService {target} not found in the given files{hint}", "red")
         raise typer.Exit(EXIT_INVALID)
     from aimctl.explain import build_trace, render_text
@@ -1081,6 +1053,20 @@ def explain(
     diagnostics = locate(svc.diagnostics)
     from aimctl.pipeline import tenant_facts_for
 
+    if prefix and svc.ok and not any(name.startswith(prefix) for name in svc.decisions):
+        from aimctl.suggest import did_you_mean
+
+        parts = [name.split(".") for name in svc.decisions]
+        prefixes = {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+        head = prefix.split(".")[0]
+        near = sorted(n for n in svc.decisions if n.split(".")[0] == head)
+        listed = ", ".join(near or sorted({p[0] for p in parts}))
+        _say(
+            f"AIMService {target} has no value {prefix!r} to explain"
+            + (did_you_mean(prefix, prefixes, n=3, cutoff=0.75) or f"; it has {listed}"),
+            "red",
+        )
+        raise typer.Exit(EXIT_INVALID)
     tenant = tenant_facts_for(inputs, svc.namespace)
     trace = build_trace(svc, resolution, prefix, diagnostics, tenant, inputs.ownership)
     if output is OutputFormat.json:
@@ -1089,8 +1075,86 @@ def explain(
         _write_stdout(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
     else:
         render_text(trace)
-        _print_diagnostics(diagnostics)
+        _print_diagnostics([d for d in diagnostics if d.is_error] if quiet else diagnostics)
+    if verbose and not quiet:
+        _say(
+            f"{inputs.documents} documents in {len(inputs.files)} files read for "
+            f"{target}; {time.perf_counter() - started:.2f}s"
+        )
     raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
+
+
+def _plan_failed(diagnostics: list[Diagnostic], what: str, output: PlanFormat) -> NoReturn:
+    """Exit 1 with the messages: on stderr, or as the JSON report on stdout with ``-o json``."""
+    if output is PlanFormat.json:
+        from aimctl.report import report_json
+
+        _write_stdout(report_json(diagnostics, plan=what))
+    else:
+        _print_diagnostics(diagnostics)
+        _say(f"plan: {what}", "red")
+    raise typer.Exit(EXIT_INVALID)
+
+
+@_command("plan")
+def plan(
+    paths: PathsArg,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            metavar="REF|DIR",
+            help="What the cluster runs now: a directory when one exists with that name, else a "
+            "git revision (branch, tag, commit) of the repository the current directory is in.",
+        ),
+    ],
+    output: Annotated[
+        PlanFormat,
+        typer.Option("--output", "-o", help="Report format (markdown: for PR comments)."),
+    ] = PlanFormat.text,
+    config: ConfigOpt = None,
+    operator_version: OperatorOpt = None,
+    namespace: NamespaceOpt = "default",
+    gitops: GitOpsOpt = None,
+    strict: StrictOpt = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """What applying the working tree changes in the cluster, compared with --base: objects
+    added, changed and removed per namespace and service, and their consequences (restarts, cache
+    downloads, Jobs, refused immutable changes, routes, GPUs). Exit 0 when nothing changes, 3 when
+    something does, 1 on error."""
+    import time
+
+    from aimctl.plan import compare
+    from aimctl.plan_report import plan_json, plan_markdown, plan_text
+    from aimctl.plan_sources import SideOptions, render_base, render_side
+
+    started = time.perf_counter()
+    quiet, verbose = _globals(debug, quiet, verbose)
+    config = _config(config)
+    options = SideOptions(
+        tuple(paths), config, namespace, operator_version, gitops.value if gitops else None, strict
+    )
+    head = render_side("working tree", options)
+    if not head.ok:
+        _plan_failed(head.diagnostics, "the working tree does not render", output)
+    old = render_base(base, options)
+    if not old.ok:
+        _plan_failed(old.diagnostics, f"the base {base} cannot be rendered", output)
+    if not quiet:  # the working tree's warnings, as render prints them
+        _print_diagnostics(head.diagnostics)
+    result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
+    if output is PlanFormat.json:
+        _write_stdout(plan_json(result))
+    elif output is PlanFormat.markdown:
+        _write_stdout(plan_markdown(result))
+    else:
+        _write_stdout(plan_text(result))
+    if verbose and not quiet:
+        _say(f"plan: both sides rendered and compared in {time.perf_counter() - started:.2f}s")
+    raise typer.Exit(EXIT_DRIFT if result.changed else EXIT_OK)
 
 
 def _version_line() -> str:
@@ -1103,17 +1167,22 @@ def _version_line() -> str:
     )
 
 
-@app.command()
+@_command("version")
 def version(
     output: Annotated[
         OutputFormat, typer.Option("--output", "-o", help="Output format.")
     ] = OutputFormat.text,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also list the known deviations.")
+        bool,
+        typer.Option("--verbose", "-v", help="Also list the schemas and the known deviations."),
     ] = False,
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Print the aimctl version, the operator release it renders and the schemas it accepts."""
     from aimctl.model.currency import ACCEPTED_SCHEMAS, DEVIATIONS, version_info
+
+    quiet, verbose = _globals(debug, quiet, verbose)
 
     if output is OutputFormat.json:
         import json
@@ -1127,6 +1196,21 @@ def version(
     _write_stdout("\n".join(lines) + "\n")
 
 
+@_command("completion")
+def completion(
+    shell: Annotated[Shell, typer.Argument(help="The shell to complete in.", metavar="SHELL")],
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Print a shell completion script for commands, options and their values."""
+    from typer._completion_shared import get_completion_script  # typer has no public one
+
+    _globals(debug, quiet, verbose)
+    script = get_completion_script(prog_name="aimctl", complete_var=COMPLETE_VAR, shell=shell.value)
+    _write_stdout(script + "\n")
+
+
 def _refuse_help_in_plugin() -> None:
     """In the Argo CD plugin, ``--help`` (say, ``AIMCTL_PATH=--help``) would print text to stdout
     and exit 0, and Argo CD would take the empty manifest set as "delete everything"."""
@@ -1137,16 +1221,41 @@ def _refuse_help_in_plugin() -> None:
     if "--help" in options and plugin_mode():
         sys.stderr.write(
             "aimctl: --help is refused in the Argo CD plugin (stdout must carry manifests); "
-            "check AIMCTL_PATH and AIMCTL_ARGS\n"
+            "check AIMCTL_PATH\n"
         )
+        sys.exit(EXIT_USAGE)
+
+
+def _apply_plugin_parameters() -> None:
+    """In the Argo CD plugin, ``render`` takes the plugin's parameters (``aimctl.argocd``) as
+    options; a parameter aimctl does not read, or a value of the wrong type, is a usage error."""
+    from aimctl.confine import plugin_mode
+
+    args = sys.argv[1:]
+    index = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if index is None or args[index] != "render" or not plugin_mode():
+        return
+    from aimctl.argocd import ParameterError, plugin_argv
+    from aimctl.report import clean_line
+
+    try:
+        sys.argv[1:] = args[:index] + plugin_argv(args[index:], os.environ)
+    except ParameterError as exc:
+        sys.stderr.write(f"aimctl: Argo CD plugin: {clean_line(str(exc))}\n")
         sys.exit(EXIT_USAGE)
 
 
 def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
     _refuse_help_in_plugin()
+    if os.environ.get(COMPLETE_VAR):  # the shell asks for completions (aimctl completion SHELL)
+        from typer._completion_classes import completion_init  # typer's protocol, as scripted
+
+        completion_init()
+    _apply_plugin_parameters()
     try:
-        app()  # standalone: usage errors exit 2, typer.Exit carries our exit codes
+        # standalone: usage errors exit 2, typer.Exit carries our exit codes
+        app(prog_name="aimctl", complete_var=COMPLETE_VAR)
     except AimctlError as exc:
         if _STATE["debug"]:
             raise

@@ -2,7 +2,7 @@
 
 In Argo CD's config-management plugin the sidecar is shared by every Application, and its work
 directory holds the sources of other Applications beside this one. Whoever edits an Application
-chooses ``AIMCTL_PATH``, ``AIMCTL_CONFIG``, ``AIMCTL_TEMPLATES`` and ``AIMCTL_ARGS``, so in plugin
+chooses ``AIMCTL_PATH``, ``AIMCTL_CONFIG`` and ``AIMCTL_TEMPLATES`` (``aimctl.argocd``), so in plugin
 mode every input path must lead (after symlinks) into this Application's repository checkout: the
 working directory Argo CD runs the plugin in, minus ``ARGOCD_APP_SOURCE_PATH`` (the source's path
 inside the repository). A path that leads elsewhere is refused by name; its content is never

@@ -1,6 +1,7 @@
 """Read input files into plain documents; recover source spans lazily.
 
-The hot path parses with PyYAML's C parser (YAML 1.1 scalar rules, as kubectl reads manifests) and
+The hot path parses with PyYAML's C parser, typing plain scalars as go-yaml v2 does (the reader
+kubectl and the API server's YAML decoding use; ``aimctl.goscalars``), and
 keeps no per-field positions. When an error or ``explain`` needs a line number, ``SpanIndex``
 re-reads just that file and walks its node tree to the field path (aimctl.md §7, §9).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,17 @@ from typing import Any
 import yaml
 
 from aimctl.errors import Diagnostic, Severity
+from aimctl.goscalars import (
+    BOOL,
+    FLOAT,
+    INT,
+    MERGE,
+    NULL,
+    NotJson,
+    key_text,
+    plain_tag,
+    typed,
+)
 from aimctl.libyaml import CSafeLoader
 from aimctl.provenance import FieldPath, SourceSpan
 
@@ -28,6 +41,8 @@ __all__ = [
     "MAX_EXPANDED_NODES_PER_RENDER",
     "MAX_FILE_BYTES",
     "PROJECT_FILE",
+    "STDIN",
+    "STDIN_NAME",
     "FileStamp",
     "LoadResult",
     "LoadedDocument",
@@ -35,12 +50,15 @@ __all__ = [
     "collect_files",
     "display_path",
     "display_paths",
+    "is_stdin",
     "load_paths",
     "parse_text",
 ]
 
 PROJECT_FILE = "aimctl.yaml"
 MAX_FILE_BYTES = 32 * 1024 * 1024
+STDIN = Path("-")  # a PATH of `-`: one YAML stream read from standard input
+STDIN_NAME = "<stdin>"  # how messages and provenance name it
 MAX_DOCUMENTS_PER_FILE = 20_000
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000  # per document and per file
@@ -86,6 +104,10 @@ class _InputError(Exception):
         self.column = column
 
 
+class _TemplateFile(_InputError):
+    """A Helm or Go template (``{{ ... }}``) that is not YAML until rendered: skipped, noted."""
+
+
 class _TooDeep(_InputError):
     """Nesting deeper than MAX_DEPTH; ``parse_text`` finds the level's own line when it can."""
 
@@ -115,19 +137,38 @@ _PLAIN_TAGS: dict[str, str] = {}  # plain scalar text -> tag, for _Loader.resolv
 
 
 class _Loader(CSafeLoader):
-    """C-parsed YAML 1.1 that rejects duplicate keys and keeps timestamps as strings."""
+    """C-parsed YAML with go-yaml v2's scalar types (as kubectl reads manifests), keys as JSON
+    strings, duplicate keys rejected and timestamps kept as strings."""
 
     yaml_implicit_resolvers = _strip_timestamp_resolver(CSafeLoader.yaml_implicit_resolvers)
     alias_hits = 0
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            _reject_duplicate_keys(self, node)
-        return super().construct_mapping(node, deep=deep)
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        _reject_duplicate_keys(self, node)
+        self.flatten_mapping(node)  # merge keys, as SafeConstructor does before building
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key: Any = _json_key(key_node)
+            else:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        "a list or mapping as a key: Kubernetes keys are strings",
+                        key_node.start_mark,
+                    ) from None
+            out[key] = self.construct_object(value_node, deep=deep)
+        return out
 
     # The C composer calls these three for every node. Without path resolvers (we add none) the
     # tag of a plain scalar depends only on its text, and a quoted one is always a string, so
-    # tags are memoised; each is the one ``BaseResolver.resolve`` gives.
+    # tags are memoised; each is the one go-yaml v2 gives (``aimctl.goscalars``), not YAML 1.1's.
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         return None
 
@@ -140,7 +181,7 @@ class _Loader(CSafeLoader):
                 return _STR_TAG
             tag = _PLAIN_TAGS.get(value)
             if tag is None:
-                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+                tag = plain_tag(value)
                 if len(value) <= _TAG_CACHE_MAX_LEN:
                     _PLAIN_TAGS[value] = tag
             return tag
@@ -150,19 +191,35 @@ class _Loader(CSafeLoader):
 _MAX_INT_CHARS = 100  # Kubernetes integers are 64-bit (19 digits); Python refuses 4,300+ digits
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    """PyYAML's int, refusing absurdly long ones (``int()`` of 4,300+ digits raises ValueError)."""
-    if len(node.value) > _MAX_INT_CHARS:
+def _construct_typed(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A number, boolean or null as go-yaml v2 reads it, as the JSON value kubectl sends;
+    absurdly long integers and values JSON cannot carry are refused at their line."""
+    if node.tag == INT and len(node.value) > _MAX_INT_CHARS:
         raise yaml.constructor.ConstructorError(
             None,
             None,
             f"integer longer than {_MAX_INT_CHARS} characters (Kubernetes integers are 64-bit)",
             node.start_mark,
         )
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    try:
+        return typed(node.tag, node.value)
+    except NotJson as exc:
+        raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _tag in (INT, FLOAT, BOOL, NULL, MERGE):
+    _Loader.add_constructor(_tag, _construct_typed)
+
+
+def _json_key(node: yaml.ScalarNode) -> str:
+    """The string sigs.k8s.io/yaml makes of a scalar key (``y:`` is ``"true"``, ``1:`` is
+    ``"1"``); a null key is an error at its line."""
+    if node.tag == _STR_TAG:
+        return str(node.value)
+    try:
+        return key_text(node.tag, node.value)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
 class _CountingLoader(_Loader):
@@ -181,7 +238,7 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
         if key_node.tag == _MERGE_TAG:
             continue
         if isinstance(key_node, yaml.ScalarNode):
-            ident: Any = (key_node.tag, key_node.value)
+            ident: Any = _key_ident(key_node)
         else:
             try:
                 ident = loader.construct_object(key_node, deep=True)
@@ -200,6 +257,16 @@ def _reject_duplicate_keys(loader: _Loader, node: yaml.MappingNode) -> None:
                 key_node.start_mark,
             )
         seen[ident] = key_node
+
+
+def _key_ident(node: yaml.ScalarNode) -> Any:
+    """The JSON key a scalar key node becomes (``y`` and ``yes`` are both ``"true"``)."""
+    if node.tag == _STR_TAG:
+        return node.value
+    try:
+        return key_text(node.tag, node.value)
+    except ValueError:
+        return (node.tag, node.value)  # refused at construction, with its own message
 
 
 _FAST_SCALARS = frozenset(
@@ -244,7 +311,7 @@ def _construct_plain(loader: _Loader, node: yaml.Node, line: int) -> Any:
                 if type(key_node) is not yaml.ScalarNode or key_node.tag not in _FAST_SCALARS:
                     return subtree(item)  # merge keys, complex or tagged keys
             out = {
-                scalar(key_node): scalar(value_node)
+                _json_key(key_node): scalar(value_node)
                 if type(value_node) is yaml.ScalarNode
                 else build(value_node, depth + 1)
                 for key_node, value_node in pairs
@@ -285,15 +352,24 @@ def _might_nest_deeply(text: str) -> bool:
     return bound > _C_SAFE_DEPTH
 
 
+def is_stdin(path: Path) -> bool:
+    """Whether a PATH means standard input (``-``; a file called ``-`` is read as ``DIR``)."""
+    return path == STDIN
+
+
 def display_path(path: Path) -> str:
-    """The path as messages print it: relative to the current directory when below it, POSIX.
+    """The path as messages print it: relative to the current directory when below it, POSIX;
+    ``<stdin>`` for ``-`` (and a file really called ``<stdin>`` as ``./<stdin>``).
 
     Lexical (no symlink resolution, one ``getcwd`` per call): it runs once per input file.
     """
+    if is_stdin(path):
+        return STDIN_NAME
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
     if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
-        return Path(os.path.relpath(absolute, cwd)).as_posix()
+        shown = Path(os.path.relpath(absolute, cwd)).as_posix()
+        return "./" + shown if shown == STDIN_NAME else shown
     return path.as_posix()
 
 
@@ -304,13 +380,47 @@ def display_paths(paths: Iterable[Path]) -> list[str]:
     out = []
     for path in paths:
         absolute = os.path.abspath(path)
-        if absolute == cwd:
+        if is_stdin(path):
+            out.append(STDIN_NAME)
+        elif absolute == cwd:
             out.append(".")
         elif absolute.startswith(prefix):
-            out.append(absolute[len(prefix) :].replace(os.sep, "/"))
+            shown = absolute[len(prefix) :].replace(os.sep, "/")
+            out.append("./" + shown if shown == STDIN_NAME else shown)
         else:
             out.append(path.as_posix())
     return out
+
+
+# (the process that read it, the stream, what it gave)
+_STDIN_READ: list[tuple[int, object, bytes | _InputError]] = []
+
+
+def _read_stdin() -> bytes:
+    """Standard input, read once (it cannot be read twice) and bounded like a file; the same
+    bytes for every later read (spans, explain) of the same stream, and in forked workers
+    (whose ``sys.stdin`` multiprocessing replaces with /dev/null)."""
+    stream = sys.stdin
+    if _STDIN_READ and (_STDIN_READ[0][1] is stream or _STDIN_READ[0][0] != os.getpid()):
+        got = _STDIN_READ[0][2]
+    else:
+        buffer = getattr(stream, "buffer", None)
+        if stream is None or buffer is None:
+            raise _NotRegular("standard input is closed")
+        data = buffer.read(MAX_FILE_BYTES + 1)
+        got = (
+            _InputError(f"input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            if len(data) > MAX_FILE_BYTES
+            else bytes(data)
+        )
+        _STDIN_READ[:] = [(os.getpid(), stream, got)]
+    if isinstance(got, _InputError):
+        raise got
+    return got
+
+
+def _read_input(path: Path) -> bytes:
+    return _read_stdin() if is_stdin(path) else _read_regular(path)
 
 
 def _is_hidden(name: str) -> bool:
@@ -366,10 +476,22 @@ _SKIPPED = {
 }
 
 
+_OTHER_SUFFIX = "not read: aimctl reads *.yaml and *.yml (rename the file if it is a manifest)"
+# files that sit beside manifests and are never manifests: skipped without a note
+_DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc", ".sh", ".py")
+_DOC_NAMES = ("readme", "license", "notice", "owners", "codeowners", "dockerfile", "makefile")
+
+
+def _is_documentation(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith(_DOC_SUFFIXES) or lowered.split(".")[0] in _DOC_NAMES
+
+
 def collect_files(
     roots: Iterable[Path], skip: Iterable[Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
-    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file.
+    """Every ``*.yaml``/``*.yml`` below the roots, sorted, without hidden entries or the project file;
+    a warning for every other file (documentation excepted) and for kustomize files.
 
     Symlinks are followed only when their target stays inside one of the roots; loops and links
     that lead outside are skipped silently (their targets are never read nor named). The walk is
@@ -378,7 +500,7 @@ def collect_files(
     skipped with a warning (rendered output is not input).
     """
     roots = list(roots)
-    resolved_roots = [r.resolve() for r in roots]
+    resolved_roots = [r.resolve() for r in roots if not is_stdin(r)]
     skipped = {p.resolve() for p in skip}
     found: dict[Path, Path] = {}  # resolved target -> path as reached first (sorted walk)
     problems: list[Diagnostic] = []
@@ -394,6 +516,8 @@ def collect_files(
             return
         if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
             note = _SKIPPED.get(name) or _SKIPPED.get(os.path.splitext(name)[1])
+            if note is None and not _is_documentation(name):
+                note = _OTHER_SUFFIX
             if note is not None:
                 shown = display_path(directory / name)
                 problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
@@ -461,7 +585,9 @@ def collect_files(
             stack.extend(reversed(subdirs))
 
     for root in roots:
-        if not os.path.lexists(root):
+        if is_stdin(root):
+            found.setdefault(STDIN, STDIN)
+        elif not os.path.lexists(root):
             problems.append(
                 Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
             )
@@ -641,9 +767,9 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> _InputError:
         if mark is not None and mark.line < len(lines):
             line = lines[mark.line]
             if "{{" in line and "}}" in text:
-                return _InputError(
-                    "this looks like a Helm or Go template ({{ ... }}), not a manifest: render "
-                    "it first (e.g. `helm template`) and give aimctl the result",
+                return _TemplateFile(
+                    "not read: a Helm or Go template ({{ ... }}), not a manifest; render it "
+                    "first (e.g. `helm template`) and give aimctl the result",
                     mark.line + 1,
                     line.index("{{") + 1,
                 )
@@ -685,12 +811,15 @@ def load_file(
     ``digests``: gets ``shown`` -> SHA-256 of the bytes read (hashed here, where they are in
     memory anyway, so recording the inputs costs no second read)."""
     try:
-        raw, st = _read_regular_stat(path)
-        if digests is not None:
-            digests[shown] = (
-                hashlib.sha256(raw).hexdigest(),
-                (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode),
-            )
+        if is_stdin(path):
+            raw = _read_stdin()  # a stream: no digest, so the render is never cached
+        else:
+            raw, st = _read_regular_stat(path)
+            if digests is not None:
+                digests[shown] = (
+                    hashlib.sha256(raw).hexdigest(),
+                    (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode),
+                )
         text = _decode(raw)
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
@@ -708,6 +837,11 @@ def load_file(
                 ]
             docs.append(LoadedDocument(shown, index, data, line))
         return docs, []
+    except _TemplateFile as err:
+        note = Diagnostic(
+            "W_SKIPPED", err.message, Severity.WARNING, file=shown, line=err.line, column=err.column
+        )
+        return [], [note]
     except _InputError as err:
         return [], [_yaml_error(shown, err)]
     except _NotRegular as exc:
@@ -809,7 +943,7 @@ def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
     """Whether the file holds one of ``needles``; a file that cannot be read is kept, so that
     ``load_file`` reports why."""
     try:
-        raw = _read_regular(path)
+        raw = _read_input(path)
     except (OSError, _InputError, _NotRegular):
         return True
     return any(needle in raw for needle in needles)
@@ -836,6 +970,11 @@ def _load_files_shipped(
 
 
 def _size(path: Path) -> int:
+    if is_stdin(path):
+        try:  # read here, before any worker is forked: the workers inherit the bytes
+            return len(_read_stdin())
+        except (OSError, _InputError, _NotRegular):
+            return 0
     try:
         return os.stat(path).st_size
     except OSError:
@@ -851,9 +990,10 @@ class SpanIndex:
     def _nodes(self, file: str) -> list[yaml.Node] | None:
         if file not in self._files:
             try:
-                text = _decode(Path(file).read_bytes())
+                raw = _read_stdin() if file == STDIN_NAME else Path(file).read_bytes()
+                text = _decode(raw)
                 self._files[file] = list(yaml.compose_all(text, Loader=_Loader))
-            except (OSError, _InputError, yaml.YAMLError, RecursionError):
+            except (OSError, _InputError, _NotRegular, yaml.YAMLError, RecursionError):
                 self._files[file] = None
         return self._files[file]
 
@@ -884,6 +1024,19 @@ class SpanIndex:
                 return False
             node = nxt[1]
         return True
+
+    def scalar(self, file: str, doc: int, path: FieldPath) -> str | None:
+        """The text of the scalar at ``path`` as the file spells it (``y``, ``1e3``), or None."""
+        nodes = self._nodes(file)
+        if nodes is None or doc >= len(nodes):
+            return None
+        node: yaml.Node = nodes[doc]
+        for part in path:
+            nxt = _child(node, part)
+            if nxt is None:
+                return None
+            node = nxt[1]
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
     def resolve(self, diagnostic: Diagnostic) -> Diagnostic:
         """Fill in line/column of a diagnostic that has a file and document but no line yet."""

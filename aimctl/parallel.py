@@ -5,6 +5,12 @@ the models and templates it creates, hand-written caches and artifacts it may re
 its own namespace or at cluster scope, which no service changes. So namespaces are independent:
 the loaded catalog is handed to forked workers (copy-on-write, nothing re-parsed), each resolves,
 renders and serialises the services of its namespaces, and sends back finished YAML documents.
+
+Memory follows the work: a worker reads only its namespaces' entries and the cluster-scoped ones
+(``Catalog.narrowed``), so it copies only the pages of those objects (reading an object changes
+its reference count, which copies its page); parts hold about PART_SERVICES services, and a
+worker process is replaced after about WORKER_SERVICES, so what it copied or could not give back
+goes with it.
 The caller merges the parts and sorts them as usual, so the output is byte for byte the serial
 render's (``tests/test_golden.py`` renders every golden case both ways, ``tests/test_parallel.py``
 each output form with the options that touch the merge).
@@ -19,6 +25,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 __all__ = [
@@ -26,9 +33,12 @@ __all__ = [
     "AUTO_MIN_SERVICES",
     "MAX_AUTO_JOBS",
     "PARTS_PER_JOB",
+    "PART_SERVICES",
+    "WORKER_SERVICES",
     "available_cpus",
     "choose_jobs",
     "chunks",
+    "cpu_limit",
     "partition",
     "run",
 ]
@@ -40,14 +50,86 @@ AUTO_MIN_SERVICES: Final = 1000  # below this, forking costs more than it saves 
 AUTO_MIN_INPUT_BYTES: Final = 4 * 1024 * 1024  # the same for parsing (~0.1 s per MiB)
 MAX_AUTO_JOBS: Final = 8
 PARTS_PER_JOB: Final = 4  # more parts than workers: balance, and progress as parts finish
+# At most about this many services per part, and per worker process before a fresh one takes
+# its place: a worker's memory (the pages of the inherited catalog it touches, what the allocator
+# keeps of its results) then follows its share of the work, not the size of the whole render.
+PART_SERVICES: Final = 1000
+WORKER_SERVICES: Final = 2000
+
+
+CGROUP_ROOT: Final = Path("/sys/fs/cgroup")
+PROC_CGROUP: Final = Path("/proc/self/cgroup")
 
 
 def available_cpus() -> int:
-    """CPUs this process may run on (the affinity mask, as container limits set it)."""
+    """CPUs this process may use: the affinity mask (a cpuset), and no more than the CFS quota
+    allows (``cpu_limit``: a container's ``resources.limits.cpu``, which the mask ignores)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    limit = cpu_limit()
+    return max(1, min(cpus, limit)) if limit is not None else cpus
+
+
+def cpu_limit(root: Path | None = None, proc_cgroup: Path | None = None) -> int | None:
+    """CPUs the CPU quota of this process's cgroup and its ancestors allows (quota / period,
+    rounded up), from cgroup v2 ``cpu.max`` or v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``;
+    ``None`` when no quota applies (``max``, ``-1``) or none can be read (not Linux)."""
+    root = CGROUP_ROOT if root is None else root
+    lines = _small_text(PROC_CGROUP if proc_cgroup is None else proc_cgroup)
+    limits: list[int] = []
+    for line in (lines or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        hierarchy, controllers, path = parts
+        if hierarchy == "0" and controllers == "":  # cgroup v2
+            limits += [q for d in _cgroup_dirs(root, path) if (q := _v2_limit(d)) is not None]
+        elif "cpu" in controllers.split(","):  # cgroup v1, cpu controller
+            mount = root / controllers
+            mount = mount if mount.is_dir() else root / "cpu"
+            limits += [q for d in _cgroup_dirs(mount, path) if (q := _v1_limit(d)) is not None]
+    return min(limits) if limits else None
+
+
+def _small_text(path: Path) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read(65536)
+    except OSError:
+        return None
+
+
+def _cgroup_dirs(mount: Path, path: str) -> list[Path]:
+    """The cgroup's directory and its ancestors up to the mount (inside a container the path
+    may name the host's hierarchy: the mount itself is then the container's cgroup)."""
+    parts = [p for p in path.split("/") if p and p not in (".", "..")]
+    return [mount.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
+
+
+def _quota(quota: int, period: int) -> int | None:
+    if quota <= 0 or period <= 0:
+        return None
+    return max(1, -(-quota // period))
+
+
+def _v2_limit(directory: Path) -> int | None:
+    words = (_small_text(directory / "cpu.max") or "").split()
+    if len(words) != 2 or words[0] == "max":
+        return None
+    try:
+        return _quota(int(words[0]), int(words[1]))
+    except ValueError:
+        return None
+
+
+def _v1_limit(directory: Path) -> int | None:
+    quota, period = (_small_text(directory / n) for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))
+    try:
+        return _quota(int((quota or "").strip()), int((period or "").strip()))
+    except ValueError:
+        return None
 
 
 def fork_available() -> bool:
@@ -102,17 +184,20 @@ def run(
     parts: Sequence[T],
     jobs: int,
     on_part: Callable[[int, R], None] | None = None,
+    parts_per_worker: int | None = None,
 ) -> list[R]:
     """``work(part)`` for every part in ``jobs`` forked processes; results in the order of
     ``parts``. ``on_part(index, result)`` is called in this process as each part finishes. An
-    exception in a worker is raised here."""
+    exception in a worker is raised here. ``parts_per_worker``: a worker process that has done
+    that many parts exits and a fresh one is forked from this process (None: workers live until
+    the work is done)."""
     global _WORK
     _WORK = work
     results: list[Any] = [None] * len(parts)
     try:
         context = multiprocessing.get_context("fork")
         try:
-            pool = context.Pool(min(jobs, len(parts)))
+            pool = context.Pool(min(jobs, len(parts)), maxtasksperchild=parts_per_worker)
         except OSError:  # fork refused (process or memory limits): the same work, serially
             return _serial(work, parts, on_part)
         with pool:

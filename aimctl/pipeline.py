@@ -32,6 +32,7 @@ from aimctl.loader import (
     FileStamp,
     SpanIndex,
     display_path,
+    is_stdin,
     load_file,
     load_paths,
 )
@@ -98,8 +99,9 @@ def find_project_file(paths: tuple[Path, ...], config: Path | None) -> Path | No
     """
     if config is not None:
         return config
+    paths = tuple(p for p in paths if not is_stdin(p))  # `-` (stdin) has no directory
     if not paths:
-        return None
+        return Path(PROJECT_FILE) if plugin_mode() and os.path.lexists(PROJECT_FILE) else None
     first = paths[0]
     candidate = (first if first.is_dir() else first.parent) / PROJECT_FILE
     if plugin_mode() and os.path.lexists(PROJECT_FILE):
@@ -113,6 +115,7 @@ def _project_file_problem(
     """The symlink rule of input files, applied to the project file; and, in the plugin, one
     project file only: a second one in ``AIMCTL_PATH`` beside the discovered one is ambiguous."""
     shown = display_path(path)
+    paths = tuple(p for p in paths if not is_stdin(p))
     if options.config is None:
         roots = [*paths, Path(".")] if plugin_mode() else list(paths)
         parents = [r if r.is_dir() else r.parent for r in roots]
@@ -166,9 +169,16 @@ def _load_project(path: Path | None) -> tuple[Project, str | None, list[Diagnost
             ],
         )
     try:
-        return Project.model_validate(docs[0].data), shown, []
+        project = Project.model_validate(docs[0].data)
     except ValidationError as exc:
-        return default_project(), shown, validation_diagnostics(exc, docs[0], None, "E_CONFIG")
+        return (
+            default_project(),
+            shown,
+            validation_diagnostics(exc, docs[0], None, "E_CONFIG", model=Project),
+        )
+    from aimctl.resolve.inventory import unknown_gpu_warnings
+
+    return project, shown, unknown_gpu_warnings(project, shown)
 
 
 def load_inputs(options: LoadOptions) -> Inputs:

@@ -6,7 +6,15 @@ import decimal
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "DEFAULT_GPU_RESOURCE",
@@ -88,7 +96,20 @@ def _count_in_range(value: int | None) -> int | None:
     return value
 
 
-Quantity = Annotated[str, Field(pattern=_QUANTITY), AfterValidator(_quantity_in_range)]
+def _quantity_number(value: Any) -> Any:
+    """A quantity written as a plain number (``16``, ``1e3``): Kubernetes quantities accept
+    numbers, so its decimal text; booleans stay what they are (and are refused)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Quantity = Annotated[
+    str,
+    Field(pattern=_QUANTITY),
+    BeforeValidator(_quantity_number),
+    AfterValidator(_quantity_in_range),
+]
 Count = Annotated[int, Field(ge=0), AfterValidator(_count_in_range)]
 DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
 _GLOB_CHARS = re.compile(r"^[^\\\x00-\x1f]+$")
@@ -476,7 +497,8 @@ class Project(_Strict):
         description="Output profile of render and diff (overridden by --gitops): plain is the "
         "operator's objects; argocd and flux keep download Jobs and cache PVCs safe to keep "
         "under that engine (no TTL, Jobs replaced when their pod template changes, PVCs created "
-        "once and never resized). See README, Use with Argo CD / Flux.",
+        "once and never resized). When absent: argocd in the Argo CD plugin, else plain. See "
+        "README, Use with Argo CD / Flux.",
     )
 
     @model_validator(mode="after")

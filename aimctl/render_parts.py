@@ -57,8 +57,9 @@ def _linked_parts(catalog: Catalog, parts: int) -> list[frozenset[str]]:
     """Namespaces in ``parts`` groups of similar size (one per service, plus one), keeping
     together the namespaces a service reaches into: a ``status.resolvedTemplate`` in another
     namespace (which that namespace's services may generate first, and where a derived template
-    of the service would go). Everything else a service uses is in its own namespace or at
-    cluster scope."""
+    of the service would go) or a ``status.resolvedModel`` there. Everything else a service uses
+    is in its own namespace or at cluster scope, so a group's own entries and the cluster-scoped
+    ones are all its services read (``Catalog.narrowed``)."""
     from aimctl.parallel import partition
 
     leader = {ns: ns for ns in catalog.namespaces_used()}
@@ -72,9 +73,11 @@ def _linked_parts(catalog: Catalog, parts: int) -> list[frozenset[str]]:
     services = catalog.of_kind("AIMService")
     for entry in services:
         status = entry.obj.status
-        ref = status.resolved_template if status is not None else None
         own = entry.key.namespace or ""
-        if ref is not None and ref.scope != "Cluster" and ref.namespace and ref.namespace != own:
+        refs = (status.resolved_template, status.resolved_model) if status is not None else ()
+        for ref in refs:
+            if ref is None or ref.scope == "Cluster" or not ref.namespace or ref.namespace == own:
+                continue
             leader.setdefault(ref.namespace, ref.namespace)
             a, b = sorted((find(own), find(ref.namespace)))
             leader[b] = a
@@ -157,18 +160,23 @@ def render_parallel(
 ) -> Part:
     """``render_part`` for groups of namespaces in forked workers, merged into one part."""
     from aimctl.emit import Serialised
-    from aimctl.parallel import PARTS_PER_JOB, run
+    from aimctl.parallel import PART_SERVICES, PARTS_PER_JOB, WORKER_SERVICES, run
     from aimctl.render.children import render_services
     from aimctl.resolve.inventory import GpuInventory
     from aimctl.resolve.templates import TemplateIndex
 
-    index = TemplateIndex.build(catalog, GpuInventory.from_project(project))
+    inventory = GpuInventory.from_project(project)
     services = catalog.of_kind("AIMService")
-    parts = _linked_parts(catalog, jobs * PARTS_PER_JOB)
+    parts = _linked_parts(catalog, max(jobs * PARTS_PER_JOB, -(-len(services) // PART_SERVICES)))
     keep_services = bool(project.tenants)  # only the tenant steps read them
+    grouped = catalog.by_namespace()
 
     def work(namespaces: frozenset[str]) -> Part:
-        part, _ = render_part(catalog, project, options, namespaces, (templates, index))
+        # Only this group's entries and the cluster-scoped ones: the worker then reads (and so
+        # copies, as reference counts change) the pages of those objects only.
+        narrow = Catalog.narrowed(grouped, namespaces)
+        index = TemplateIndex.build(narrow, inventory)
+        part, _ = render_part(narrow, project, options, namespaces, (templates, index))
         return _for_shipping(part, options, keep_services)
 
     done = 0
@@ -180,7 +188,9 @@ def render_parallel(
         on_service(done, len(services))
 
     merged = Part([])
-    for result in run(work, parts, jobs, progress if on_service else None):
+    per_part = -(-len(services) // len(parts)) if parts else 1
+    renew = max(1, WORKER_SERVICES // max(1, per_part))
+    for result in run(work, parts, jobs, progress if on_service else None, renew):
         # a render-wide warning (W_GPU_ASSUMED) comes once per part; reports drop repeats
         merged.resolve_diagnostics.extend(result.resolve_diagnostics)
         merged.render_diagnostics.extend(result.render_diagnostics)
@@ -189,6 +199,7 @@ def render_parallel(
         merged.services.extend(result.services)
         merged.count += result.count
     if merged.ok and options.include_intermediates:
+        index = TemplateIndex.build(Catalog.narrowed(grouped, frozenset()), inventory)
         cluster = [view for view in index.generated() if view.namespace is None]
         manifests, problems = render_services([], templates, True, cluster)
         merged.objects.extend(m.body for m in manifests)

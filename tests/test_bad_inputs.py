@@ -195,3 +195,24 @@ def test_bad_input(name: str, tmp_path: Path, run_cli) -> None:
                     problems.append(f"incomplete output directory: {sorted(written)}")
     assert snapshot(case / "input") == inputs, "aimctl must never modify its inputs"
     assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_validate_strict_fails_wherever_render_fails(name: str, tmp_path: Path, run_cli) -> None:
+    """``validate --strict`` (the pre-commit hook) predicts ``render``: it never passes an input
+    that ``render`` refuses, so a hook-clean commit cannot break the sync."""
+    case = _materialise(name, tmp_path)
+    rendered = run_in_process(run_cli, "render", "input", "-o", "out", cwd=case)
+    validated = run_in_process(run_cli, "validate", "--strict", "input", cwd=case)
+    if rendered.exit_code != 0:
+        assert validated.exit_code != 0, (
+            f"render exit {rendered.exit_code} but validate --strict passed:\n{rendered.stderr}"
+        )
+
+
+def test_the_validate_hook_runs_validate_strict() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((CORPUS.parent.parent / ".pre-commit-hooks.yaml").read_text())
+    validate = next(h for h in hooks if h["id"] == "aimctl-validate")
+    assert validate["entry"].split() == ["aimctl", "validate", "--strict"]

@@ -41,6 +41,19 @@ def _strings(node: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def _exec_forms(node: Any) -> Iterator[str]:
+    """Commands in exec form (``command: [aimctl, render, ...]``), as one line."""
+    if isinstance(node, list):
+        if node and node[0] == "aimctl" and all(isinstance(w, str) for w in node):
+            yield shlex.join(node[1:])
+        else:
+            for item in node:
+                yield from _exec_forms(item)
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _exec_forms(value)
+
+
 def _commands_in_text(text: str) -> Iterator[str]:
     for line in text.splitlines():
         match = _COMMAND.search(line.strip())
@@ -56,6 +69,7 @@ def _commands() -> list[tuple[str, str]]:
         for doc in yaml.safe_load_all(path.read_text()):
             for text in _strings(doc):
                 found.extend((where, c) for c in _commands_in_text(text))
+            found.extend((where, c) for c in _exec_forms(doc))
         for line in path.read_text().splitlines():  # command lines indented inside a comment
             if re.match(r"#\s{2,}aimctl\s", line.strip()):
                 found.extend((where, c) for c in _commands_in_text(line.strip().lstrip("# ")))
@@ -96,6 +110,7 @@ def test_the_commands_are_found() -> None:
     assert {
         "README.md",
         "examples/ci/github-actions.yaml",
+        "examples/ci/github-actions-plan.yaml",
         "examples/ci/gitlab-ci.yaml",
         "examples/flux/gitops.yaml",
         "examples/argocd/plugin.yaml",

@@ -87,7 +87,7 @@ def test_secret_references_are_shown_as_references(run_cli) -> None:
 def test_unknown_service_suggests_close_names(run_cli) -> None:
     result = run_cli("explain", str(EXAMPLE), "ml-team/qwen-chta", cwd=ROOT)
     assert result.exit_code == 1
-    assert "did you mean ml-team/qwen-chat" in result.stderr
+    assert "did you mean 'ml-team/qwen-chat'" in result.stderr
 
 
 def test_failing_service_prints_trace_and_exits_1(write_tree, run_cli) -> None:

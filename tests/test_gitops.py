@@ -60,12 +60,23 @@ def test_every_yaml_file_in_the_rendered_directory_is_a_kubernetes_object_or_the
         assert {"apiVersion", "kind", "metadata"} <= set(doc), path
 
 
-def _plugin_generate(workdir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the generate command of examples/argocd/plugin.yaml as the CMP sidecar would."""
+def plugin_generate(workdir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the generate command of examples/argocd/plugin.yaml as the CMP sidecar would: in the
+    Application's source directory, with Argo CD's build variables and ``env``, no shell."""
     plugin = yaml.safe_load((ROOT / "examples" / "argocd" / "plugin.yaml").read_text())
-    command = plugin["spec"]["generate"]["command"] + plugin["spec"]["generate"]["args"]
+    generate = plugin["spec"]["generate"]
+    command = [*generate["command"], *generate.get("args", [])]
     bindir = str(Path(sys.executable).parent)
-    full_env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""), **env}
+    outside = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ARGOCD_", "PARAM_", "KUBE_"))
+    }
+    full_env = {
+        **outside,
+        "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+        "ARGOCD_APP_NAME": "ai-platform",
+        "ARGOCD_APP_SOURCE_PATH": workdir.name,
+        **env,
+    }
     return subprocess.run(
         command, cwd=workdir, env=full_env, capture_output=True, text=True, check=False
     )
@@ -75,12 +86,12 @@ def test_argocd_plugin_renders_with_parameters_from_the_environment(tmp_path: Pa
     app = tmp_path / "app"
     shutil.copytree(EXAMPLES[0], app)
     (app / "aimctl.yaml").rename(app / "cluster.yaml")
-    result = _plugin_generate(
+    result = plugin_generate(
         app,
         {
             "ARGOCD_ENV_AIMCTL_CONFIG": "cluster.yaml",
             "ARGOCD_ENV_AIMCTL_SYNC_WAVES": "true",
-            "ARGOCD_ENV_AIMCTL_ARGS": "--kinds InferenceService,PersistentVolumeClaim",
+            "ARGOCD_ENV_AIMCTL_KINDS": "InferenceService,pvc",
             "ARGOCD_APP_NAMESPACE": "ignored-because-inputs-name-theirs",
             "KUBE_VERSION": "1.31",
         },
@@ -98,7 +109,7 @@ def test_argocd_app_namespace_is_the_default_namespace(tmp_path: Path) -> None:
     src = (EXAMPLES[1] / "ml-team.yaml").read_text().replace("  namespace: ml-team\n", "")
     (app / "ml-team.yaml").write_text(src)
     shutil.copy(EXAMPLES[1] / "platform.yaml", app / "platform.yaml")
-    result = _plugin_generate(app, {"ARGOCD_APP_NAMESPACE": "team-x"})
+    result = plugin_generate(app, {"ARGOCD_APP_NAMESPACE": "team-x"})
     assert result.returncode == 0, result.stderr
     namespaces = {d["metadata"].get("namespace") for d in yaml.safe_load_all(result.stdout) if d}
     assert namespaces == {"team-x"}
@@ -108,10 +119,10 @@ def test_argocd_plugin_failure_exits_nonzero_with_message_on_stderr_only(tmp_pat
     app = tmp_path / "app"
     app.mkdir()
     (app / "svc.yaml").write_text(
-        "apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMService\nmetadata: {name: s, namespace: n}\n"
+        "apiVersion: aim.eai.amd.com/v1alpha1\nkind: AIMService\nmetadata: {name: s, namespace: ns1}\n"
         "spec: {model: {name: ghost}}\n"
     )
-    result = _plugin_generate(app, {})
+    result = plugin_generate(app, {})
     assert result.returncode == 1
     assert result.stdout == ""
     assert 'model "ghost" not found' in result.stderr

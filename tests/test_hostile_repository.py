@@ -166,7 +166,7 @@ def test_project_file_symlink_leading_out_is_refused_and_never_echoed(
 # ---- class 6: plugin stdout is a manifest stream or the command fails ---------------------------
 
 
-@pytest.mark.parametrize("kinds", ["InferenceServices", "inferenceservice,Job", "Jbo"])
+@pytest.mark.parametrize("kinds", ["InferenceServise", "isvcs,Job", "Jbo"])
 def test_unknown_kinds_are_a_usage_error(kinds: str, run_cli: Callable[..., Any]) -> None:
     result = run_cli("render", str(QUICKSTART), "--kinds", kinds)
     _assert_refused(result, 2, "--kinds", "unknown kind")
@@ -226,11 +226,13 @@ def test_plugin_never_prints_non_manifests_with_exit_0(
     assert sorted(p.name for p in checkout.iterdir()) == before
 
 
-def test_plugin_command_puts_the_path_after_a_double_dash_and_does_not_glob() -> None:
+def test_plugin_command_is_exec_form_with_the_path_after_a_double_dash() -> None:
     plugin = yaml.safe_load((ROOT / "examples" / "argocd" / "plugin.yaml").read_text())
-    command = plugin["spec"]["generate"]["args"][0]
-    assert "set -f" in command
-    assert command.rstrip().endswith('-- "${ARGOCD_ENV_AIMCTL_PATH:-.}"')
+    generate = plugin["spec"]["generate"]
+    command = [*generate["command"], *generate.get("args", [])]
+    assert command[:2] == ["aimctl", "render"]  # no shell: nothing expanded, split or globbed
+    assert command[-2:] == ["--", "."]
+    assert not any("$" in word for word in command)
 
 
 # ---- class 7: AIMCTL_PATH names a subdirectory: the discovered project file still applies -----
@@ -243,7 +245,7 @@ def test_plugin_subdirectory_keeps_the_discovered_project_file(
     for name in ("ml-team", "platform"):
         (checkout / name).rename(checkout / "aim" / name)
     env = _plugin_env(ARGOCD_ENV_AIMCTL_PATH="aim")
-    result = run_cli("render", "--", "aim", cwd=checkout, env=env)
+    result = run_cli("render", "--", ".", cwd=checkout, env=env)
     assert result.exit_code == 0, result.stderr
     docs = _docs(result.stdout)
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}

@@ -766,15 +766,36 @@ def test_argocd_applicationset_has_one_application_per_owner_and_each_renders(
     appset = yaml.safe_load((ROOT / "examples/argocd/tenants/applicationset.yaml").read_text())
     elements = appset["spec"]["generators"][0]["list"]["elements"]
     assert [e["owner"] for e in elements] == ["platform", *_example_tenants()]
-    env = {
-        e["name"]: e["value"] for e in appset["spec"]["template"]["spec"]["source"]["plugin"]["env"]
-    }
+    template = appset["spec"]["template"]["spec"]["source"]["plugin"]["parameters"]
+    parts = []
     for element in elements:
-        args = env["AIMCTL_ARGS"].replace("{{.args}}", element["args"]).split()
-        result = run_cli("render", str(EXAMPLE), *args)
+        parameters = [
+            {
+                "name": p["name"],
+                "string": re.sub(r"\{\{\.(\w+)\}\}", lambda m, e=element: e[m[1]], p["string"]),
+            }
+            for p in template
+        ]
+        env = {
+            "ARGOCD_APP_NAME": f"aim-{element['owner']}",
+            "ARGOCD_APP_NAMESPACE": element["namespace"],
+            "ARGOCD_APP_PARAMETERS": json.dumps(parameters),
+        }
+        result = run_cli("render", "--no-progress", "--", ".", cwd=EXAMPLE, env=env)
         assert result.exit_code == 0, (element, result.stderr)
+        parts.append(result.stdout)
         if element["owner"] != "platform":
             assert element["namespace"] == element["owner"]
+    # every owner's Application renders its part of the same tree (AIMCTL_NAMESPACE pins it),
+    # with the plugin's default output profile
+    sync_waves = run_cli(
+        "render", "--namespace", "default", "--sync-waves", "--gitops", "argocd", str(EXAMPLE)
+    )
+
+    def docs(text: str) -> list[str]:
+        return sorted(json.dumps(d, sort_keys=True) for d in yaml.safe_load_all(text) if d)
+
+    assert docs("".join(parts)) == docs(sync_waves.stdout)
 
 
 def test_each_tenant_appproject_allows_its_namespace_and_the_kinds_aimctl_renders_for_it(
@@ -897,11 +918,18 @@ def test_routes_under_distinct_paths_or_gateways_do_not_overlap(
 
 
 def test_the_argocd_plugin_parameters_select_an_owner(run_cli: Run) -> None:
-    by_option = run_cli("render", str(EXAMPLE), "--tenant", "support")
-    by_env = run_cli("render", str(EXAMPLE), env={"ARGOCD_ENV_AIMCTL_TENANT": "support"})
+    plugin = {"ARGOCD_APP_NAME": "aim"}
+    by_option = run_cli("render", str(EXAMPLE), "--tenant", "support", "--gitops", "argocd")
+    by_env = run_cli(
+        "render", ".", cwd=EXAMPLE, env={**plugin, "ARGOCD_ENV_AIMCTL_TENANT": "support"}
+    )
     assert by_env.exit_code == 0 and by_env.stdout == by_option.stdout
-    platform = run_cli("render", str(EXAMPLE), env={"ARGOCD_ENV_AIMCTL_PLATFORM": "true"})
-    assert platform.stdout == run_cli("render", str(EXAMPLE), "--platform").stdout
+    platform = run_cli(
+        "render", ".", cwd=EXAMPLE, env={**plugin, "ARGOCD_ENV_AIMCTL_PLATFORM": "true"}
+    )
+    assert (
+        platform.stdout == run_cli("render", str(EXAMPLE), "--platform", "--gitops=argocd").stdout
+    )
 
 
 def test_per_owner_renders_of_the_two_tenant_tree_partition_the_full_render(

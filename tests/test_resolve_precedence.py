@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from aimctl import goscalars
 from aimctl.render.engine import TemplateSet
 from tests.conftest import HAS_SHARED, load_validator
 
@@ -159,8 +160,21 @@ def project(gpus: list[Any]) -> Doc:
     return {"apiVersion": "aimctl.amd.com/v1alpha1", "kind": "Project", "cluster": {"gpus": gpus}}
 
 
+class _KubeDumper(yaml.SafeDumper):
+    """PyYAML's dumper, quoting every string Kubernetes' reader would type otherwise (``y``,
+    ``n``, ``1e3``: PyYAML writes them plain, as YAML 1.1 strings)."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if goscalars.plain_tag(value) != goscalars.STR else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_KubeDumper.add_representer(str, _str)
+
+
 def dump(*docs: Doc) -> str:
-    return "---\n".join(yaml.safe_dump(d, sort_keys=False) for d in docs)
+    return "---\n".join(yaml.dump(d, Dumper=_KubeDumper, sort_keys=False) for d in docs)
 
 
 def base() -> list[Doc]:

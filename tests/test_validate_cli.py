@@ -81,7 +81,7 @@ def test_broken_yaml_is_reported_with_file_and_line(
     [
         (
             ("    name: llama\n", "    name: 42\n"),
-            "svc.yaml:8: AIMService team-a/chat: spec.model.name: Input should be a valid string, got a number",
+            'svc.yaml:8: AIMService team-a/chat: spec.model.name: expected a string, got the number 42: Kubernetes reads an unquoted 42 as a number; write "42" in quotes',
         ),
         (
             ("    name: llama\n", "    name: llama\n  replicaz: 2\n"),
@@ -93,13 +93,13 @@ def test_broken_yaml_is_reported_with_file_and_line(
         ),
         (
             ("    name: llama\n", "    name: llama\n  caching:\n    mode: Sometimes\n"),
-            "svc.yaml:10: AIMService team-a/chat: spec.caching.mode: Input should be",
+            "svc.yaml:10: AIMService team-a/chat: spec.caching.mode: 'Sometimes' is not one of Dedicated, Shared, Auto, Always, Never",
         ),
         (
             ("    name: llama\n", "    name: llama\n    image: x:1\n"),
             "exactly one of name, image, or custom must be specified",
         ),
-        (("    name: llama\n", "    name: yes\n"), "quote it"),
+        (("    name: llama\n", "    name: yes\n"), 'write "yes" in quotes'),
     ],
     ids=[
         "wrong-type",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aimctl.errors import Diagnostic, Severity
 from aimctl.project import Project
 from aimctl.resolve.gpu import STATIC_VRAM, normalize_gpu_model, parse_vram
 from aimctl.resolve.quantity import quantity_bytes
+from aimctl.suggest import did_you_mean
 
-__all__ = ["GpuInventory"]
+__all__ = ["GpuInventory", "unknown_gpu_warnings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +44,29 @@ class GpuInventory:
         """GPU models present whose VRAM is at least ``min_vram`` (a Kubernetes quantity)."""
         need = quantity_bytes(min_vram) if min_vram else 0
         return {model for model, size in self.vram.items() if size >= need}
+
+
+def unknown_gpu_warnings(project: Project, file: str | None) -> list[Diagnostic]:
+    """A warning for each GPU in ``cluster.gpus`` that is no AMD model aimctl knows and has no
+    ``vram``: its VRAM counts as 0, and templates naming the real model are not selectable."""
+    out: list[Diagnostic] = []
+    for index, gpu in enumerate(project.cluster.gpus or []):
+        written = gpu if isinstance(gpu, str) else gpu.model
+        if not isinstance(gpu, str) and gpu.vram is not None:
+            continue
+        if normalize_gpu_model(written) in STATIC_VRAM:
+            continue
+        path: tuple[str | int, ...] = ("cluster", "gpus", index)
+        out.append(
+            Diagnostic(
+                "W_UNKNOWN_GPU",
+                f"GPU {written!r} is not a GPU model aimctl knows"
+                + did_you_mean(normalize_gpu_model(written), STATIC_VRAM, cutoff=0.8).rstrip("?")
+                + f"; if the name is right, write it with its VRAM: {{model: {written}, vram: ...}}",
+                Severity.WARNING,
+                file=file,
+                doc=0,
+                field=path if isinstance(gpu, str) else (*path, "model"),
+            )
+        )
+    return out

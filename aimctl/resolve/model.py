@@ -12,6 +12,7 @@ from aimctl.provenance import FieldPath
 from aimctl.resolve.model_sources import sources_needing_registry
 from aimctl.resolve.naming import InvalidImageReference, model_name_for_custom, model_name_for_image
 from aimctl.resolve.runtime_config import env_dicts
+from aimctl.suggest import did_you_mean
 
 __all__ = ["STICKY_SCOPES", "ResolvedModel", "resolve_model"]
 
@@ -111,7 +112,8 @@ def resolve_model(
                 "E_MODEL_NOT_FOUND",
                 service,
                 ("spec", "model", "name"),
-                f'model "{name}" not found in namespace {ns} or cluster scope (reason ModelNotFound)',
+                f'model "{name}" not found in namespace {ns} or cluster scope (reason ModelNotFound)'
+                + did_you_mean(name, catalog.names_visible("AIMModel", "AIMClusterModel", ns)),
                 _registry_hint(catalog),
             )
         ]

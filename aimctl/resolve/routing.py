@@ -180,10 +180,18 @@ def resolve_routing(
         try:
             settings.timeout = format_gateway_duration(str(timeout.value))
         except ValueError as exc:
+            from aimctl.field_messages import duration_advice
+
+            reason = str(exc)
+            message = (
+                f"requestTimeout {duration_advice(str(timeout.value))}"
+                if reason.startswith("time:")  # Go's parse failed: the spelling is wrong
+                else f"requestTimeout {timeout.value!r} is not a Gateway API duration: {reason}"
+            )
             return settings, [
                 Diagnostic(
                     "E_INVALID_DURATION",
-                    f"requestTimeout {timeout.value!r} is not a Gateway API duration: {exc}",
+                    message,
                     file=timeout.winner.file or service.file,
                     doc=timeout.winner.doc,
                     field=timeout.winner.field,

@@ -19,6 +19,7 @@ from aimctl.resolve.inventory import GpuInventory
 from aimctl.resolve.model import STICKY_SCOPES, ResolvedModel
 from aimctl.resolve.naming import derived_template_name
 from aimctl.resolve.templates import NEEDS_DISCOVERY, TemplateIndex, TemplateView
+from aimctl.suggest import closest, did_you_mean
 
 __all__ = ["CandidateRow", "Selection", "rank_key", "select_template"]
 
@@ -77,7 +78,9 @@ def _readiness_error(view: TemplateView, service: Entry[Any], path: FieldPath) -
             "add spec.modelSources (with size) to the template, or a status block with the discovery result",
         )
     reason = _STATE_REASON.get(state, "TemplateNotReady")
-    hint = "declare the GPU in aimctl.yaml cluster.gpus" if state == "NotAvailable" else ""
+    hint = ""
+    if state == "NotAvailable":
+        hint = f"declare GPU {view.gpu_model or '(any)'} in aimctl.yaml cluster.gpus if the nodes have it"
     return entry_error(
         "E_TEMPLATE_NOT_READY",
         service,
@@ -150,7 +153,11 @@ def _explicit(
                 "E_TEMPLATE_NOT_FOUND",
                 service,
                 path,
-                f'template "{candidate}" not found (reason TemplateNotFound)',
+                f'template "{candidate}" not found (reason TemplateNotFound)'
+                + did_you_mean(
+                    candidate,
+                    [n for (ns, n) in index.by_name if ns in (None, service.key.namespace)],
+                ),
                 hint,
             )
         ]
@@ -247,7 +254,7 @@ def _automatic(
             reason = reject(row)
             if reason:
                 row.stage, row.reason = stage, reason
-                row.detail = _detail(row, spec.overrides)
+                row.detail = _detail(row, spec.overrides, inventory)
             else:
                 survivors.append(row)
         alive = survivors
@@ -284,14 +291,33 @@ def _automatic(
     return selection, []
 
 
-def _detail(row: CandidateRow, overrides: Any) -> str:
+def gpu_not_in_cluster(gpu_model: str, inventory: GpuInventory) -> str:
+    """Why the cluster lacks ``gpu_model``: the list aimctl.yaml declares, and a near name."""
+    declared = sorted(inventory.vram)
+    listed = ", ".join(declared) if declared else "no GPU"
+    near = closest(normalize_gpu_model(gpu_model), declared, cutoff=0.85)
+    typo = f"; is {near[0]} a misspelling of {gpu_model}?" if near else ""
+    return (
+        f"the template needs GPU {gpu_model}, which aimctl.yaml cluster.gpus does not list "
+        f"(it lists {listed}){typo}; add {gpu_model} there if the nodes have it"
+    )
+
+
+def _detail(row: CandidateRow, overrides: Any, inventory: GpuInventory) -> str:
     view = row.template
     if row.reason == "ServiceOverridesNotMatched":
         return _overrides_mismatch(view, overrides)
     if row.reason == "UnoptimizedTemplateFiltered":
         return f"profile type {view.profile_type or '(none)'}; needs spec.template.allowUnoptimized"
     if row.reason == "RequiredGPUNotInCluster":
-        return f"GPU {view.gpu_model} is not in aimctl.yaml cluster.gpus"
+        return gpu_not_in_cluster(view.gpu_model, inventory)
+    if (
+        view.state == "NotAvailable"
+        and not view.frozen
+        and view.gpu_model
+        and not inventory.has_model(normalize_gpu_model(view.gpu_model))
+    ):
+        return gpu_not_in_cluster(view.gpu_model, inventory)  # the status aimctl derived
     if view.state == NEEDS_DISCOVERY:
         return "no inline modelSources and no frozen status (would need discovery)"
     return f"status {view.state}"
