@@ -56,7 +56,10 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 SEARCH_SERVICES = Path("platform/teams/search/services.yaml")
-SERVICE_ENV_EDIT = ("  replicas: 2\n  env:\n", "  replicas: 2\n  env:\n    - {name: X, value: \"1\"}\n")
+SERVICE_ENV_EDIT = (
+    "  replicas: 2\n  env:\n",
+    '  replicas: 2\n  env:\n    - {name: X, value: "1"}\n',
+)
 
 
 def _plan_json(run_cli, repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -379,7 +382,7 @@ def test_a_file_path_brings_its_project_file_from_the_revision(run_cli, repo: Pa
     )
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "solo")
-    _edit(solo / "all.yaml", "  env:\n", "  env:\n    - {name: X, value: \"1\"}\n")
+    _edit(solo / "all.yaml", "  env:\n", '  env:\n    - {name: X, value: "1"}\n')
     result = run_cli("plan", "solo/all.yaml", "--base", "main", "-o", "json", cwd=repo)
     assert result.exit_code == 3, result.stderr
     report = json.loads(result.stdout)
