@@ -55,7 +55,11 @@ from aimctl.errors import (
 )
 
 if TYPE_CHECKING:
+    from aimctl.emit import Drift
+    from aimctl.incremental import Hit, Partial, Settings
+    from aimctl.pipeline import Inputs, RenderResult
     from aimctl.project import Project
+    from aimctl.tenants.ownership import OwnerKey
 
 __all__ = ["MAX_JOBS", "GitOpsProfile", "Phase", "app", "main"]
 
@@ -264,9 +268,10 @@ def validate(
 
 def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: object) -> int:
     """Print the diagnostics (stderr, or a JSON report on stdout); return the exit code."""
-    from aimctl.pipeline import locate
+    from aimctl.loader import SpanIndex
 
-    located = locate(diagnostics)
+    spans = SpanIndex()
+    located = [spans.resolve(d) for d in diagnostics]
     errors = sum(1 for d in located if d.is_error)
     if report is OutputFormat.json:
         from aimctl.report import report_json
@@ -397,31 +402,20 @@ def _progress_enabled(request: _Request) -> bool:
     return sys.stderr.isatty() and not request.quiet and not os.environ.get("CI")
 
 
-def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Diagnostic]]:
-    """Load and render; on any error print the report and exit 1 (nothing is written)."""
+def _render_objects(
+    request: _Request, walked: tuple[list[Path], list[Diagnostic]] | None = None
+) -> tuple[list[dict[str, object]], list[Diagnostic], Inputs]:
+    """Load and render; on any error print the report and exit 1 (nothing is written).
+
+    Returns the objects, the warnings to print (all of them, ``--quiet`` or not) and the inputs.
+    """
     import time
 
-    from aimctl.pipeline import (
-        LoadOptions,
-        RenderOptions,
-        load_inputs,
-        render_inputs,
-        select_owner,
-    )
+    from aimctl.pipeline import select_owner
 
     started = time.perf_counter()
     _refuse_outside(request)
-    skip = (request.output_dir,) if request.output_dir is not None else ()
-    inputs = load_inputs(
-        LoadOptions(
-            request.paths,
-            request.config,
-            request.namespace,
-            skip,
-            request.jobs,
-            operator=request.operator,
-        )
-    )
+    inputs = _load(request, walked)
     owner, problems = (
         (None, []) if inputs.has_errors else select_owner(inputs, request.tenant, request.platform)
     )
@@ -429,10 +423,47 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
         raise typer.Exit(
             _finish(inputs.diagnostics + problems, request.report, operatorVersion=inputs.operator)
         )
+    loaded = time.perf_counter()
+    objects, diagnostics, result = _render_loaded(request, inputs, owner)
+    if any(d.is_error for d in diagnostics):
+        raise typer.Exit(_finish(diagnostics, request.report, operatorVersion=inputs.operator))
+    if request.verbose:
+        kube = os.environ.get("KUBE_VERSION")
+        _say(
+            f"{inputs.documents} documents in {len(inputs.files)} files; {result.services} services "
+            f"-> {len(result.objects)} objects; load {loaded - started:.2f}s, resolve+render "
+            f"{time.perf_counter() - loaded:.2f}s" + (f"; KUBE_VERSION {kube}" if kube else "")
+        )
+    return objects, diagnostics, inputs
+
+
+def _load(request: _Request, walked: tuple[list[Path], list[Diagnostic]] | None = None) -> Inputs:
+    from aimctl.pipeline import LoadOptions, load_inputs
+
+    skip = (request.output_dir,) if request.output_dir is not None else ()
+    return load_inputs(
+        LoadOptions(
+            request.paths,
+            request.config,
+            request.namespace,
+            skip,
+            request.jobs,
+            operator=request.operator,
+            walked=walked,
+        )
+    )
+
+
+def _render_loaded(
+    request: _Request, inputs: Inputs, owner: OwnerKey | None
+) -> tuple[list[dict[str, object]], list[Diagnostic], RenderResult]:
+    """Render loaded inputs with the request's options and filters; prints nothing. The
+    diagnostics returned are the inputs' and the render's, errors included."""
+    from aimctl.pipeline import RenderOptions, render_inputs
+
     present = {str(e.raw.get("kind")) for e in inputs.catalog.passthrough}
     kinds = _resolve_kinds(request.kinds, present, "--kinds")
     exclude_kinds = _resolve_kinds(request.exclude_kinds, present, "--exclude-kinds")
-    loaded = time.perf_counter()
     options = RenderOptions(
         request.templates,
         request.include_intermediates,
@@ -473,18 +504,7 @@ def _render_objects(request: _Request) -> tuple[list[dict[str, object]], list[Di
                 file=shown_paths(request.paths),
             )
         )
-    if any(d.is_error for d in diagnostics):
-        raise typer.Exit(_finish(diagnostics, request.report, operatorVersion=inputs.operator))
-    if request.verbose:
-        kube = os.environ.get("KUBE_VERSION")
-        _say(
-            f"{inputs.documents} documents in {len(inputs.files)} files; {result.services} services "
-            f"-> {len(result.objects)} objects; load {loaded - started:.2f}s, resolve+render "
-            f"{time.perf_counter() - loaded:.2f}s" + (f"; KUBE_VERSION {kube}" if kube else "")
-        )
-    if request.quiet:
-        diagnostics = [d for d in diagnostics if d.is_error]
-    return objects, diagnostics
+    return objects, diagnostics, result
 
 
 @contextlib.contextmanager
@@ -503,6 +523,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
         yield tick
 
+
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        envvar="AIMCTL_NO_CACHE",
+        help="Render everything even when the trust record in $AIMCTL_CACHE_DIR says the inputs "
+        "or most namespaces are unchanged (see docs/security.md).",
+    ),
+]
 
 PROGRESS_THRESHOLD = 300
 
@@ -586,6 +616,7 @@ def render(
             "paths hold, children outside tenant namespaces.",
         ),
     ] = False,
+    no_cache: NoCacheOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Resolve AIM resources like the operator and print or write the Kubernetes manifests."""
@@ -637,12 +668,12 @@ def render(
         held = output_holds_input(output_dir, (*request.paths, config, templates))
         if held is not None:
             raise typer.Exit(_finish([held], report))
-    objects, diagnostics = _render_objects(request)
     if output_dir is None:
-        _finish(diagnostics, OutputFormat.text)
+        objects, diagnostics, _ = _render_objects(request)
+        _finish(_shown(diagnostics, request), OutputFormat.text)
         _write_stdout(_stream(objects, fmt))
         raise typer.Exit(EXIT_OK)
-    raise typer.Exit(_write_or_check(objects, request, check, diagnostics))
+    raise typer.Exit(_write_or_check(request, check, no_cache))
 
 
 @_command("diff")
@@ -670,12 +701,14 @@ def diff(
     gitops: GitOpsOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_cache: NoCacheOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
     import difflib
 
-    from aimctl.emit import UNREADABLE, build_files, current_files
+    from aimctl.emit import UNREADABLE, build_files, current_files, read_files
+    from aimctl.incremental import Hit, Partial
 
     output_dir = output_dir_value(output)
     assert output_dir is not None
@@ -701,10 +734,24 @@ def diff(
         operator=operator_version,
         gitops=gitops,
     )
-    old = current_files(output_dir)  # refuses a directory aimctl did not write; follows no link
-    objects, diagnostics = _render_objects(request)
-    _finish(diagnostics, OutputFormat.text)
-    fresh = build_files(objects)
+    current_files(output_dir, read=False)  # refuses a directory aimctl did not write
+    settings = _cache_settings(request)
+    answer = None if no_cache or settings is None else _consult(request, settings)
+    if isinstance(answer, Hit):
+        _finish(_shown(answer.warnings, request), OutputFormat.text)
+        old: dict[str, str] = {}
+        fresh: dict[str, str] = {}
+    elif isinstance(answer, Partial):
+        _finish(_shown(answer.warnings, request), OutputFormat.text)
+        fresh = answer.files
+        old = read_files(output_dir, sorted({*fresh, *answer.removed}))
+    else:
+        old = current_files(output_dir)  # follows no link
+        objects, diagnostics, inputs = _render_objects(request)
+        _finish(_shown(diagnostics, request), OutputFormat.text)
+        fresh = build_files(objects)
+        if settings is not None and old == fresh:
+            _remember_clean(settings, inputs, diagnostics, len(fresh) - 1, no_cache)
     chunks: list[str] = []
     for rel in sorted(set(fresh) | set(old)):
         before, after = old.get(rel), fresh.get(rel)
@@ -749,52 +796,184 @@ def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:
     return stream_text(objects)
 
 
-def _write_or_check(
-    objects: list[dict[str, object]],
-    request: _Request,
-    check: bool,
+def _cache_settings(request: _Request) -> Settings | None:
+    """What the cache keys on; None where it is not used (``--tenant``/``--platform``)."""
+    from aimctl.incremental import Settings
+    from aimctl.loader import is_stdin
+
+    if (
+        request.output_dir is None
+        or request.tenant is not None
+        or request.platform
+        or any(is_stdin(p) for p in request.paths)
+    ):
+        return None
+    options: dict[str, object] = {
+        "namespace": request.namespace,
+        "includeIntermediates": request.include_intermediates,
+        "allowEmpty": request.allow_empty,
+        "syncWaves": request.sync_waves,
+        "kinds": sorted(request.kinds) if request.kinds is not None else None,
+        "excludeKinds": sorted(request.exclude_kinds or ()),
+        "phase": request.phase.value if request.phase is not None else None,
+        "strict": request.strict,
+        "createNamespaces": request.create_namespaces,
+        "gitops": request.gitops.value if request.gitops is not None else None,
+        "operator": request.operator,
+    }
+    return Settings(
+        Path(os.path.abspath(request.output_dir)),  # -o . : the cwd is swapped out by the write
+        request.paths,
+        request.config,
+        request.templates,
+        options,
+        partial=not request.include_intermediates,
+    )
+
+
+def _consult(request: _Request, settings: Settings) -> Hit | Partial | None:
+    from aimctl.incremental import consult
+
+    _refuse_outside(request)
+    answer = consult(
+        settings,
+        lambda walked: _load(request, walked),
+        lambda inputs: _render_loaded(request, inputs, None)[:2],
+    )
+    if request.verbose:
+        what = {"Hit": "inputs and output unchanged", "Partial": "changed namespaces only"}
+        _say(f"cache: {what.get(type(answer).__name__, 'full render')}")
+    return answer
+
+
+def _remember_clean(
+    settings: Settings,
+    inputs: Inputs,
     diagnostics: list[Diagnostic],
-) -> int:
-    output_dir, report = request.output_dir, request.report
+    count: int,
+    no_cache: bool,
+) -> None:
+    """A full ``--check`` or ``diff`` found DIR up to date: record it, when DIR's marker is the
+    one this render would write (else the record would not describe DIR)."""
+    from aimctl.incremental import fingerprint_of, marker_of, remember
+    from aimctl.render_cache import read_marker
+
+    state = fingerprint_of(settings, inputs, not no_cache)
+    if state is not None and read_marker(settings.output) == marker_of(state).encode("utf-8"):
+        remember(settings, state, inputs, diagnostics, count, None)
+
+
+def _shown(diagnostics: list[Diagnostic], request: _Request) -> list[Diagnostic]:
+    """What to print: errors only with ``--quiet``."""
+    return [d for d in diagnostics if d.is_error] if request.quiet else diagnostics
+
+
+def _write_or_check(request: _Request, check: bool, no_cache: bool) -> int:
+    from aimctl.emit import Drift, build_files, compare_dir, output_lock, read_files
+    from aimctl.incremental import Hit, Partial
+
+    output_dir = request.output_dir
     assert output_dir is not None
-    from aimctl.emit import build_files, compare_dir, output_lock, write_dir
-
-    files = build_files(objects)
-    if check:
+    settings = _cache_settings(request)
+    if not check:
+        with output_lock(output_dir):
+            return _write(request, settings, no_cache)
+    answer = None if no_cache or settings is None else _consult(request, settings)
+    if isinstance(answer, Hit):
+        drift, diagnostics = Drift(), answer.warnings
+    elif isinstance(answer, Partial):
+        files, diagnostics = answer.files, answer.warnings
+        current = read_files(output_dir, sorted(files))
+        drift = Drift(
+            added=[rel for rel in files if rel not in current],
+            changed=[rel for rel in files if rel in current and current[rel] != files[rel]],
+            removed=[rel for rel in answer.removed if os.path.lexists(output_dir / rel)],
+        )
+    else:
+        objects, diagnostics, inputs = _render_objects(request)
+        files = build_files(objects)
         drift = compare_dir(files, output_dir)
-        code = _finish(diagnostics, OutputFormat.text)
-        if report is OutputFormat.json:
-            import json
+        if settings is not None and drift.clean:
+            _remember_clean(settings, inputs, diagnostics, len(files) - 1, no_cache)
+    return _report_check(request, drift, diagnostics)
 
-            body = {
-                "upToDate": drift.clean,
-                "added": drift.added,
-                "changed": drift.changed,
-                "removed": drift.removed,
-            }
-            _write_stdout(json.dumps(body, indent=2) + "\n")
-        else:
-            for label, items in (
-                ("added", drift.added),
-                ("changed", drift.changed),
-                ("removed", drift.removed),
-            ):
-                for item in items:
-                    _say(f"{label}: {output_dir / item}", "yellow")
-            _say(
-                f"{output_dir}: up to date"
-                if drift.clean
-                else f"{output_dir}: out of date "
-                f"({len(drift.added)} added, {len(drift.changed)} changed, {len(drift.removed)} removed)",
-                "green" if drift.clean else "red",
-            )
-        return code if code else (EXIT_OK if drift.clean else EXIT_DRIFT)
-    with output_lock(output_dir):
-        write_dir(files, output_dir)
-    code = _finish(diagnostics, OutputFormat.text)
+
+def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
+    """``render -o``: from the record when it answers, else in full (and record it)."""
+    from aimctl.emit import Signature, build_files, write_dir
+    from aimctl.incremental import (
+        Hit,
+        Partial,
+        fingerprint_of,
+        marker_of,
+        remember,
+        remember_partial,
+    )
+
+    output_dir = request.output_dir
+    assert output_dir is not None
+    answer = None if no_cache or settings is None else _consult(request, settings)
+    if isinstance(answer, Hit):
+        from aimctl.emit import clean_stale
+
+        clean_stale(output_dir)
+        code = _finish(_shown(answer.warnings, request), OutputFormat.text)
+        if not request.quiet:
+            _say(f"{output_dir}: up to date ({answer.count} objects); nothing written", "green")
+        return code
+    if isinstance(answer, Partial):
+        assert settings is not None
+        write_dir(answer.files, output_dir, marker_of(answer.state), answer.reuse)
+        count = len(answer.files) - 1 + len(answer.reuse)
+        remember_partial(settings, answer, answer.warnings, count)
+        code = _finish(_shown(answer.warnings, request), OutputFormat.text)
+        if not request.quiet:
+            _say(f"wrote {count} objects to {output_dir}", "green")
+        return code
+    objects, diagnostics, inputs = _render_objects(request)
+    files = build_files(objects)
+    state = fingerprint_of(settings, inputs, not no_cache) if settings is not None else None
+    fresh = not os.path.lexists(output_dir)  # no files to link: what is written is what stays
+    signatures: dict[str, Signature] | None = {} if fresh else None
+    write_dir(files, output_dir, marker_of(state), signatures=signatures)
+    if settings is not None and state is not None:
+        remember(settings, state, inputs, diagnostics, len(files) - 1, signatures)
+    code = _finish(_shown(diagnostics, request), OutputFormat.text)
     if not request.quiet:
         _say(f"wrote {len(files) - 1} objects to {output_dir}", "green")
     return code
+
+
+def _report_check(request: _Request, drift: Drift, diagnostics: list[Diagnostic]) -> int:
+    output_dir, report = request.output_dir, request.report
+    assert output_dir is not None
+    code = _finish(_shown(diagnostics, request), OutputFormat.text)
+    if report is OutputFormat.json:
+        import json
+
+        body = {
+            "upToDate": drift.clean,
+            "added": drift.added,
+            "changed": drift.changed,
+            "removed": drift.removed,
+        }
+        _write_stdout(json.dumps(body, indent=2) + "\n")
+    else:
+        for label, items in (
+            ("added", drift.added),
+            ("changed", drift.changed),
+            ("removed", drift.removed),
+        ):
+            for item in items:
+                _say(f"{label}: {output_dir / item}", "yellow")
+        _say(
+            f"{output_dir}: up to date"
+            if drift.clean
+            else f"{output_dir}: out of date "
+            f"({len(drift.added)} added, {len(drift.changed)} changed, {len(drift.removed)} removed)",
+            "green" if drift.clean else "red",
+        )
+    return code if code else (EXIT_OK if drift.clean else EXIT_DRIFT)
 
 
 @_command("explain")

@@ -28,6 +28,7 @@ from aimctl.serialize import dump_yaml
 
 __all__ = [
     "KIND_ORDER",
+    "KUSTOMIZATION",
     "MARKER",
     "MAX_OBJECT_BYTES",
     "PHASES",
@@ -36,14 +37,19 @@ __all__ = [
     "UNREADABLE",
     "Drift",
     "Serialised",
+    "Signature",
     "add_sync_wave",
     "build_files",
+    "clean_stale",
     "compare_dir",
     "current_files",
+    "kustomization_text",
     "object_sort_key",
     "output_lock",
     "oversized",
     "phase_of",
+    "read_files",
+    "signature",
     "sort_objects",
     "stream_text",
     "write_dir",
@@ -85,9 +91,10 @@ def phase_of(obj: dict[str, Any]) -> str:
 MARKER: Final = ".aimctl-output"
 KUSTOMIZATION: Final = "kustomization.yaml"
 CLUSTER_DIR: Final = "_cluster"
-_MARKER_TEXT: Final = (
+MARKER_TEXT: Final = (
     "This directory is written by aimctl render; edit the inputs, not these files.\n"
 )
+_MARKER_TEXT: Final = MARKER_TEXT
 _MAX_FILE_STEM = 200
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
@@ -223,14 +230,19 @@ def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
         files[path] = document_text(obj)
     if problems:
         raise EmitError(problems)
+    files[KUSTOMIZATION] = kustomization_text(list(files))
+    return files
+
+
+def kustomization_text(paths: list[str]) -> str:
+    """``kustomization.yaml`` listing ``paths`` (in object order) as they are."""
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": list(files),
+        "resources": paths,
         "sortOptions": {"order": "fifo"},
     }
-    files[KUSTOMIZATION] = dump_yaml(kustomization)
-    return files
+    return dump_yaml(kustomization)
 
 
 def _ident(obj: dict[str, Any]) -> str:
@@ -283,6 +295,11 @@ def _read_plain(path: str) -> str:
         os.close(fd)
 
 
+def read_files(root: Path, paths: list[str]) -> dict[str, str]:
+    """The files of ``root`` among ``paths`` that exist (read as ``compare_dir`` reads)."""
+    return {rel: _read_plain(str(root / rel)) for rel in paths if os.path.lexists(root / rel)}
+
+
 def compare_dir(files: dict[str, str], root: Path) -> Drift:
     """What a render would add, change and remove in ``root``."""
     current = _read_tree(root)
@@ -296,8 +313,9 @@ def compare_dir(files: dict[str, str], root: Path) -> Drift:
     return drift
 
 
-def current_files(root: Path) -> dict[str, str]:
-    """The files of an output directory aimctl wrote (for ``diff``); refuses any other path."""
+def current_files(root: Path, read: bool = True) -> dict[str, str]:
+    """The files of an output directory aimctl wrote (for ``diff``); refuses any other path.
+    ``read=False``: only the refusal (an empty result)."""
     if os.path.lexists(root):
         if not _real_dir(root):
             raise _refuse(root, "not a directory aimctl wrote (a symlink or not a directory)")
@@ -307,7 +325,7 @@ def current_files(root: Path) -> dict[str, str]:
                 f"not a directory aimctl wrote (no {MARKER} marker); diff compares only "
                 "aimctl's own output",
             )
-    return _read_tree(root)
+    return _read_tree(root) if read else {}
 
 
 def _marker_present(root: Path) -> bool:
@@ -402,7 +420,25 @@ def _exchange(a: Path, b: Path) -> bool:
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _write_files(base: Path, files: dict[str, str], previous: Path | None = None) -> None:
+Signature = tuple[int, int, int, int, int]  # inode, size, mtime, ctime (ns), mode of a file
+
+
+def signature(st: os.stat_result) -> Signature:
+    """What identifies a file's content without reading it: its inode, size, times and mode.
+
+    The change time (``st_ctime_ns``) is set by the kernel on every write, rename or link and
+    cannot be set by an unprivileged user, so an edit of the file always changes it.
+    """
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
+
+
+def _write_files(
+    base: Path,
+    files: dict[str, str],
+    previous: Path | None = None,
+    reuse: frozenset[str] = frozenset(),
+    signatures: dict[str, Signature] | None = None,
+) -> None:
     """Each directory made once, then one plain ``os.open``/``os.write`` per file — or, for a file
     whose bytes ``previous`` (the tree being replaced) already holds, a hard link to it.
 
@@ -411,8 +447,11 @@ def _write_files(base: Path, files: dict[str, str], previous: Path | None = None
     files (and 0.44 s instead of 0.31 s on tmpfs; see benchmarks/README.md). The old tree is
     swapped out and deleted afterwards, so a shared inode belongs to the new tree alone. A thread
     pool was tried too: on tmpfs and on ext4 it was slower than this loop.
+
+    ``reuse``: files of ``previous`` to link as they are, without reading them (the caller
+    verified them: ``aimctl.render_cache``). ``signatures``: gets each written file's signature.
     """
-    folders = sorted({rel.rpartition("/")[0] for rel in files})
+    folders = sorted({rel.rpartition("/")[0] for rel in (*files, *reuse)})
     for folder in folders:
         if folder:
             os.makedirs(os.path.join(base, folder), exist_ok=True)
@@ -420,6 +459,11 @@ def _write_files(base: Path, files: dict[str, str], previous: Path | None = None
     reusable = {f for f in folders if previous is not None and _real_dir(previous / f)}
     join, open_, write, close = os.path.join, os.open, os.write, os.close
     mode = 0o644 & ~_umask()
+    if reuse:
+        assert previous is not None
+        for rel in reuse:
+            os.link(join(previous, rel), join(base, rel), follow_symlinks=False)
+    fstat = os.fstat
     for rel, text in files.items():
         data = text.encode("utf-8")
         target = join(base, rel)
@@ -434,6 +478,8 @@ def _write_files(base: Path, files: dict[str, str], previous: Path | None = None
             view = memoryview(data)
             while view:
                 view = view[write(fd, view) :]
+            if signatures is not None:
+                signatures[rel] = signature(fstat(fd))
         finally:
             close(fd)
 
@@ -502,7 +548,19 @@ def _clean_stale(root: Path) -> None:
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_dir(files: dict[str, str], root: Path) -> None:
+def clean_stale(root: Path) -> None:
+    """What an interrupted render left beside DIR (a render that writes nothing still tidies);
+    call it holding ``output_lock(root)``."""
+    _clean_stale(Path(os.path.abspath(root)))
+
+
+def write_dir(
+    files: dict[str, str],
+    root: Path,
+    marker: str = _MARKER_TEXT,
+    reuse: frozenset[str] = frozenset(),
+    signatures: dict[str, Signature] | None = None,
+) -> None:
     """Write ``files`` as the new content of ``root``: build aside, then swap in one step.
 
     Call it holding ``output_lock(root)``. I/O failures become an ``EmitError``; DIR is then as it
@@ -511,13 +569,19 @@ def write_dir(files: dict[str, str], root: Path) -> None:
     root = Path(os.path.abspath(root))
     check_owned(root)
     try:
-        _swap_in(files, root)
+        _swap_in(files, root, marker, reuse, signatures)
     except OSError as exc:
         where = exc.filename or root
         raise _refuse(root, f"cannot write the output: {exc.strerror} ({where})") from None
 
 
-def _swap_in(files: dict[str, str], root: Path) -> None:
+def _swap_in(
+    files: dict[str, str],
+    root: Path,
+    marker: str,
+    reuse: frozenset[str],
+    signatures: dict[str, Signature] | None,
+) -> None:
     root.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(root)
     staging: Path | None = None
@@ -525,8 +589,8 @@ def _swap_in(files: dict[str, str], root: Path) -> None:
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; DIR keeps ordinary permissions
         previous = root if root.is_dir() and not root.is_symlink() else None
-        _write_files(staging, files, previous)
-        (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        _write_files(staging, files, previous, reuse, signatures)
+        (staging / MARKER).write_text(marker, encoding="utf-8")
         if root.exists():
             if _exchange(staging, root):
                 shutil.rmtree(staging)  # staging now holds the old tree

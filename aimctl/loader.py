@@ -8,6 +8,7 @@ re-reads just that file and walks its node tree to the field path (aimctl.md §7
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import sys
@@ -42,11 +43,13 @@ __all__ = [
     "PROJECT_FILE",
     "STDIN",
     "STDIN_NAME",
+    "FileStamp",
     "LoadResult",
     "LoadedDocument",
     "SpanIndex",
     "collect_files",
     "display_path",
+    "display_paths",
     "is_stdin",
     "load_paths",
     "parse_text",
@@ -77,11 +80,18 @@ class LoadedDocument:
     line: int = 0
 
 
+# inode, size, mtime, ctime (ns), mode: see emit.signature
+FileStamp = tuple[str, tuple[int, int, int, int, int]]
+
+
 @dataclass(slots=True)
 class LoadResult:
     documents: list[LoadedDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # file as displayed -> SHA-256 of the bytes parsed and the file's signature as read
+    # (``aimctl.render_cache`` records them)
+    digests: dict[str, FileStamp] = field(default_factory=dict)
 
 
 class _InputError(Exception):
@@ -352,6 +362,25 @@ def display_path(path: Path) -> str:
     return path.as_posix()
 
 
+def display_paths(paths: Iterable[Path]) -> list[str]:
+    """``display_path`` of many paths, with one ``getcwd`` (the same strings)."""
+    cwd = os.getcwd()
+    prefix = cwd.rstrip(os.sep) + os.sep
+    out = []
+    for path in paths:
+        absolute = os.path.abspath(path)
+        if is_stdin(path):
+            out.append(STDIN_NAME)
+        elif absolute == cwd:
+            out.append(".")
+        elif absolute.startswith(prefix):
+            shown = absolute[len(prefix) :].replace(os.sep, "/")
+            out.append("./" + shown if shown == STDIN_NAME else shown)
+        else:
+            out.append(path.as_posix())
+    return out
+
+
 # (the process that read it, the stream, what it gave)
 _STDIN_READ: list[tuple[int, object, bytes | _InputError]] = []
 
@@ -403,6 +432,13 @@ def _resolve_error(path: Path) -> OSError | None:
     except RuntimeError:
         return None
     return None
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True  # resolved (and checked) as a link would be
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -464,7 +500,7 @@ def collect_files(
             target == r or r in target.parents for r in resolved_roots
         )
 
-    def consider_file(directory: Path, real_directory: Path, name: str) -> None:
+    def consider_file(directory: Path, real_directory: Path, name: str, is_link: bool) -> None:
         if _is_hidden(name) or name == PROJECT_FILE:
             return
         if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
@@ -476,7 +512,7 @@ def collect_files(
                 problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
             return
         path = directory / name
-        if os.path.islink(path):
+        if is_link:
             target = _resolved(path)
             if target is None or not inside_roots(target):
                 return  # a loop, or a link leading outside the given paths: never read or named
@@ -492,34 +528,35 @@ def collect_files(
         )
 
     def walk(root: Path) -> None:
-        stack = [root]
+        # each directory with its resolved path: a subdirectory that is not a link resolves to
+        # its parent's resolved path plus its name, without a syscall per part
+        stack: list[tuple[Path, Path | None]] = [(root, _resolved(root))]
         while stack:
-            here = stack.pop()
-            real_here = _resolved(here)
+            here, real_here = stack.pop()
             if real_here is None or real_here in visited or not inside_roots(real_here):
                 continue
             visited.add(real_here)
             try:
                 with os.scandir(here) as listing:
-                    entries = sorted((e.name, _is_dir(e)) for e in listing)
+                    entries = sorted((e.name, _is_dir(e), _is_link(e)) for e in listing)
             except OSError as exc:
                 unreadable(here, exc)
                 continue
-            subdirs: list[Path] = []
-            for name, is_dir in entries:
+            subdirs: list[tuple[Path, Path | None]] = []
+            for name, is_dir, is_link in entries:
                 if not is_dir:
-                    consider_file(here, real_here, name)
+                    consider_file(here, real_here, name, is_link)
                     continue
                 if _is_hidden(name):
                     continue
                 sub = here / name
-                target = _resolved(sub)
-                if target is None and not os.path.islink(sub):
+                target = _resolved(sub) if is_link else real_here / name
+                if target is None and not is_link:
                     unreadable(sub, _resolve_error(sub))
                     continue
                 if target is None or target in skipped or target in visited:
                     continue
-                if os.path.islink(sub) and (
+                if is_link and (
                     not inside_roots(target) or target == real_here or target in real_here.parents
                 ):
                     continue
@@ -533,7 +570,7 @@ def collect_files(
                         )
                     )
                     continue
-                subdirs.append(sub)
+                subdirs.append((sub, target))
             stack.extend(reversed(subdirs))
 
     for root in roots:
@@ -755,10 +792,24 @@ def _yaml_error(file: str, err: _InputError) -> Diagnostic:
     return Diagnostic("E_YAML", f"yaml: {err.message}", file=file, line=err.line, column=err.column)
 
 
-def load_file(path: Path, shown: str) -> tuple[list[LoadedDocument], list[Diagnostic]]:
-    """Parse one file into documents; a broken file yields one diagnostic and no documents."""
+def load_file(
+    path: Path, shown: str, digests: dict[str, FileStamp] | None = None
+) -> tuple[list[LoadedDocument], list[Diagnostic]]:
+    """Parse one file into documents; a broken file yields one diagnostic and no documents.
+
+    ``digests``: gets ``shown`` -> SHA-256 of the bytes read (hashed here, where they are in
+    memory anyway, so recording the inputs costs no second read)."""
     try:
-        text = _decode(_read_input(path))
+        if is_stdin(path):
+            raw = _read_stdin()  # a stream: no digest, so the render is never cached
+        else:
+            raw, st = _read_regular_stat(path)
+            if digests is not None:
+                digests[shown] = (
+                    hashlib.sha256(raw).hexdigest(),
+                    (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode),
+                )
+        text = _decode(raw)
         docs: list[LoadedDocument] = []
         for index, line, data in parse_text(text):
             if data is None:
@@ -799,6 +850,11 @@ def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES. FIFOs, devices and sockets are
     refused without reading (a FIFO would block, ``/dev/zero`` never ends); the check is made
     on the open descriptor, so the file cannot be swapped between check and read."""
+    return _read_regular_stat(path)[0]
+
+
+def _read_regular_stat(path: Path) -> tuple[bytes, os.stat_result]:
+    """``_read_regular`` and the ``fstat`` of the descriptor read (taken after reading)."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
@@ -816,7 +872,7 @@ def _read_regular(path: Path) -> bytes:
             remaining -= len(chunk)
         if remaining <= 0:
             raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        return b"".join(chunks)
+        return b"".join(chunks), os.fstat(fd)
     finally:
         os.close(fd)
 
@@ -830,7 +886,11 @@ def _yaml_type(value: Any) -> str:
 
 
 def load_paths(
-    paths: Iterable[Path], skip: Iterable[Path] = (), jobs: int = 1, mentions: tuple[str, ...] = ()
+    paths: Iterable[Path],
+    skip: Iterable[Path] = (),
+    jobs: int = 1,
+    mentions: tuple[str, ...] = (),
+    walked: tuple[list[Path], list[Diagnostic]] | None = None,
 ) -> LoadResult:
     """Load every YAML document below ``paths`` in sorted path order.
 
@@ -839,14 +899,16 @@ def load_paths(
     ``mentions``: load only the files whose text contains one of these strings (a cheap byte
     search before parsing; files that cannot be read or are too large are kept, so their
     problems are still reported).
+    ``walked``: the files (and walk problems) ``collect_files`` already found, to load instead.
     """
-    files, problems = collect_files(paths, skip)
+    files, problems = walked if walked is not None else collect_files(paths, skip)
+    problems = list(problems)
     _EXPANDED[0] = 0
     if mentions:
         needles = tuple(m.encode("utf-8") for m in mentions)
         files = [path for path in files if _mentions(path, needles)]
     result = LoadResult(diagnostics=problems)
-    named = [(path, display_path(path)) for path in files]
+    named = list(zip(files, display_paths(files), strict=True))
     result.files = [shown for _, shown in named]
     if jobs != 1 and len(named) > 1:
         from aimctl.parallel import AUTO_MIN_INPUT_BYTES, choose_jobs, chunks, run
@@ -855,11 +917,12 @@ def load_paths(
         workers = choose_jobs(jobs, sum(sizes), AUTO_MIN_INPUT_BYTES)
         if workers > 1:
             for shipped in run(_load_files_shipped, chunks(named, sizes, workers), workers):
-                for plain, problems in shipped:
+                for plain, problems, digests in shipped:
                     result.documents.extend(LoadedDocument(*doc) for doc in plain)
                     result.diagnostics.extend(problems)
+                    result.digests.update(digests)
             return result
-    for docs, diags in _load_files(named):
+    for docs, diags in _load_files(named, result.digests):
         result.documents.extend(docs)
         result.diagnostics.extend(diags)
     return result
@@ -876,19 +939,23 @@ def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
 
 
 def _load_files(
-    named: list[tuple[Path, str]],
+    named: list[tuple[Path, str]], digests: dict[str, FileStamp]
 ) -> list[tuple[list[LoadedDocument], list[Diagnostic]]]:
-    return [load_file(path, shown) for path, shown in named]
+    return [load_file(path, shown, digests) for path, shown in named]
 
 
 def _load_files_shipped(
     named: list[tuple[Path, str]],
-) -> list[tuple[list[tuple[str, int, dict[str, Any], int]], list[Diagnostic]]]:
+) -> list[
+    tuple[list[tuple[str, int, dict[str, Any], int]], list[Diagnostic], dict[str, FileStamp]]
+]:
     """``_load_files`` in a worker: documents as plain tuples (a third cheaper to pickle)."""
-    return [
-        ([(d.file, d.index, d.data, d.line) for d in docs], diags)
-        for docs, diags in _load_files(named)
-    ]
+    out = []
+    for path, shown in named:
+        digests: dict[str, FileStamp] = {}
+        docs, diags = load_file(path, shown, digests)
+        out.append(([(d.file, d.index, d.data, d.line) for d in docs], diags, digests))
+    return out
 
 
 def _size(path: Path) -> int:

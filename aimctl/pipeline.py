@@ -29,6 +29,7 @@ from aimctl.emit import add_sync_wave
 from aimctl.errors import Diagnostic, Severity, UsageError
 from aimctl.loader import (
     PROJECT_FILE,
+    FileStamp,
     SpanIndex,
     display_path,
     is_stdin,
@@ -67,6 +68,8 @@ class LoadOptions:
     jobs: int = 1  # parsing processes; 0 = by input size and CPUs (aimctl.parallel)
     mentions: tuple[str, ...] = ()  # only files whose text contains one of these (loader)
     operator: str | None = None  # --operator-version; overrides the project file's `operator`
+    # the files ``collect_files`` found (and its problems), when the caller walked already
+    walked: tuple[list[Path], list[Diagnostic]] | None = None
 
 
 @dataclass(slots=True)
@@ -79,6 +82,8 @@ class Inputs:
     documents: int = 0
     operator: str = OPERATOR_RELEASE
     ownership: Ownership | None = None  # None: no owner declares paths (no isolation)
+    digests: dict[str, FileStamp] = field(default_factory=dict)  # file -> digest, signature
+    docs_per_file: dict[str, int] = field(default_factory=dict)  # documents that hold data
 
     @property
     def has_errors(self) -> bool:
@@ -186,7 +191,7 @@ def load_inputs(options: LoadOptions) -> Inputs:
         project, project_file, diagnostics = _load_project(project_path)
     operator = _operator_target(options.operator, project, project_file)
     skip = options.skip + ((project_path,) if project_path else ())
-    loaded = load_paths(options.paths, skip, options.jobs, options.mentions)
+    loaded = load_paths(options.paths, skip, options.jobs, options.mentions, options.walked)
     diagnostics.extend(loaded.diagnostics)
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)
@@ -204,6 +209,9 @@ def load_inputs(options: LoadOptions) -> Inputs:
         from aimctl.resolve.model_sources import add_source_models
 
         diagnostics.extend(add_source_models(catalog))
+    docs_per_file: dict[str, int] = {}
+    for doc in loaded.documents:
+        docs_per_file[doc.file] = docs_per_file.get(doc.file, 0) + 1
     return Inputs(
         project=project,
         project_file=project_file,
@@ -213,6 +221,8 @@ def load_inputs(options: LoadOptions) -> Inputs:
         documents=len(loaded.documents),
         operator=operator,
         ownership=ownership,
+        digests=loaded.digests,
+        docs_per_file=docs_per_file,
     )
 
 

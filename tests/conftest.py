@@ -133,3 +133,12 @@ def three_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     import aimctl.parallel
 
     monkeypatch.setattr(aimctl.parallel, "available_cpus", lambda: 3)
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ``$AIMCTL_CACHE_DIR`` (never the user's ``~/.cache/aimctl``)."""
+    path = tmp_path_factory.mktemp("aimctl-cache")
+    path.chmod(0o700)
+    monkeypatch.setenv("AIMCTL_CACHE_DIR", str(path))
+    return path

@@ -113,6 +113,22 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.catalog",
         "aimctl.render",
     ),
+    # the cache: light on its hot path (no pipeline, no models), the pipeline for partial renders
+    "aimctl.render_cache": (
+        "aimctl.emit",
+        "aimctl.errors",
+        "aimctl.provenance",
+        "aimctl.loader",
+        "aimctl.pipeline",  # Inputs, for annotations only
+    ),
+    "aimctl.incremental": (
+        "aimctl.render_cache",
+        "aimctl.emit",
+        "aimctl.errors",
+        "aimctl.loader",
+        "aimctl.confine",
+        "aimctl.pipeline",
+    ),
     "aimctl.cli": ("aimctl",),
     "aimctl.cli_options": ("aimctl.report",),
     "aimctl.__main__": ("aimctl._entry",),

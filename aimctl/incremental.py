@@ -1,0 +1,382 @@
+"""The cached paths of ``render -o``, ``render --check`` and ``diff`` (``aimctl.render_cache``
+explains what is recorded and why it can be trusted).
+
+``consult`` looks at the inputs, the output directory and the trust record and answers with a
+``Hit`` (nothing changed: the answer is DIR itself), a ``Partial`` (some namespaces changed:
+their new files, the old files to keep, and the warnings), or None (render in full). After a
+full render, ``remember`` writes the record. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aimctl.render_cache as rc
+from aimctl.emit import KUSTOMIZATION, Signature, kustomization_text
+from aimctl.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from aimctl.pipeline import Inputs
+
+__all__ = [
+    "Hit",
+    "Partial",
+    "Settings",
+    "consult",
+    "fingerprint_of",
+    "marker_of",
+    "remember",
+    "remember_partial",
+]
+
+
+def marker_of(state: _State | None) -> str:
+    """The marker a render writes: with the digests when they are known."""
+    from aimctl.emit import MARKER_TEXT
+
+    return MARKER_TEXT if state is None else rc.marker_text(state.fp)
+
+
+# render the loaded inputs as the full render would: (objects, diagnostics with errors)
+RenderLoaded = Callable[["Inputs"], tuple[list[dict[str, Any]], list[Diagnostic]]]
+Load = Callable[[tuple[list[Path], list[Diagnostic]]], "Inputs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the cache needs to know about the command."""
+
+    output: Path
+    roots: tuple[Path, ...]
+    config: Path | None
+    templates: Path | None
+    options: dict[str, object]  # everything else that changes the output
+    partial: bool = True  # False: only an unchanged tree is answered from the record
+
+
+@dataclass(slots=True)
+class Hit:
+    count: int
+    warnings: list[Diagnostic]
+
+
+@dataclass(slots=True)
+class Partial:
+    files: dict[str, str]  # new content of the changed namespaces, and kustomization.yaml
+    reuse: frozenset[str]  # files of DIR kept as they are (verified by their signatures)
+    removed: list[str]  # files of DIR no longer produced
+    warnings: list[Diagnostic]
+    state: _State
+
+
+@dataclass(slots=True)
+class _State:
+    """A fingerprint with the record it is compared with (or will become)."""
+
+    cache: Path | None  # None: the marker is written, no record
+    local: dict[str, Any]
+    fp: rc.Fingerprint
+    scopes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _project_file(settings: Settings) -> Path | None:
+    """The project file's rule (``pipeline.find_project_file``) outside the Argo CD plugin,
+    where the cache is never used."""
+    if settings.config is not None:
+        return settings.config
+    if not settings.roots:
+        return None
+    first = settings.roots[0]
+    candidate = (first if first.is_dir() else first.parent) / "aimctl.yaml"
+    return candidate if os.path.lexists(candidate) else None
+
+
+def _start(settings: Settings, use_cache: bool = True) -> _State | None:
+    """The cache directory (None: not usable, or not wanted), the key and the project digest;
+    None when they cannot be computed (the render then reports why)."""
+    from aimctl.confine import plugin_mode
+
+    key = rc.render_key(settings.options, settings.templates)
+    project_file = _project_file(settings)
+    project = rc.project_digest(project_file)
+    if key is None or project is None:
+        return None
+    # a linked project file is allowed or not by where it leads: the full render decides
+    linked = project_file is not None and os.path.islink(project_file)
+    cache = rc.cache_root() if use_cache and not plugin_mode() and not linked else None
+    local = rc.local_facts(settings.output, settings.roots, settings.config)
+    return _State(cache, local, rc.Fingerprint(key, project, {}))
+
+
+def consult(settings: Settings, load: Load, render: RenderLoaded) -> Hit | Partial | None:
+    """Answer from the record when it can be trusted (see the module text)."""
+    from aimctl.loader import collect_files
+
+    state = _start(settings)
+    marker = rc.read_marker(settings.output)
+    if state is None or state.cache is None or marker is None:
+        return None
+    record = rc.load_record(state.cache, settings.output, marker)
+    if (
+        record is None
+        or record.local != state.local
+        or record.key != state.fp.key
+        or record.project != state.fp.project
+    ):
+        return None
+    project = _project_file(settings)
+    skip = (settings.output, *((project,) if project is not None else ()))
+    files, problems = collect_files(settings.roots, skip)
+    if any(d.is_error for d in problems):
+        return None
+    known = {name: (digest, stamp) for name, (digest, _, stamp) in record.inputs.items()}
+    fp = rc.fingerprint(state.fp.key, state.fp.project, settings.roots, files, known)
+    signatures = rc.output_signatures(settings.output)
+    if fp is None or signatures is None or rc.signatures_digest(signatures) != record.outputs:
+        return None
+    state.fp = fp
+    if marker != rc.marker_text(fp).encode("utf-8") and _unchanged(record, fp):
+        return None  # the record does not describe this marker (cannot happen unless edited)
+    if _unchanged(record, fp):
+        return Hit(record.count, [rc.load_diagnostic(w) for w in record.warnings])
+    if not settings.partial or record.linked:
+        return None
+    return _partial(settings, state, record, (files, problems), signatures, load, render)
+
+
+def _unchanged(record: rc.Record, fp: rc.Fingerprint) -> bool:
+    return len(record.inputs) == len(fp.inputs) and all(
+        record.inputs.get(name, ("",))[0] == digest for name, digest in fp.inputs.items()
+    )
+
+
+def _partial(
+    settings: Settings,
+    state: _State,
+    record: rc.Record,
+    walked: tuple[list[Path], list[Diagnostic]],
+    signatures: dict[str, Signature],
+    load: Load,
+    render: RenderLoaded,
+) -> Partial | None:
+    fp = state.fp
+    changed = {n for n, d in fp.inputs.items() if record.inputs.get(n, ("",))[0] != d}
+    changed |= {n for n in record.inputs if n not in fp.inputs}
+    affected: set[str] = set()
+    for name in changed:
+        affected.update(record.inputs[name][1] if name in record.inputs else ())
+    if rc.CLUSTER in affected:
+        return None
+    wanted = affected | {rc.CLUSTER}
+    from aimctl.loader import display_paths
+
+    files, problems = walked
+    chosen = [
+        p
+        for p, shown in zip(files, display_paths(files), strict=True)
+        if shown in changed or wanted.intersection(record.inputs[shown][1])
+    ]
+    inputs = load((chosen, problems))
+    if inputs.has_errors or inputs.ownership is not None or inputs.catalog.derived:
+        return None
+    scopes = rc.scopes_of(inputs)
+    if scopes is None:
+        return None
+    known = {s for _, names, _ in record.inputs.values() for s in names}
+    for name in changed & scopes.keys():
+        for scope in scopes[name]:
+            if scope in affected:
+                continue
+            if scope == rc.CLUSTER or scope in known:
+                return None  # a namespace whose other files were not loaded
+            affected.add(scope)
+    if _reaches_elsewhere(inputs):
+        return None
+    objects, diagnostics = render(inputs)
+    if any(d.is_error for d in diagnostics):
+        return None
+    from aimctl.emit import build_files
+
+    new = build_files(objects)
+    new.pop(KUSTOMIZATION)
+    mine = {rel: text for rel, text in new.items() if rc.file_scope(rel) in affected}
+    cluster_new = {rel: text for rel, text in new.items() if rc.file_scope(rel) == rc.CLUSTER}
+    old = [rel for rel in signatures if rel != KUSTOMIZATION]
+    cluster_old = [rel for rel in old if rc.file_scope(rel) == rc.CLUSTER]
+    if set(cluster_old) != set(cluster_new) or any(
+        _read(settings.output / rel) != cluster_new[rel] for rel in cluster_old
+    ):
+        return None  # cluster-scoped output that the changed namespaces take part in
+    kept = [rel for rel in old if rc.file_scope(rel) not in affected]
+    removed = sorted(rel for rel in old if rc.file_scope(rel) in affected and rel not in mine)
+    keys = {rel: rc.file_sort_key(rel) for rel in (*kept, *mine)}
+    if any(k is None for k in keys.values()):
+        return None
+    order = sorted(keys, key=lambda rel: keys[rel])  # type: ignore[arg-type, return-value]
+    files_out = dict(mine)
+    files_out[KUSTOMIZATION] = _kustomization(order, _read(settings.output / KUSTOMIZATION))
+    warnings = _merge_warnings(record, inputs, diagnostics, affected)
+    if warnings is None:
+        return None
+    state.scopes = _new_scopes(record, fp, scopes)
+    return Partial(files_out, frozenset(kept), removed, warnings, state)
+
+
+def _kustomization(order: list[str], old: str | None) -> str:
+    """``kustomization_text(order)``, reusing the lines of the old file: a block list of
+    strings is one line per item, each emitted alone, so only new paths go through the emitter."""
+    sentinel = "aimctl-sentinel"
+    header, found, footer = kustomization_text([sentinel]).partition(f"- {sentinel}\n")
+    if not found:
+        return kustomization_text(order)
+    plain = set(old.splitlines(keepends=True)) if old is not None else set()
+    lines = []
+    for rel in order:
+        line = f"- {rel}\n"
+        if line not in plain:
+            line = kustomization_text([rel])[len(header) : -len(footer) or None]
+        lines.append(line)
+    return header + "".join(lines) + footer
+
+
+def _reaches_elsewhere(inputs: Inputs) -> bool:
+    """A loaded service whose status names a model or template in another namespace."""
+    for entry in inputs.catalog.by_key.values():  # no order needed: no sort
+        if entry.key.kind != "AIMService":
+            continue
+        status = entry.obj.status
+        refs = (status.resolved_model, status.resolved_template) if status is not None else ()
+        for ref in refs:
+            if (
+                ref is not None
+                and ref.scope != "Cluster"
+                and ref.namespace
+                and ref.namespace != entry.key.namespace
+            ):
+                return True
+    return False
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _diagnostic_scope(
+    d: Diagnostic, scopes: dict[str, list[str]], tenants: list[str]
+) -> str | None:
+    """The namespace a warning is about, when one alone; None for render-wide ones."""
+    if d.resource is not None and d.resource.namespace:
+        return d.resource.namespace
+    if d.file is not None and d.file in scopes and len(scopes[d.file]) == 1:
+        only = scopes[d.file][0]
+        return None if only == rc.CLUSTER else only
+    index = d.field[1] if len(d.field) > 1 and d.field[0] == "tenants" else None
+    if isinstance(index, int) and index < len(tenants):
+        return tenants[index]
+    return None
+
+
+def _merge_warnings(
+    record: rc.Record, inputs: Inputs, diagnostics: list[Diagnostic], affected: set[str]
+) -> list[Diagnostic] | None:
+    """The recorded warnings of the other namespaces and the new ones of the changed
+    namespaces; None when a render-wide warning differs (the full render decides then)."""
+    from aimctl.pipeline import locate
+
+    tenants = [t.namespace for t in inputs.project.tenants or []]
+    old_scopes = {name: names for name, (_, names, _) in record.inputs.items()}
+    new_scopes = rc.scopes_of(inputs) or {}
+    old = [rc.load_diagnostic(w) for w in record.warnings]
+    new = locate(diagnostics)
+    old_keep = [d for d in old if _diagnostic_scope(d, old_scopes, tenants) not in affected]
+    new_keep = [d for d in new if _diagnostic_scope(d, new_scopes, tenants) in affected]
+    old_wide = {d for d in old if _diagnostic_scope(d, old_scopes, tenants) is None}
+    new_wide = {d for d in new if _diagnostic_scope(d, new_scopes, tenants) is None}
+    if old_wide != new_wide:
+        return None
+    return (
+        [d for d in old_keep if d not in old_wide]
+        + new_keep
+        + sorted(old_wide, key=lambda d: (*d.sort_key(), d.code))
+    )
+
+
+def _new_scopes(
+    record: rc.Record, fp: rc.Fingerprint, loaded: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    return {name: loaded[name] if name in loaded else record.inputs[name][1] for name in fp.inputs}
+
+
+def remember_partial(
+    settings: Settings, partial: Partial, warnings: list[Diagnostic], count: int
+) -> None:
+    """After writing a partial render: record the new state."""
+    state = partial.state
+    _save(settings, state, rc.output_signatures(settings.output), warnings, count, linked=False)
+
+
+def fingerprint_of(settings: Settings, inputs: Inputs, use_cache: bool) -> _State | None:
+    """The state of a full render from what the loader read (no second read of any input)."""
+    state = _start(settings, use_cache)
+    if state is None or inputs.ownership is not None or len(inputs.digests) != len(inputs.files):
+        return None
+    scopes = rc.scopes_of(inputs)
+    if scopes is None:
+        return None
+    state.fp.inputs = {name: digest for name, (digest, _) in inputs.digests.items()}
+    state.fp.stamps = {name: stamp for name, (_, stamp) in inputs.digests.items()}
+    state.fp.names = rc.marker_names(inputs.digests, settings.roots)
+    state.scopes = scopes
+    return state
+
+
+def remember(
+    settings: Settings,
+    state: _State,
+    inputs: Inputs,
+    warnings: list[Diagnostic],
+    count: int,
+    signatures: dict[str, Signature] | None,
+) -> None:
+    """After a full render that wrote DIR (``signatures`` of the files written, None: look),
+    or a full ``--check``/``diff`` that found DIR up to date under this very marker."""
+    if signatures is None:
+        signatures = rc.output_signatures(settings.output)
+    linked = _reaches_elsewhere(inputs)
+    _save(settings, state, signatures, warnings, count, linked)
+
+
+def _save(
+    settings: Settings,
+    state: _State,
+    signatures: dict[str, Signature] | None,
+    warnings: list[Diagnostic],
+    count: int,
+    linked: bool,
+) -> None:
+    if signatures is None or state.cache is None:
+        return
+    from aimctl.pipeline import locate
+
+    marker = rc.marker_text(state.fp).encode("utf-8")
+    record = rc.Record(
+        local=state.local,
+        key=state.fp.key,
+        project=state.fp.project,
+        inputs={
+            n: (d, state.scopes.get(n, [rc.CLUSTER]), rc.settled(state.fp.stamps.get(n)))
+            for n, d in state.fp.inputs.items()
+        },
+        outputs=rc.signatures_digest(signatures),
+        count=count,
+        warnings=[rc.dump_diagnostic(d) for d in locate(warnings) if not d.is_error],
+        linked=linked,
+    )
+    rc.save_record(state.cache, settings.output, marker, record)
