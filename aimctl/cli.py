@@ -923,9 +923,10 @@ def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
         return code
     if isinstance(answer, Partial):
         assert settings is not None
-        write_dir(answer.files, output_dir, marker_of(answer.state), answer.reuse)
+        written: dict[str, Signature] = {}
+        write_dir(answer.files, output_dir, marker_of(answer.state), answer.reuse, written)
         count = len(answer.files) - 1 + len(answer.reuse)
-        remember_partial(settings, answer, answer.warnings, count)
+        remember_partial(settings, answer, answer.warnings, count, written or None)
         code = _finish(_shown(answer.warnings, request), OutputFormat.text)
         if not request.quiet:
             _say(f"wrote {count} objects to {output_dir}", "green")
@@ -933,11 +934,10 @@ def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
     objects, diagnostics, inputs = _render_objects(request)
     files = build_files(objects)
     state = fingerprint_of(settings, inputs, not no_cache) if settings is not None else None
-    fresh = not os.path.lexists(output_dir)  # no files to link: what is written is what stays
-    signatures: dict[str, Signature] | None = {} if fresh else None
+    signatures: dict[str, Signature] = {}  # of every file written or linked
     write_dir(files, output_dir, marker_of(state), signatures=signatures)
     if settings is not None and state is not None:
-        remember(settings, state, inputs, diagnostics, len(files) - 1, signatures)
+        remember(settings, state, inputs, diagnostics, len(files) - 1, signatures or None)
     code = _finish(_shown(diagnostics, request), OutputFormat.text)
     if not request.quiet:
         _say(f"wrote {len(files) - 1} objects to {output_dir}", "green")

@@ -45,6 +45,7 @@ __all__ = [
     "current_files",
     "kustomization_text",
     "object_sort_key",
+    "open_dir",
     "output_lock",
     "oversized",
     "phase_of",
@@ -438,9 +439,11 @@ def _write_files(
     previous: Path | None = None,
     reuse: frozenset[str] = frozenset(),
     signatures: dict[str, Signature] | None = None,
-) -> None:
+) -> dict[str, list[str]]:
     """Each directory made once, then one plain ``os.open``/``os.write`` per file — or, for a file
-    whose bytes ``previous`` (the tree being replaced) already holds, a hard link to it.
+    whose bytes ``previous`` (the tree being replaced) already holds, a hard link to it. Files are
+    named relative to a descriptor of their directory (opened without following links), so no
+    path is looked up twice and nothing outside the two trees is reached.
 
     Linking unchanged files spares the file system an inode per file: re-rendering 33,600
     unchanged files took 1.6 s instead of 8.8 s on an ext4 disk that had recently deleted many
@@ -450,38 +453,181 @@ def _write_files(
 
     ``reuse``: files of ``previous`` to link as they are, without reading them (the caller
     verified them: ``aimctl.render_cache``). ``signatures``: gets each written file's signature.
+    Returns the linked files by folder: their change time moves again when the old tree goes.
     """
-    folders = sorted({rel.rpartition("/")[0] for rel in (*files, *reuse)})
-    for folder in folders:
-        if folder:
-            os.makedirs(os.path.join(base, folder), exist_ok=True)
-    # only files in real directories of the old tree are candidates (never through a symlink)
-    reusable = {f for f in folders if previous is not None and _real_dir(previous / f)}
-    join, open_, write, close = os.path.join, os.open, os.write, os.close
-    mode = 0o644 & ~_umask()
-    if reuse:
-        assert previous is not None
-        for rel in reuse:
-            os.link(join(previous, rel), join(base, rel), follow_symlinks=False)
-    fstat = os.fstat
+    groups: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    for rel in reuse:
+        folder, _, name = rel.rpartition("/")
+        groups.setdefault(folder, ([], []))[0].append(name)
     for rel, text in files.items():
-        data = text.encode("utf-8")
-        target = join(base, rel)
-        if (
-            previous is not None
-            and rel.rpartition("/")[0] in reusable
-            and _link_if_same(join(previous, rel), target, data, mode)
-        ):
-            continue
-        fd = open_(target, _FLAGS, 0o644)
+        folder, _, name = rel.rpartition("/")
+        groups.setdefault(folder, ([], []))[1].append((name, text))
+    linked: dict[str, list[str]] = {}
+    base_fd = os.open(base, _DIR_FLAGS)
+    previous_fd = open_dir(None, str(previous)) if previous is not None else None
+    if reuse and previous_fd is None:
+        os.close(base_fd)
+        raise OSError(errno.ENOTDIR, "the tree to reuse files from is gone", str(previous))
+    mode = 0o644 & ~_umask()
+    try:
+        for folder in sorted(groups):
+            kept, written = groups[folder]
+            done = _fill_folder(base_fd, previous_fd, folder, kept, written, mode, signatures)
+            if done:
+                linked[folder] = done
+    finally:
+        os.close(base_fd)
+        if previous_fd is not None:
+            os.close(previous_fd)
+    return linked
+
+
+def _fill_folder(
+    base_fd: int,
+    previous_fd: int | None,
+    folder: str,
+    kept: list[str],
+    written: list[tuple[str, str]],
+    mode: int,
+    signatures: dict[str, Signature] | None,
+) -> list[str]:
+    """One folder of ``_write_files``: link ``kept``, write or link ``written``; the linked names."""
+    if folder:
+        _make_dirs(base_fd, folder)
+    dst = open_dir(base_fd, folder) if folder else os.dup(base_fd)
+    src: int | None = None
+    if previous_fd is not None:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[write(fd, view) :]
-            if signatures is not None:
-                signatures[rel] = signature(fstat(fd))
+            src = open_dir(previous_fd, folder) if folder else os.dup(previous_fd)
+        except OSError:
+            if kept:
+                os.close(dst)
+                raise
+    link, open_, write, close, fstat = os.link, os.open, os.write, os.close, os.fstat
+    prefix = f"{folder}/" if folder else ""
+    try:
+        for name in kept:
+            link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
+        done = list(kept)
+        for name, text in written:
+            data = text.encode("utf-8")
+            if src is not None and _link_if_same(src, dst, name, data, mode):
+                done.append(name)
+                continue
+            fd = open_(name, _FLAGS, 0o644, dir_fd=dst)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[write(fd, view) :]
+                if signatures is not None:
+                    signatures[prefix + name] = signature(fstat(fd))
+            finally:
+                close(fd)
+        return done
+    finally:
+        close(dst)
+        if src is not None:
+            close(src)
+
+
+_DIR_FLAGS: Final = (
+    os.O_RDONLY
+    | getattr(os, "O_DIRECTORY", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def open_dir(parent: int | None, folder: str) -> int:
+    """A descriptor of ``folder`` (below ``parent``), no component of it a symlink."""
+    if parent is None:
+        return os.open(folder, _DIR_FLAGS)
+    fd = os.dup(parent)
+    try:
+        for part in folder.split("/"):
+            inner = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _make_dirs(base_fd: int, folder: str) -> None:
+    parts = folder.split("/")
+    for i in range(len(parts)):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir("/".join(parts[: i + 1]), 0o777, dir_fd=base_fd)
+
+
+def _stat_linked(
+    root: Path, linked: dict[str, list[str]], signatures: dict[str, Signature]
+) -> None:
+    """The signatures of the files linked from the old tree, taken after it is gone; on any
+    failure ``signatures`` is emptied (the caller then looks at the tree itself)."""
+    stat_ = os.stat
+    try:
+        top = open_dir(None, str(root))
+        try:
+            for folder, names in linked.items():
+                fd = open_dir(top, folder) if folder else os.dup(top)
+                prefix = f"{folder}/" if folder else ""
+                try:
+                    for name in names:  # signature(), spelt out: 33,600 calls
+                        st = stat_(name, dir_fd=fd, follow_symlinks=False)
+                        signatures[prefix + name] = (
+                            st.st_ino,
+                            st.st_size,
+                            st.st_mtime_ns,
+                            st.st_ctime_ns,
+                            st.st_mode,
+                        )
+                finally:
+                    os.close(fd)
         finally:
-            close(fd)
+            os.close(top)
+    except OSError:
+        signatures.clear()
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a tree aimctl wrote (two levels: folders of files), by descriptors and without
+    following links; anything else in it is left to ``shutil.rmtree``. Errors are ignored."""
+    try:
+        top = open_dir(None, str(path))
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    unlink, listdir = os.unlink, os.listdir
+    try:
+        with os.scandir(top) as entries:
+            names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+        for name, is_dir in names:
+            if not is_dir:
+                with contextlib.suppress(OSError):
+                    unlink(name, dir_fd=top)
+                continue
+            try:
+                fd = os.open(name, _DIR_FLAGS, dir_fd=top)
+            except OSError:
+                continue
+            try:
+                for child in listdir(fd):
+                    with contextlib.suppress(OSError):
+                        unlink(child, dir_fd=fd)  # a folder inside fails: rmtree below
+            finally:
+                os.close(fd)
+            try:
+                os.rmdir(name, dir_fd=top)
+            except OSError:
+                shutil.rmtree(os.path.join(path, name), ignore_errors=True)
+    finally:
+        os.close(top)
+    try:
+        os.rmdir(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _real_dir(path: Path) -> bool:
@@ -500,11 +646,12 @@ def _umask() -> int:
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _link_if_same(old: str, new: str, data: bytes, mode: int) -> bool:
-    """Hard-link ``old`` as ``new`` when it is a plain file of ours holding exactly ``data``: a
-    regular file (no symlink), one link, owned by us, with the mode a fresh write would give."""
+def _link_if_same(src: int, dst: int, name: str, data: bytes, mode: int) -> bool:
+    """Hard-link ``name`` of the old folder ``src`` into ``dst`` when it is a plain file of ours
+    holding exactly ``data``: a regular file (no symlink), one link, owned by us, with the mode a
+    fresh write would give."""
     try:
-        fd = os.open(old, _READ_FLAGS)
+        fd = os.open(name, _READ_FLAGS | getattr(os, "O_NONBLOCK", 0), dir_fd=src)
     except OSError:
         return False
     try:
@@ -517,10 +664,16 @@ def _link_if_same(old: str, new: str, data: bytes, mode: int) -> bool:
             or stat.S_IMODE(st.st_mode) != mode
         ):
             return False
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            if handle.read(len(data) + 1) != data:
-                return False
-        os.link(old, new, follow_symlinks=False)
+        chunks, size = [], 0
+        while size <= len(data):
+            chunk = os.read(fd, len(data) + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if b"".join(chunks) != data:
+            return False
+        os.link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
         return True
     except OSError:
         return False  # e.g. a file system without hard links: write it instead
@@ -564,7 +717,9 @@ def write_dir(
     """Write ``files`` as the new content of ``root``: build aside, then swap in one step.
 
     Call it holding ``output_lock(root)``. I/O failures become an ``EmitError``; DIR is then as it
-    was, and no staging tree is left behind.
+    was, and no staging tree is left behind. ``signatures``: gets the signature of every file of
+    the new DIR (the marker excepted) as it stands once the old tree is deleted — written files
+    as written, linked ones taken afterwards — or stays empty when one could not be taken.
     """
     root = Path(os.path.abspath(root))
     check_owned(root)
@@ -589,22 +744,22 @@ def _swap_in(
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; DIR keeps ordinary permissions
         previous = root if root.is_dir() and not root.is_symlink() else None
-        _write_files(staging, files, previous, reuse, signatures)
+        linked = _write_files(staging, files, previous, reuse, signatures)
         (staging / MARKER).write_text(marker, encoding="utf-8")
         if root.exists():
             if _exchange(staging, root):
-                shutil.rmtree(staging)  # staging now holds the old tree
-                return
-            old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old-", dir=root.parent))
-            old.rmdir()
-            os.rename(root, old)
-            try:
-                os.rename(staging, root)
-            except BaseException:
-                if not os.path.lexists(root):
-                    os.rename(old, root)  # interrupted between the renames: the old tree back
-                raise
-            shutil.rmtree(old, ignore_errors=True)
+                _remove_tree(staging)  # staging now holds the old tree
+            else:
+                old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old-", dir=root.parent))
+                old.rmdir()
+                os.rename(root, old)
+                try:
+                    os.rename(staging, root)
+                except BaseException:
+                    if not os.path.lexists(root):
+                        os.rename(old, root)  # interrupted between the renames: old tree back
+                    raise
+                _remove_tree(old)
         else:
             os.rename(staging, root)
     except BaseException:
@@ -612,3 +767,5 @@ def _swap_in(
             shutil.rmtree(staging, ignore_errors=True)
         _clean_stale(root)  # also one an interrupt left before ``staging`` was assigned
         raise
+    if signatures is not None and linked:
+        _stat_linked(root, linked, signatures)

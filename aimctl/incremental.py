@@ -315,11 +315,17 @@ def _new_scopes(
 
 
 def remember_partial(
-    settings: Settings, partial: Partial, warnings: list[Diagnostic], count: int
+    settings: Settings,
+    partial: Partial,
+    warnings: list[Diagnostic],
+    count: int,
+    signatures: dict[str, Signature] | None = None,
 ) -> None:
-    """After writing a partial render: record the new state."""
-    state = partial.state
-    _save(settings, state, rc.output_signatures(settings.output), warnings, count, linked=False)
+    """After writing a partial render: record the new state (``signatures`` of the files
+    written, None: look)."""
+    if signatures is None:
+        signatures = rc.output_signatures(settings.output)
+    _save(settings, partial.state, signatures, warnings, count, linked=False)
 
 
 def fingerprint_of(settings: Settings, inputs: Inputs, use_cache: bool) -> _State | None:

@@ -60,7 +60,7 @@ __all__ = [
 CACHE_ENV: Final = "AIMCTL_CACHE_DIR"
 CLUSTER: Final = "/"  # the scope of a cluster-scoped object (no namespace holds a '/')
 _FORMAT: Final = "aimctl-inputs v1"
-_RECORD_VERSION: Final = 1
+_RECORD_VERSION: Final = 2
 _MAX_MARKER_BYTES: Final = 64 * 1024 * 1024
 _MAX_RECORD_BYTES: Final = 256 * 1024 * 1024
 MAX_FILE_BYTES: Final = 32 * 1024 * 1024  # loader.MAX_FILE_BYTES
@@ -182,16 +182,24 @@ def marker_names(shown: Iterable[str], roots: tuple[Path, ...]) -> dict[str, str
     with the PATH's position when there are several), so that the marker does not depend on the
     directory aimctl runs in."""
     bases = [os.path.abspath(r if r.is_dir() else r.parent) for r in roots]
+    prefixes = [base.rstrip(os.sep) + os.sep for base in bases]
     cwd = os.getcwd()
+    cwd_prefix = cwd.rstrip(os.sep) + os.sep
     out = {}
     for name in shown:  # as display_path made them: normalised, relative to cwd or absolute
-        plain = not (os.path.isabs(name) or name.startswith(".."))
-        absolute = os.path.join(cwd, name) if plain else os.path.abspath(name)
-        for i, base in enumerate(bases):
-            if absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep):
-                rel = Path(os.path.relpath(absolute, base)).as_posix()
-                out[name] = rel if len(bases) == 1 else f"{i}:{rel}"
-                break
+        if name.startswith(".") or os.path.isabs(name) or "/." in name or "//" in name:
+            absolute = os.path.abspath(name)
+        else:  # already normal below the normal cwd: joining keeps it normal
+            absolute = cwd_prefix + name
+        for i, (base, prefix) in enumerate(zip(bases, prefixes, strict=True)):
+            if absolute == base:
+                rel = "."
+            elif absolute.startswith(prefix):
+                rel = absolute[len(prefix) :].replace(os.sep, "/")
+            else:
+                continue
+            out[name] = rel if len(bases) == 1 else f"{i}:{rel}"
+            break
         else:
             out[name] = Path(name).name
     return out
@@ -269,27 +277,60 @@ def scopes_of(inputs: Inputs) -> dict[str, list[str]] | None:
 
 def output_signatures(root: Path) -> dict[str, Signature] | None:
     """Every file below ``root`` (the marker excepted) with its signature; None when a
-    directory cannot be read. Nothing is followed: links are entries like any other."""
+    directory cannot be read. Nothing is followed: links are entries like any other. Each
+    folder is listed and its entries examined relative to a descriptor of it (one ``fstatat``
+    an entry, no path looked up twice)."""
+    from aimctl.emit import open_dir
+
     out: dict[str, Signature] = {}
-    stack = [("", str(root))]
+    stat_, is_dir = os.stat, stat.S_ISDIR
+    folders = [""]
     try:
-        while stack:
-            prefix, folder = stack.pop()
-            with os.scandir(folder) as listing:
-                for entry in listing:
-                    rel = prefix + entry.name
-                    st = entry.stat(follow_symlinks=False)
-                    if stat.S_ISDIR(st.st_mode):
-                        stack.append((rel + "/", entry.path))
-                    elif rel != MARKER:
-                        out[rel] = signature(st)
+        top = open_dir(None, str(root))
     except OSError:
         return None
+    try:
+        while folders:
+            folder = folders.pop()
+            fd = open_dir(top, folder) if folder else os.dup(top)
+            prefix = f"{folder}/" if folder else ""
+            try:
+                for name in os.listdir(fd):
+                    st = stat_(name, dir_fd=fd, follow_symlinks=False)
+                    if is_dir(st.st_mode):
+                        folders.append(prefix + name)
+                    else:
+                        out[prefix + name] = (
+                            st.st_ino,
+                            st.st_size,
+                            st.st_mtime_ns,
+                            st.st_ctime_ns,
+                            st.st_mode,
+                        )
+            finally:
+                os.close(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(top)
+    out.pop(MARKER, None)
     return out
 
 
 def signatures_digest(signatures: dict[str, Signature]) -> str:
-    return hashlib.sha256(repr(sorted(signatures.items())).encode()).hexdigest()
+    """One digest of the names and signatures (the names sorted, then their numbers packed)."""
+    from array import array
+    from itertools import chain
+
+    names = sorted(signatures)
+    digest = hashlib.sha256(b"names\0" + "\0".join(names).encode("utf-8", "surrogateescape"))
+    try:
+        numbers = array("q", chain.from_iterable(map(signatures.__getitem__, names)))
+    except OverflowError:  # an inode number beyond 2**63: the slower spelling
+        digest.update(b"\0repr\0" + repr([signatures[n] for n in names]).encode())
+    else:
+        digest.update(b"\0numbers\0" + numbers.tobytes())
+    return digest.hexdigest()
 
 
 _RACY_NS: Final = 2_000_000_000
@@ -402,8 +443,8 @@ def save_record(cache: Path, root: Path, marker: bytes, record: Record) -> None:
         path.parent.mkdir(mode=0o700, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, separators=(",", ":"))
+        with os.fdopen(fd, "wb") as handle:  # dumps: json.dump encodes in Python, not C
+            handle.write(json.dumps(body, separators=(",", ":")).encode())
         os.replace(temp, path)
 
 
