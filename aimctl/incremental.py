@@ -205,25 +205,81 @@ def _partial(
     new.pop(KUSTOMIZATION)
     mine = {rel: text for rel, text in new.items() if rc.file_scope(rel) in affected}
     cluster_new = {rel: text for rel, text in new.items() if rc.file_scope(rel) == rc.CLUSTER}
-    old = [rel for rel in signatures if rel != KUSTOMIZATION]
-    cluster_old = [rel for rel in old if rc.file_scope(rel) == rc.CLUSTER]
+    by_scope: dict[str | None, list[str]] = {}
+    for rel in signatures:  # one pass over DIR's files
+        by_scope.setdefault(rc.file_scope(rel), []).append(rel)
+    cluster_old = by_scope.get(rc.CLUSTER, [])
     if set(cluster_old) != set(cluster_new) or any(
         _read(settings.output / rel) != cluster_new[rel] for rel in cluster_old
     ):
         return None  # cluster-scoped output that the changed namespaces take part in
-    kept = [rel for rel in old if rc.file_scope(rel) not in affected]
-    removed = sorted(rel for rel in old if rc.file_scope(rel) in affected and rel not in mine)
-    keys = {rel: rc.file_sort_key(rel) for rel in (*kept, *mine)}
-    if any(k is None for k in keys.values()):
+    replaced = {rel for scope in affected for rel in by_scope.get(scope, ())}
+    kept = frozenset(signatures).difference(replaced, (KUSTOMIZATION,))
+    removed = sorted(replaced.difference(mine))
+    old_text = _read(settings.output / KUSTOMIZATION)
+    listing = _ordered(old_text, kept, replaced, mine)
+    if listing is None:
         return None
-    order = sorted(keys, key=lambda rel: keys[rel])  # type: ignore[arg-type, return-value]
     files_out = dict(mine)
-    files_out[KUSTOMIZATION] = _kustomization(order, _read(settings.output / KUSTOMIZATION))
+    files_out[KUSTOMIZATION] = listing
     warnings = _merge_warnings(record, inputs, diagnostics, affected)
     if warnings is None:
         return None
     state.scopes = _new_scopes(record, fp, scopes)
-    return Partial(files_out, frozenset(kept), removed, warnings, state)
+    return Partial(files_out, kept, removed, warnings, state)
+
+
+def _ordered(
+    old: str | None, kept: frozenset[str], replaced: set[str], mine: dict[str, str]
+) -> str | None:
+    """The new ``kustomization.yaml``: the old one's list (the files of DIR in object order, as
+    the record vouches) without the replaced files, with the new ones put in place by their
+    order key; None when a new file's key cannot be told from its path. An old list that is
+    not the plain one aimctl writes is ordered again from the paths."""
+    sentinel = "aimctl-sentinel"
+    header, found, footer = kustomization_text([sentinel]).partition(f"- {sentinel}\n")
+    body = old[len(header) : len(old) - len(footer)] if old is not None else ""
+    if not (found and old is not None and old.startswith(header) and old.endswith(footer)):
+        return _ordered_from_paths(kept, mine, None)
+    lines = body.split("\n")[:-1]
+    listed = [line[2:] for line in lines if line.startswith("- ")]
+    if len(listed) != len(lines) or len(listed) != len(kept) + len(replaced):
+        return _ordered_from_paths(kept, mine, old)
+    if set(listed) != kept.union(replaced):
+        return _ordered_from_paths(kept, mine, old)  # e.g. a path the emitter had to quote
+    order = [rel for rel in listed if rel not in replaced]
+    import bisect
+
+    try:
+        for rel in sorted(mine, key=_sort_key):
+            order.insert(bisect.bisect(order, _sort_key(rel), key=_sort_key), rel)
+    except _Unordered as exc:
+        if exc.args[0] in mine:
+            return None
+        return _ordered_from_paths(kept, mine, old)  # an old file the probe could not place
+    plain = {rel: f"- {rel}\n" for rel in listed}  # the old lines, each as it was written
+    for rel in mine:
+        plain[rel] = kustomization_text([rel])[len(header) : -len(footer) or None]
+    return header + "".join(map(plain.__getitem__, order)) + footer
+
+
+class _Unordered(Exception):
+    """A file whose place in the object order its path does not tell."""
+
+
+def _sort_key(rel: str) -> tuple[int, str, str, str]:
+    key = rc.file_sort_key(rel)
+    if key is None:
+        raise _Unordered(rel)
+    return key
+
+
+def _ordered_from_paths(kept: frozenset[str], mine: dict[str, str], old: str | None) -> str | None:
+    keys = {rel: rc.file_sort_key(rel) for rel in (*kept, *mine)}
+    if any(k is None for k in keys.values()):
+        return None
+    order = sorted(keys, key=lambda rel: keys[rel])  # type: ignore[arg-type, return-value]
+    return _kustomization(order, old)
 
 
 def _kustomization(order: list[str], old: str | None) -> str:
