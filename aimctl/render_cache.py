@@ -101,14 +101,18 @@ def _templates_dir(templates: Path | None) -> Path:
 
 
 def _dir_digest(folder: Path) -> str | None:
-    """The names and bytes of the regular files directly in ``folder``; None when unreadable."""
+    """The names and bytes of the files directly in ``folder`` as the template loader reads
+    them (through symlinks: a linked template counts by what it leads to), and the names of
+    its other entries; None when unreadable."""
     digest = hashlib.sha256()
     try:
         names = sorted(os.listdir(folder))
         for name in names:
             path = folder / name
-            if stat.S_ISREG(os.lstat(path).st_mode):
-                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+            if os.path.isfile(path):
+                digest.update(name.encode() + b"\0file\0" + path.read_bytes() + b"\0")
+            else:  # a folder, or a link leading nowhere yet
+                digest.update(name.encode() + b"\0other\0")
     except OSError:
         return None
     return digest.hexdigest()

@@ -183,3 +183,26 @@ def test_cache_dir_is_private(base_tree: Path, tmp_path: Path, run_cli: Run) -> 
     cache.chmod(0o777)  # others may write: not used
     result = run_cli("render", str(tree), "-o", str(out), "--check", "-v", env=env)
     assert result.exit_code == 0 and "cache: full render" in result.stderr
+
+
+def test_a_linked_template_is_part_of_the_key(
+    base_tree: Path, tmp_path: Path, run_cli: Run
+) -> None:
+    """A template that is a symlink is read through the link by the render: the key hashes what
+    it leads to, so editing the target is a change like any other."""
+    tree, out, templates, real = (tmp_path / n for n in ("tree", "out", "tpl", "real"))
+    shutil.copytree(base_tree, tree)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "templates", templates)
+    real.mkdir()
+    target = real / "pvc.yaml"
+    (templates / "persistentvolumeclaim.yaml").rename(target)
+    (templates / "persistentvolumeclaim.yaml").symlink_to(target)
+    args = ("render", str(tree), "-o", str(out), "--templates", str(templates))
+    assert run_cli(*args, cwd=tmp_path).exit_code == 0
+    assert run_cli(*args, "--check", cwd=tmp_path).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace('  labels: "{{ pvc.labels }}"\n', ""), encoding="utf-8")
+    full = run_cli(*args, "--check", "--no-cache", cwd=tmp_path)
+    cached = run_cli(*args, "--check", cwd=tmp_path)
+    assert full.exit_code == 3, full.stderr
+    assert (cached.exit_code, cached.stderr) == (full.exit_code, full.stderr)
