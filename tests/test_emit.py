@@ -264,3 +264,54 @@ def test_drift_counts_every_file_below_the_directory_but_the_marker(tmp_path: Pa
     assert drift.changed == ["ns/configmap-a.yaml"]
     assert drift.removed == ["ns/deep/stray.yaml"]
     assert drift.added == []
+
+
+def test_the_signatures_a_write_reports_are_those_of_the_tree_it_leaves(tmp_path: Path) -> None:
+    """``write_dir(signatures=)`` stands for a walk of DIR afterwards (the trust record keeps
+    them): written files as written, linked ones as they are once the old tree is deleted —
+    on a new directory, on a rewrite that links unchanged files, and with ``reuse``."""
+    from aimctl.render_cache import output_signatures
+
+    out = tmp_path / "out"
+    objects = [_obj("ConfigMap", f"c{i}", f"ns{i % 3}") for i in range(9)]
+    objects.append(_obj("ClusterRole", "r"))
+    files = _files_of(*objects)
+    taken: dict[str, tuple[int, int, int, int, int]] = {}
+    write_dir(files, out, signatures=taken)
+    assert taken == output_signatures(out) and len(taken) == len(files)
+    changed = _files_of(*objects[:-2], {**objects[-2], "data": {"k": "v"}})
+    taken = {}
+    write_dir(changed, out, signatures=taken)
+    assert taken == output_signatures(out) and len(taken) == len(changed)
+    assert all((out / rel).stat().st_nlink == 1 for rel in changed)
+    # a partial write: one namespace written, the other files reused as they are
+    mine = {rel: text for rel, text in changed.items() if rel.startswith("ns1/")}
+    mine["ns1/configmap-c1.yaml"] = "apiVersion: v1\nkind: ConfigMap\n"
+    mine["kustomization.yaml"] = changed["kustomization.yaml"]
+    reuse = frozenset(rel for rel in changed if rel not in mine)
+    taken = {}
+    write_dir(mine, out, reuse=reuse, signatures=taken)
+    assert taken == output_signatures(out) and set(taken) == set(changed)
+    assert (out / "ns1/configmap-c1.yaml").read_text() == mine["ns1/configmap-c1.yaml"]
+    assert all((out / rel).read_text() == changed[rel] for rel in reuse)
+    assert all((out / rel).stat().st_nlink == 1 for rel in changed)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging tree left
+
+
+def test_reuse_never_reaches_through_a_symlinked_folder(tmp_path: Path) -> None:
+    """Files to reuse are linked from real folders of the old tree only: a folder replaced by
+    a symlink makes the write fail (DIR as it was), never links a file from elsewhere."""
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    files = _files_of(_obj("ConfigMap", "a", "ns"), _obj("ConfigMap", "b", "other"))
+    write_dir(files, out)
+    outside.mkdir()
+    (outside / "configmap-a.yaml").write_text("secret: 1\n")
+    for child in (out / "ns").iterdir():
+        child.unlink()
+    (out / "ns").rmdir()
+    (out / "ns").symlink_to(outside)
+    mine = {"other/configmap-b.yaml": files["other/configmap-b.yaml"], "kustomization.yaml": ""}
+    with pytest.raises(EmitError):
+        write_dir(mine, out, reuse=frozenset({"ns/configmap-a.yaml"}))
+    assert (out / "ns").is_symlink() and (outside / "configmap-a.yaml").stat().st_nlink == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside"]
