@@ -439,7 +439,7 @@ def _write_files(
     previous: Path | None = None,
     reuse: frozenset[str] = frozenset(),
     signatures: dict[str, Signature] | None = None,
-) -> dict[str, list[str]]:
+) -> list[str]:
     """Each directory made once, then one plain ``os.open``/``os.write`` per file — or, for a file
     whose bytes ``previous`` (the tree being replaced) already holds, a hard link to it. Files are
     named relative to a descriptor of their directory (opened without following links), so no
@@ -453,7 +453,7 @@ def _write_files(
 
     ``reuse``: files of ``previous`` to link as they are, without reading them (the caller
     verified them: ``aimctl.render_cache``). ``signatures``: gets each written file's signature.
-    Returns the linked files by folder: their change time moves again when the old tree goes.
+    Returns the files it linked: their change time moves again when the old tree goes.
     """
     groups: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
     for rel in reuse:
@@ -462,7 +462,7 @@ def _write_files(
     for rel, text in files.items():
         folder, _, name = rel.rpartition("/")
         groups.setdefault(folder, ([], []))[1].append((name, text))
-    linked: dict[str, list[str]] = {}
+    linked: list[str] = list(reuse)
     base_fd = os.open(base, _DIR_FLAGS)
     previous_fd = open_dir(None, str(previous)) if previous is not None else None
     if reuse and previous_fd is None:
@@ -472,9 +472,7 @@ def _write_files(
     try:
         for folder in sorted(groups):
             kept, written = groups[folder]
-            done = _fill_folder(base_fd, previous_fd, folder, kept, written, mode, signatures)
-            if done:
-                linked[folder] = done
+            _fill_folder(base_fd, previous_fd, folder, kept, written, mode, signatures, linked)
     finally:
         os.close(base_fd)
         if previous_fd is not None:
@@ -490,8 +488,10 @@ def _fill_folder(
     written: list[tuple[str, str]],
     mode: int,
     signatures: dict[str, Signature] | None,
-) -> list[str]:
-    """One folder of ``_write_files``: link ``kept``, write or link ``written``; the linked names."""
+    linked: list[str],
+) -> None:
+    """One folder of ``_write_files``: link ``kept``, write ``written`` or link it when the old
+    folder holds the same bytes (added to ``linked``)."""
     if folder:
         _make_dirs(base_fd, folder)
     dst = open_dir(base_fd, folder) if folder else os.dup(base_fd)
@@ -508,11 +508,10 @@ def _fill_folder(
     try:
         for name in kept:
             link(name, name, src_dir_fd=src, dst_dir_fd=dst, follow_symlinks=False)
-        done = list(kept)
         for name, text in written:
             data = text.encode("utf-8")
             if src is not None and _link_if_same(src, dst, name, data, mode):
-                done.append(name)
+                linked.append(prefix + name)
                 continue
             fd = open_(name, _FLAGS, 0o644, dir_fd=dst)
             try:
@@ -523,7 +522,6 @@ def _fill_folder(
                     signatures[prefix + name] = signature(fstat(fd))
             finally:
                 close(fd)
-        return done
     finally:
         close(dst)
         if src is not None:
@@ -561,30 +559,23 @@ def _make_dirs(base_fd: int, folder: str) -> None:
             os.mkdir("/".join(parts[: i + 1]), 0o777, dir_fd=base_fd)
 
 
-def _stat_linked(
-    root: Path, linked: dict[str, list[str]], signatures: dict[str, Signature]
-) -> None:
+def _stat_linked(root: Path, linked: list[str], signatures: dict[str, Signature]) -> None:
     """The signatures of the files linked from the old tree, taken after it is gone; on any
-    failure ``signatures`` is emptied (the caller then looks at the tree itself)."""
+    failure ``signatures`` is emptied (the caller then looks at the tree itself). Named from
+    a descriptor of DIR: a folder swapped for a symlink meanwhile shows in the next walk."""
     stat_ = os.stat
     try:
         top = open_dir(None, str(root))
         try:
-            for folder, names in linked.items():
-                fd = open_dir(top, folder) if folder else os.dup(top)
-                prefix = f"{folder}/" if folder else ""
-                try:
-                    for name in names:  # signature(), spelt out: 33,600 calls
-                        st = stat_(name, dir_fd=fd, follow_symlinks=False)
-                        signatures[prefix + name] = (
-                            st.st_ino,
-                            st.st_size,
-                            st.st_mtime_ns,
-                            st.st_ctime_ns,
-                            st.st_mode,
-                        )
-                finally:
-                    os.close(fd)
+            for rel in linked:  # signature(), spelt out: 33,600 calls
+                st = stat_(rel, dir_fd=top, follow_symlinks=False)
+                signatures[rel] = (
+                    st.st_ino,
+                    st.st_size,
+                    st.st_mtime_ns,
+                    st.st_ctime_ns,
+                    st.st_mode,
+                )
         finally:
             os.close(top)
     except OSError:

@@ -134,18 +134,22 @@ def consult(settings: Settings, load: Load, render: RenderLoaded) -> Hit | Parti
     if any(d.is_error for d in problems):
         return None
     known = {name: (digest, stamp) for name, (digest, _, stamp) in record.inputs.items()}
-    fp = rc.fingerprint(state.fp.key, state.fp.project, settings.roots, files, known)
+    from aimctl.loader import display_paths
+
+    shown = display_paths(files)
+    fp = rc.fingerprint(state.fp.key, state.fp.project, settings.roots, files, known, shown)
     signatures = rc.output_signatures(settings.output)
     if fp is None or signatures is None or rc.signatures_digest(signatures) != record.outputs:
         return None
     state.fp = fp
-    if marker != rc.marker_text(fp).encode("utf-8") and _unchanged(record, fp):
-        return None  # the record does not describe this marker (cannot happen unless edited)
     if _unchanged(record, fp):
+        if marker != rc.marker_text(fp).encode("utf-8"):
+            return None  # the record does not describe this marker (cannot happen unless edited)
         return Hit(record.count, [rc.load_diagnostic(w) for w in record.warnings])
     if not settings.partial or record.linked:
         return None
-    return _partial(settings, state, record, (files, problems), signatures, load, render)
+    walked = (files, problems)
+    return _partial(settings, state, record, walked, shown, signatures, load, render)
 
 
 def _unchanged(record: rc.Record, fp: rc.Fingerprint) -> bool:
@@ -159,6 +163,7 @@ def _partial(
     state: _State,
     record: rc.Record,
     walked: tuple[list[Path], list[Diagnostic]],
+    shown: list[str],
     signatures: dict[str, Signature],
     load: Load,
     render: RenderLoaded,
@@ -172,13 +177,11 @@ def _partial(
     if rc.CLUSTER in affected:
         return None
     wanted = affected | {rc.CLUSTER}
-    from aimctl.loader import display_paths
-
     files, problems = walked
     chosen = [
         p
-        for p, shown in zip(files, display_paths(files), strict=True)
-        if shown in changed or wanted.intersection(record.inputs[shown][1])
+        for p, name in zip(files, shown, strict=True)
+        if name in changed or wanted.intersection(record.inputs[name][1])
     ]
     inputs = load((chosen, problems))
     if inputs.has_errors or inputs.ownership is not None or inputs.catalog.derived:

@@ -227,14 +227,13 @@ def fingerprint(
     roots: tuple[Path, ...],
     files: list[Path],
     known: dict[str, tuple[str, Signature | None]],
+    names: list[str],
 ) -> Fingerprint | None:
-    """The digests of the input files found by the walk (the cached path: no parsing). A file
-    whose signature is the one ``known`` recorded keeps its recorded digest; any other is read
-    and hashed."""
-    from aimctl.loader import display_paths
-
+    """The digests of the input files found by the walk (the cached path: no parsing), named as
+    ``names`` (``loader.display_paths(files)``). A file whose signature is the one ``known``
+    recorded keeps its recorded digest; any other is read and hashed."""
     inputs, stamps = {}, {}
-    for path, shown in zip(files, display_paths(files), strict=True):
+    for path, shown in zip(files, names, strict=True):
         was = known.get(shown)
         if was is not None and was[1] is not None:
             try:
