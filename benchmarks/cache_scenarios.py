@@ -6,12 +6,17 @@
 Scenarios, each a fresh ``python -m aimctl`` process timed from outside, median of ``--repeat``:
 
 - **cold**: ``render TREE -o OUT`` into a new directory with an empty ``$AIMCTL_CACHE_DIR``
-  (what CI does on a fresh checkout); with ``--baseline CHECKOUT`` the same command with that
-  checkout's aimctl (e.g. main, without the cache), alternating the two runs;
+  (what CI does on a fresh checkout);
 - **unchanged check**: ``render --check`` of an up-to-date OUT;
 - **one namespace changed**: one tenant's ``services.yaml`` edited (a label value), then
   ``render --check``, ``diff`` and ``render -o`` (the edit is undone and OUT re-rendered,
   untimed, before each run).
+
+With ``--baseline CHECKOUT`` every scenario is also run with that checkout's aimctl (its own
+output directory and cache), alternating run by run with this one, so that both see the same
+load. Every process runs in the work directory: ``python -m`` puts the current directory first
+on ``sys.path``, so running in a checkout would time that checkout's aimctl whatever
+``PYTHONPATH`` says.
 
 Prints a Markdown table; progress on stderr. No assertion: figures go to benchmarks/README.md.
 """
@@ -33,12 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 CPU: list[float] = []  # CPU seconds (user + sys, workers included) of each _run, in order
+WORKDIR: list[Path] = []  # where every process runs (set by main)
 
 
 def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=WORKDIR[0]
+    )
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -55,72 +63,76 @@ def _env(cache: Path, pythonpath: Path | None = None) -> dict[str, str]:
     return env
 
 
+class _Side:
+    """One checkout's aimctl with its own output directory and cache."""
+
+    def __init__(self, label: str, checkout: Path, work: Path) -> None:
+        self.label = label
+        self.checkout = checkout
+        self.out = work / f"out-{label}"
+        self.env = _env(work / f"cache-{label}", checkout)
+
+
+Rows = dict[str, tuple[list[float], list[float]]]  # label -> (wall, CPU) of each run
+
+
+def _record(rows: Rows, label: str, wall: float) -> None:
+    walls, cpus = rows.setdefault(label, ([], []))
+    walls.append(wall)
+    cpus.append(CPU[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tree", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--baseline", type=Path, help="a checkout whose aimctl renders cold too")
+    parser.add_argument("--baseline", type=Path, help="a checkout timed alongside, run by run")
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm"))
     parser.add_argument("--python", default=sys.executable)
     args = parser.parse_args()
     tree = args.tree.resolve()
-    work = Path(tempfile.mkdtemp(prefix="aimctl-cache-bench-", dir=args.workdir))
+    work = Path(tempfile.mkdtemp(prefix="aimctl-cache-bench-", dir=args.workdir)).resolve()
+    WORKDIR.append(work)
     aimctl = [args.python, "-m", "aimctl"]
-    cache = work / "cache"
-    env = _env(cache, ROOT)
-    out = work / "out"
-    rows: list[tuple[str, list[float]]] = []
-    cpu_rows: dict[str, list[float]] = {}
+    sides = [_Side("this", ROOT, work)]
+    if args.baseline:
+        sides.append(_Side("baseline", args.baseline.resolve(), work))
+    rows: Rows = {}
     try:
-        cold: list[float] = []
-        base: list[float] = []
-        cold_cpu: list[float] = []
-        base_cpu: list[float] = []
         for i in range(args.repeat):
             print(f"cold {i + 1}/{args.repeat}", file=sys.stderr)
-            for target, times, pythonpath in (
-                (work / "cold", cold, ROOT),
-                *([(work / "base", base, args.baseline.resolve())] if args.baseline else []),
-            ):
+            for side in sides:
+                target = work / "cold"
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.rmtree(work / "cold-cache", ignore_errors=True)
-                run_env = _env(work / "cold-cache", pythonpath)
-                times.append(_run([*aimctl, "render", str(tree), "-o", str(target)], run_env))
-                (cold_cpu if times is cold else base_cpu).append(CPU[-1])
-        rows.append(("cold render -o (new dir, empty cache)", cold))
-        cpu_rows["cold render -o (new dir, empty cache)"] = cold_cpu
-        if base:
-            rows.append((f"cold render -o, baseline {args.baseline}", base))
-            cpu_rows[f"cold render -o, baseline {args.baseline}"] = base_cpu
-        _run([*aimctl, "render", str(tree), "-o", str(out)], env)
-        check = [
-            _run([*aimctl, "render", str(tree), "-o", str(out), "--check"], env)
-            for _ in range(args.repeat)
-        ]
-        rows.append(("render --check, unchanged", check))
-        cpu_rows["render --check, unchanged"] = CPU[-args.repeat :]
-        _one_namespace(tree, out, aimctl, env, args.repeat, rows, cpu_rows)
+                run_env = _env(work / "cold-cache", side.checkout)
+                wall = _run([*aimctl, "render", str(tree), "-o", str(target)], run_env)
+                _record(rows, _label("cold render -o (new dir, empty cache)", side), wall)
+        for side in sides:
+            _run([*aimctl, "render", str(tree), "-o", str(side.out)], side.env)
+        for _ in range(args.repeat):
+            for side in sides:
+                command = [*aimctl, "render", str(tree), "-o", str(side.out), "--check"]
+                _record(rows, _label("render --check, unchanged", side), _run(command, side.env))
+        _one_namespace(tree, aimctl, sides, args.repeat, rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     print(f"tree {tree}; {args.repeat} runs; load average {load[0]:.2f} at the end\n")
     print("| scenario | median s | min s | max s | median CPU s |\n|---|---|---|---|---|")
-    for label, times in rows:
-        cpu = f"{statistics.median(cpu_rows[label]):.2f}" if label in cpu_rows else ""
+    for label, (times, cpus) in rows.items():
         print(
             f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
-            f"| {cpu} |"
+            f"| {statistics.median(cpus):.2f} |"
         )
 
 
+def _label(scenario: str, side: _Side) -> str:
+    return scenario if side.label == "this" else f"{scenario}, baseline {side.checkout}"
+
+
 def _one_namespace(
-    tree: Path,
-    out: Path,
-    aimctl: list[str],
-    env: dict[str, str],
-    repeat: int,
-    rows: list[tuple[str, list[float]]],
-    cpu_rows: dict[str, list[float]],
+    tree: Path, aimctl: list[str], sides: list[_Side], repeat: int, rows: Rows
 ) -> None:
     services = sorted((tree / "tenants").glob("*/services.yaml"))[0]
     original = services.read_bytes()
@@ -131,17 +143,14 @@ def _one_namespace(
             ("diff, one namespace changed", ["diff"], (3,)),
             ("render -o, one namespace changed", ["render"], (0,)),
         ):
-            times, cpus = [], []
+            print(label, file=sys.stderr)
             for _ in range(repeat):
-                services.write_bytes(original)
-                _run([*aimctl, "render", str(tree), "-o", str(out)], env)
-                services.write_bytes(edited)
-                times.append(
-                    _run([*aimctl, command[0], str(tree), "-o", str(out), *command[1:]], env, ok)
-                )
-                cpus.append(CPU[-1])
-            rows.append((label, times))
-            cpu_rows[label] = cpus
+                for side in sides:
+                    services.write_bytes(original)
+                    _run([*aimctl, "render", str(tree), "-o", str(side.out)], side.env)
+                    services.write_bytes(edited)
+                    args = [*aimctl, command[0], str(tree), "-o", str(side.out), *command[1:]]
+                    _record(rows, _label(label, side), _run(args, side.env, ok))
     finally:
         services.write_bytes(original)
 
