@@ -537,7 +537,8 @@ _DIR_FLAGS: Final = (
 
 
 def open_dir(parent: int | None, folder: str) -> int:
-    """A descriptor of ``folder`` (below ``parent``), no component of it a symlink."""
+    """A descriptor of the directory ``folder``: below ``parent``, no component of it may be a
+    symlink; without ``parent`` (a path as given), its last component may not."""
     if parent is None:
         return os.open(folder, _DIR_FLAGS)
     fd = os.dup(parent)
