@@ -25,11 +25,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.libyaml",
         "aimctl.goscalars",
     ),
-    "aimctl.project": (),
+    "aimctl.k8snames": (),  # Kubernetes name patterns: the project file, models and catalog
+    "aimctl.project": ("aimctl.k8snames",),
     "aimctl.confine": ("aimctl.errors",),
-    "aimctl.model": ("aimctl.model",),
+    "aimctl.model": ("aimctl.model", "aimctl.k8snames"),
     "aimctl.catalog": (
         "aimctl.errors",
+        "aimctl.k8snames",
         "aimctl.provenance",
         "aimctl.loader",
         "aimctl.model",
@@ -38,6 +40,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "aimctl.resolve": (
         "aimctl.resolve",
+        "aimctl.k8snames",
         "aimctl.catalog",
         "aimctl.model",
         "aimctl.project",
