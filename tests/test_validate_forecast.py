@@ -1,5 +1,5 @@
 """`validate` predicts `render`: `--strict` fails on every input `render --strict` refuses, and
-without `--strict` each refusal is at least a warning (aimctl.pipeline.forecast_render)."""
+without `--strict` each refusal is at least a warning (aimctl.pipeline.validate.forecast_render)."""
 
 from __future__ import annotations
 

@@ -18,10 +18,46 @@ the result to ``aimctl.report`` and picks the exit code.
 
 from __future__ import annotations
 
-from aimctl.loader import PROJECT_FILE
-from aimctl.pipeline.assemble import RenderResult, render_inputs, select_owner, tenant_checks
-from aimctl.pipeline.load import Inputs, find_project_file, load_for_service, load_inputs, locate
-from aimctl.pipeline.options import LoadOptions, RenderOptions
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aimctl.loader import PROJECT_FILE
+    from aimctl.pipeline.assemble import RenderResult, render_inputs, select_owner, tenant_checks
+    from aimctl.pipeline.load import (
+        Inputs,
+        find_project_file,
+        load_for_service,
+        load_inputs,
+        locate,
+    )
+    from aimctl.pipeline.options import LoadOptions, RenderOptions
+
+# Where each name lives; imported on first use, so that importing a light submodule (options,
+# outcome, render on a cache hit) loads no models.
+_HOMES = {
+    "PROJECT_FILE": "aimctl.loader",
+    "RenderResult": "aimctl.pipeline.assemble",
+    "render_inputs": "aimctl.pipeline.assemble",
+    "select_owner": "aimctl.pipeline.assemble",
+    "tenant_checks": "aimctl.pipeline.assemble",
+    "Inputs": "aimctl.pipeline.load",
+    "find_project_file": "aimctl.pipeline.load",
+    "load_for_service": "aimctl.pipeline.load",
+    "load_inputs": "aimctl.pipeline.load",
+    "locate": "aimctl.pipeline.load",
+    "LoadOptions": "aimctl.pipeline.options",
+    "RenderOptions": "aimctl.pipeline.options",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'aimctl.pipeline' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(home), name)
+
 
 __all__ = [
     "PROJECT_FILE",

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aimctl.errors import Diagnostic
-from aimctl.pipeline.assemble import RenderResult, render_inputs, select_owner
-from aimctl.pipeline.load import Inputs, load_inputs
 from aimctl.pipeline.options import Hooks, LoadOptions, RenderRequest, cache_options
 from aimctl.pipeline.outcome import OptionProblem, Refused
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the stages load on a miss only: a cache hit imports no models
     from aimctl.emit import Drift
     from aimctl.incremental import Hit, Partial, Settings
+    from aimctl.pipeline.assemble import RenderResult
+    from aimctl.pipeline.load import Inputs
     from aimctl.project import Project
     from aimctl.tenants.ownership import OwnerKey
 
@@ -127,6 +127,8 @@ def render_objects(
 
     Returns the objects, the warnings (all of them) and the inputs.
     """
+    from aimctl.pipeline.assemble import select_owner
+
     started = time.perf_counter()
     _refuse_outside(request)
     inputs = _load(request, walked)
@@ -159,6 +161,8 @@ def _refuse_outside(request: RenderRequest) -> None:
 
 
 def _load(request: RenderRequest, walked: Walked | None = None) -> Inputs:
+    from aimctl.pipeline.load import load_inputs
+
     skip = (request.output_dir,) if request.output_dir is not None else ()
     return load_inputs(
         LoadOptions(
@@ -178,6 +182,7 @@ def render_loaded(
 ) -> tuple[list[dict[str, Any]], list[Diagnostic], RenderResult]:
     """Render loaded inputs with the request's options and filters. The diagnostics returned are
     the inputs' and the render's, errors included."""
+    from aimctl.pipeline.assemble import render_inputs
     from aimctl.report import shown_paths
 
     asked = request.options
