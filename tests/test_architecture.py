@@ -217,6 +217,7 @@ def _import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     a reader). ``from aimctl.x import y`` points at ``aimctl.x.y`` when that is a module. The
     package a module sits in is not counted as imported (Python runs its ``__init__`` first,
     but that is not a dependency the module chose)."""
+
     def name(path: Path) -> str:
         parts = list(path.relative_to(package.parent).with_suffix("").parts)
         return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
