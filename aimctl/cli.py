@@ -685,9 +685,9 @@ def plan(
     something does, 1 on error."""
     import time
 
-    from aimctl.plan import compare
+    from aimctl.pipeline.plan import PlanRefused, run_plan
     from aimctl.plan_report import plan_json, plan_markdown, plan_text
-    from aimctl.plan_sources import SideOptions, render_base, render_side
+    from aimctl.plan_sources import SideOptions
 
     started = time.perf_counter()
     quiet, verbose = _globals(debug, quiet, verbose)
@@ -695,15 +695,13 @@ def plan(
     options = SideOptions(
         tuple(paths), config, namespace, operator_version, gitops.value if gitops else None, strict
     )
-    head = render_side("working tree", options)
-    if not head.ok:
-        _plan_failed(head.diagnostics, "the working tree does not render", output)
-    old = render_base(base, options)
-    if not old.ok:
-        _plan_failed(old.diagnostics, f"the base {base} cannot be rendered", output)
+    try:
+        planned = run_plan(options, base)
+    except PlanRefused as refused:
+        _plan_failed(refused.diagnostics, refused.what, output)
     if not quiet:  # the working tree's warnings, as render prints them
-        _print_diagnostics(head.diagnostics)
-    result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
+        _print_diagnostics(planned.warnings)
+    result = planned.plan
     if output is PlanFormat.json:
         _write_stdout(plan_json(result))
     elif output is PlanFormat.markdown:

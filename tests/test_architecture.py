@@ -96,6 +96,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.report",
         "aimctl.incremental",
         "aimctl.render_cache",
+        "aimctl.plan",  # the plan run: plan_sources renders both sides, plan compares them
+        "aimctl.plan_sources",
     ),
     "aimctl.parallel": (),
     "aimctl.gitread": ("aimctl.errors",),

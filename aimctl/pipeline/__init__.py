@@ -8,8 +8,8 @@
 - ``assemble``: one render of loaded inputs (``render_inputs``): the part plus what spans
   namespaces.
 - the runs: ``render`` (``run_render``, ``run_diff``: stream, write, check, compare, with the
-  render cache), ``validate`` (``run_validate``), ``explain`` (``run_explain``); ``plan`` has
-  its own (``aimctl.plan_sources``).
+  render cache), ``validate`` (``run_validate``), ``explain`` (``run_explain``), ``plan``
+  (``run_plan``: the sides rendered by ``aimctl.plan_sources``, compared by ``aimctl.plan``).
 - ``outcome``: how a run stops short (``Refused``, ``Stopped``, ``OptionProblem``).
 
 Nothing here prints or exits: ``aimctl.cli`` turns options into a request, calls one run, hands
