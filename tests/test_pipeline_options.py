@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from aimctl.pipeline.options import RenderOptions, RenderRequest, cache_options
-from aimctl.pipeline.render import _cache_settings
+from aimctl.pipeline.render import cache_settings
 
 
 def test_cache_key_names_every_option_as_before() -> None:
@@ -36,7 +36,7 @@ def test_cache_key_names_every_option_as_before() -> None:
 
 def test_a_request_with_no_options_keys_the_defaults() -> None:
     request = RenderRequest(paths=(Path("in"),), output_dir=Path("out"))
-    settings = _cache_settings(request)
+    settings = cache_settings(request)
     assert settings is not None
     assert settings.options == {
         "namespace": "default",
@@ -63,7 +63,7 @@ def test_options_that_change_nothing_in_the_output_are_not_keyed() -> None:
 
 
 def test_tenant_and_stdin_renders_are_not_cached() -> None:
-    assert _cache_settings(RenderRequest(paths=(Path("in"),))) is None
+    assert cache_settings(RenderRequest(paths=(Path("in"),))) is None
     out = Path("out")
-    assert _cache_settings(RenderRequest(paths=(Path("in"),), output_dir=out, tenant="a")) is None
-    assert _cache_settings(RenderRequest(paths=(Path("-"),), output_dir=out)) is None
+    assert cache_settings(RenderRequest(paths=(Path("in"),), output_dir=out, tenant="a")) is None
+    assert cache_settings(RenderRequest(paths=(Path("-"),), output_dir=out)) is None

@@ -88,7 +88,7 @@ def run_render(request: RenderRequest, hooks: Hooks) -> Streamed | Written | Che
     if output_dir is None:
         objects, diagnostics, _ = render_objects(request, hooks)
         return Streamed(objects, diagnostics)
-    settings = _cache_settings(request)
+    settings = cache_settings(request)
     if not request.check:
         from aimctl.emit import output_lock
 
@@ -104,7 +104,7 @@ def run_diff(request: RenderRequest, hooks: Hooks) -> Compared:
     output_dir = request.output_dir
     assert output_dir is not None
     current_files(output_dir, read=False)  # refuses a directory aimctl did not write
-    settings = _cache_settings(request)
+    settings = cache_settings(request)
     answer = _consult(request, hooks, settings)
     if isinstance(answer, Hit):
         return Compared({}, {}, answer.warnings)
@@ -264,7 +264,7 @@ def _too_large(
     return too_large(objects, sources, shown_paths(paths))
 
 
-def _cache_settings(request: RenderRequest) -> Settings | None:
+def cache_settings(request: RenderRequest) -> Settings | None:
     """What the cache keys on; None where it is not used (``--tenant``/``--platform``, stdin)."""
     from aimctl.incremental import Settings
     from aimctl.loader import is_stdin
