@@ -38,6 +38,10 @@ def _sorted_or_none(value: Collection[str] | None) -> list[str] | None:
     return sorted(value) if value is not None else None
 
 
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
 def _sorted(value: Collection[str] | None) -> list[str]:
     return sorted(value or ())
 
@@ -58,9 +62,9 @@ class RenderOptions:
     jobs: int = 1  # worker processes; 0 = choose by size and CPUs (aimctl.parallel)
     # The caller writes YAML: objects come back as their documents (``emit.Serialised``).
     yaml_output: bool = False
-    # aimctl.gitops.GitOps: how download Jobs and cache PVCs are kept; None (a request's value
+    # aimctl.gitops.GitOps: how download Jobs and cache PVCs are kept; "" (a request's value
     # when --gitops is not given): the project file's, or the engine's (pipeline.render)
-    gitops: str | None = field(default="plain", metadata=_cached("gitops"))
+    gitops: str = field(default="plain", metadata=_cached("gitops", _or_none))
     # Keep only this owner's objects (``select_owner``); None: everything.
     owner: OwnerKey | None = None
     # Keep only these kinds / drop these kinds (names as given until resolved against the
@@ -91,7 +95,7 @@ class RenderRequest:
     config: Path | None = None
     namespace: str = "default"
     operator: str | None = None  # --operator-version
-    options: RenderOptions = RenderOptions(jobs=0, gitops=None)
+    options: RenderOptions = RenderOptions(jobs=0, gitops="")
     output_dir: Path | None = None
     check: bool = False  # compare with output_dir instead of writing
     no_cache: bool = False

@@ -140,10 +140,10 @@ def render_part(
     part.render_diagnostics += rendered_label_problems(
         [(m.body, m.parent) for m in manifests], catalog
     )
-    if options.gitops not in (None, "plain"):  # None: the request did not resolve it: plain
+    if options.gitops != "plain":
         from aimctl.gitops import PROFILED_TEMPLATES, GitOps, apply_profile
 
-        profile = GitOps(options.gitops or "plain")
+        profile = GitOps(options.gitops)
         part.objects = [
             apply_profile(m.body, profile) if m.template in PROFILED_TEMPLATES else m.body
             for m in manifests
