@@ -364,11 +364,21 @@ def _argument_name(param: Any) -> str:
     return str(metavar) if metavar else str(param.name).upper()
 
 
-class AimctlCommand(_HelpLayout, TyperCommand):
+class _QuickValues:
+    """Option values coerced without pydantic when the answer is plain (aimctl/cli_coercion.py)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from aimctl.cli_coercion import install
+
+        install(self.get_params(ctx))  # type: ignore[attr-defined]
+        return super().parse_args(ctx, args)  # type: ignore[misc,no-any-return]
+
+
+class AimctlCommand(_QuickValues, _HelpLayout, TyperCommand):
     """Every aimctl command (``@app.command(cls=AimctlCommand)``)."""
 
 
-class AimctlGroup(TyperGroup):
+class AimctlGroup(_QuickValues, TyperGroup):
     """The ``aimctl`` group: commands listed as usual, the Examples block printed as written."""
 
     format_epilog = _HelpLayout.format_epilog
