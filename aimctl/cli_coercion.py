@@ -38,7 +38,7 @@ class Quick:
             return () if multi else None
         try:
             answer = _quick(param, value, multi)
-        except Exception:  # noqa: BLE001 - typer's coercion words the error
+        except Exception:  # typer's coercion words the error
             answer = _PLAIN
         if answer is not _PLAIN:
             return answer
@@ -61,7 +61,7 @@ def _quick(param: _TyperParameter, value: Any, multi: bool) -> Any:
     info = descriptor.parameter_info
     if descriptor.file_annotation is not None or info.parser is not None:
         return _PLAIN
-    annotation = descriptor.annotation
+    annotation: Any = descriptor.annotation
     if multi:
         if get_origin(annotation) is not list or not isinstance(value, (list, tuple)):
             return _PLAIN
@@ -86,5 +86,6 @@ def _leaf(param: _TyperParameter, annotation: Any, value: Any) -> Any:
     if annotation is str:
         return value
     if annotation is Path and info.path_type is None and not info.allow_dash:
-        return Path(coerce_cli_path(value, info, path_type=None, param=param))
+        checked: Any = coerce_cli_path(value, info, path_type=None, param=param)
+        return Path(checked)  # what typer's adapter makes of the string
     return _PLAIN
