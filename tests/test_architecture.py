@@ -135,7 +135,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.pipeline",
     ),
     "aimctl.cli": ("aimctl",),
-    "aimctl.cli_options": ("aimctl.report",),
+    "aimctl.cli_options": ("aimctl.report", "aimctl.cli_coercion"),
+    "aimctl.cli_coercion": (),  # typer only
     "aimctl.__main__": ("aimctl._entry",),
     "aimctl._entry": ("aimctl.cli",),
     "aimctl": (),
