@@ -18,7 +18,8 @@ load. Every process runs in the work directory: ``python -m`` puts the current d
 on ``sys.path``, so running in a checkout would time that checkout's aimctl whatever
 ``PYTHONPATH`` says.
 
-Prints a Markdown table; progress on stderr. No assertion: figures go to benchmarks/README.md.
+Every process may write bytecode (``PYTHONDONTWRITEBYTECODE`` is dropped), as an installed
+aimctl has it. Prints a Markdown table; progress on stderr. No assertion: figures go to benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> fl
 def _env(cache: Path, pythonpath: Path | None = None) -> dict[str, str]:
     env = dict(os.environ, AIMCTL_CACHE_DIR=str(cache))
     env.pop("CI", None)
+    # as installed (pip compiles the modules): without bytecode every run would compile aimctl's
+    # sources again, a cost no installed aimctl pays (the first, cold run writes __pycache__)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     return env
