@@ -411,6 +411,7 @@ def _render_objects(
     """
     import time
 
+    from aimctl.keepalive import keep
     from aimctl.pipeline import select_owner
 
     started = time.perf_counter()
@@ -425,6 +426,7 @@ def _render_objects(
         )
     loaded = time.perf_counter()
     objects, diagnostics, result = _render_loaded(request, inputs, owner)
+    keep(result)  # the rendered objects, when ``objects`` holds their YAML text
     if any(d.is_error for d in diagnostics):
         raise typer.Exit(_finish(diagnostics, request.report, operatorVersion=inputs.operator))
     if request.verbose:
@@ -909,6 +911,7 @@ def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
         remember,
         remember_partial,
     )
+    from aimctl.keepalive import keep
 
     output_dir = request.output_dir
     assert output_dir is not None
@@ -936,6 +939,7 @@ def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
     fresh = not os.path.lexists(output_dir)  # no files to link: what is written is what stays
     signatures: dict[str, Signature] | None = {} if fresh else None
     write_dir(files, output_dir, marker_of(state), signatures=signatures)
+    keep(objects, files, inputs)
     if settings is not None and state is not None:
         remember(settings, state, inputs, diagnostics, len(files) - 1, signatures)
     code = _finish(_shown(diagnostics, request), OutputFormat.text)

@@ -177,6 +177,10 @@ def partition(weights: dict[str, int], parts: int) -> list[frozenset[str]]:
 
 # The work and its inputs, set just before the fork so that workers inherit them.
 _WORK: Callable[[Any], Any] | None = None
+# Parts a worker process does before a fresh one replaces it (None: no limit), and how many
+# this process has done (a worker inherits 0).
+_PER_WORKER: int | None = None
+_DONE_HERE = 0
 
 
 def run(
@@ -191,8 +195,8 @@ def run(
     exception in a worker is raised here. ``parts_per_worker``: a worker process that has done
     that many parts exits and a fresh one is forked from this process (None: workers live until
     the work is done)."""
-    global _WORK
-    _WORK = work
+    global _WORK, _PER_WORKER, _DONE_HERE
+    _WORK, _PER_WORKER, _DONE_HERE = work, parts_per_worker, 0
     results: list[Any] = [None] * len(parts)
     try:
         context = multiprocessing.get_context("fork")
@@ -207,7 +211,7 @@ def run(
                 if on_part is not None:
                     on_part(index, result)
     finally:
-        _WORK = None
+        _WORK, _PER_WORKER = None, None
     return results
 
 
@@ -223,6 +227,13 @@ def _serial(
 
 
 def _numbered(item: tuple[int, Any]) -> tuple[int, Any]:
+    """In a worker: one part. On the worker's last part, what the work keeps (``keepalive``)
+    is left for the process's exit to drop instead of being freed object by object."""
+    global _DONE_HERE
+    from aimctl.keepalive import set_enabled
+
     index, part = item
     assert _WORK is not None
+    _DONE_HERE += 1
+    set_enabled(_PER_WORKER is not None and _DONE_HERE >= _PER_WORKER)
     return index, _WORK(part)
