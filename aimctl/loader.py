@@ -1003,21 +1003,8 @@ class SpanIndex:
             best = key_mark
         return SourceSpan(file, best.line + 1, best.column + 1)
 
-    def exists(self, file: str, doc: int, path: FieldPath) -> bool:
-        """Whether ``path`` is written in document ``doc`` of ``file`` (not a default)."""
-        nodes = self._nodes(file)
-        if nodes is None or doc >= len(nodes):
-            return False
-        node: yaml.Node = nodes[doc]
-        for part in path:
-            nxt = _child(node, part)
-            if nxt is None:
-                return False
-            node = nxt[1]
-        return True
-
-    def scalar(self, file: str, doc: int, path: FieldPath) -> str | None:
-        """The text of the scalar at ``path`` as the file spells it (``y``, ``1e3``), or None."""
+    def _node_at(self, file: str, doc: int, path: FieldPath) -> yaml.Node | None:
+        """The node written at ``path`` in document ``doc`` of ``file``, or None."""
         nodes = self._nodes(file)
         if nodes is None or doc >= len(nodes):
             return None
@@ -1027,6 +1014,15 @@ class SpanIndex:
             if nxt is None:
                 return None
             node = nxt[1]
+        return node
+
+    def exists(self, file: str, doc: int, path: FieldPath) -> bool:
+        """Whether ``path`` is written in document ``doc`` of ``file`` (not a default)."""
+        return self._node_at(file, doc, path) is not None
+
+    def scalar(self, file: str, doc: int, path: FieldPath) -> str | None:
+        """The text of the scalar at ``path`` as the file spells it (``y``, ``1e3``), or None."""
+        node = self._node_at(file, doc, path)
         return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
     def resolve(self, diagnostic: Diagnostic) -> Diagnostic:

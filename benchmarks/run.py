@@ -653,16 +653,22 @@ def find_helm(explicit: str | None) -> str | None:
     return explicit or os.environ.get("HELM") or shutil.which("helm")
 
 
-def _helm_version(helm: str | None) -> str:
-    if helm is None:
-        return "helm unavailable"
+def _tool_output(tool: str | None, *args: str) -> str | None:
+    """What ``TOOL ARGS`` prints, or None when the tool is missing or does not answer."""
+    if tool is None:
+        return None
     try:
-        done = subprocess.run(
-            [helm, "version", "--short"], capture_output=True, text=True, timeout=30
-        )
+        done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout
+
+
+def _helm_version(helm: str | None) -> str:
+    printed = _tool_output(helm, "version", "--short")
+    if printed is None:
         return "helm unavailable"
-    return f"helm {done.stdout.strip() or 'unknown version'}"
+    return f"helm {printed.strip() or 'unknown version'}"
 
 
 def find_kubectl(explicit: str | None) -> str | None:
@@ -675,15 +681,10 @@ def find_kubectl(explicit: str | None) -> str | None:
 
 
 def _kubectl_version(kubectl: str | None) -> str:
-    if kubectl is None:
+    printed = _tool_output(kubectl, "version", "--client")
+    if printed is None:
         return "kubectl unavailable"
-    try:
-        done = subprocess.run(
-            [kubectl, "version", "--client"], capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "kubectl unavailable"
-    parts = [line.split(":", 1)[1].strip() for line in done.stdout.splitlines() if ":" in line]
+    parts = [line.split(":", 1)[1].strip() for line in printed.splitlines() if ":" in line]
     return f"kubectl {parts[0]}" + (f" (kustomize {parts[1]})" if len(parts) > 1 else "")
 
 

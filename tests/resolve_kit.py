@@ -371,6 +371,14 @@ def selected_template(items: list[Doc]) -> str:
     return str(one(items, "InferenceService")["metadata"]["labels"]["aim.eai.amd.com/template"])
 
 
+def selects_or_refuses(run_cli: Callable[..., Any], root: Path, selected: bool, code: str) -> None:
+    """The render picks template ``t`` when ``selected``; otherwise it fails with ``code``."""
+    if selected:
+        assert selected_template(render(run_cli, root)) == "t"
+    else:
+        the_error(run_cli, root, code)
+
+
 def located(error: Doc, root: Path, file: str, needle: str, after: str = "") -> None:
     """The diagnostic points at ``file`` and the line holding ``needle``."""
     assert (error["file"], error["line"]) == (file, line_of(root, file, needle, after)), error

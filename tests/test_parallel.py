@@ -18,6 +18,7 @@ import pytest
 
 from aimctl.parallel import AUTO_MIN_SERVICES, choose_jobs, chunks, partition, run
 from benchmarks.generate import generate_tree
+from tests.parallel_kit import output_files, same_with_workers
 
 pytestmark = pytest.mark.usefixtures("three_cpus")
 
@@ -49,10 +50,6 @@ spec:
 """
 
 
-def _files(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.yaml"))}
-
-
 OPTION_SETS = [
     [],
     ["--include-intermediates"],
@@ -70,7 +67,7 @@ def test_directory_output_is_the_same_with_workers(
         out = tmp_path / f"out-{jobs}"
         result = run_cli("render", str(tree), "-o", str(out), "--jobs", jobs, *options)
         assert result.exit_code == 0, result.stderr
-        outputs[jobs] = _files(out)
+        outputs[jobs] = output_files(out)
     assert outputs["2"] == outputs["1"]
     assert outputs["5"] == outputs["1"]
     assert len(outputs["1"]) > 50
@@ -79,11 +76,7 @@ def test_directory_output_is_the_same_with_workers(
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_stream_output_is_the_same_with_workers(tree: Path, run_cli, fmt: str) -> None:
     args = ("render", str(tree), "--format", fmt, "--include-intermediates", "--sync-waves")
-    serial = run_cli(*args, "--jobs", "1")
-    parallel = run_cli(*args, "--jobs", "3")
-    assert serial.exit_code == parallel.exit_code == 0
-    assert parallel.stdout == serial.stdout
-    assert parallel.stderr == serial.stderr
+    serial = same_with_workers(run_cli, *args, jobs="3")
     if fmt == "json":
         kinds = Counter(item["kind"] for item in json.loads(serial.stdout)["items"])
         # the parts the parent renders itself, and those the workers send back, are both there
@@ -221,27 +214,19 @@ def test_a_service_reaching_into_another_namespace_renders_as_serially(
     (tree / "a.yaml").write_text(_custom_service("a", "one"))
     sticky = f"status:\n  resolvedTemplate:\n    name: {template}\n    namespace: a\n    scope: Namespace\n"
     (tree / "b.yaml").write_text(_custom_service("b", "two", sticky))
-    serial = run_cli("render", str(tree), "--jobs", "1")
-    parallel = run_cli("render", str(tree), "--jobs", "2")
-    assert serial.exit_code == parallel.exit_code == 0, serial.stderr
-    assert parallel.stdout == serial.stdout
+    serial = same_with_workers(run_cli, "render", str(tree))
     b_isvc = serial.stdout.split("kind: InferenceService")[2]
     assert "namespace: b" in b_isvc and "org/one" in b_isvc  # b kept a's template
 
 
 def test_inputs_without_namespaces_render_with_explicit_jobs(tmp_path: Path, run_cli) -> None:
     (tmp_path / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n")
-    serial = run_cli("render", str(tmp_path), "--jobs", "1")
-    parallel = run_cli("render", str(tmp_path), "--jobs", "2")
-    assert serial.exit_code == parallel.exit_code == 0, parallel.stderr
-    assert parallel.stdout == serial.stdout
+    same_with_workers(run_cli, "render", str(tmp_path))
 
 
 def test_a_broken_template_directory_is_reported_as_serially(tree: Path, run_cli) -> None:
     args = ("render", str(tree), "--templates", str(tree / "no-such-dir"))
-    serial, parallel = run_cli(*args, "--jobs", "1"), run_cli(*args, "--jobs", "2")
-    assert serial.exit_code == parallel.exit_code == 1
-    assert parallel.stderr == serial.stderr
+    serial = same_with_workers(run_cli, *args, exit_code=1)
     assert "template directory not found" in serial.stderr
 
 
@@ -253,11 +238,8 @@ def test_a_render_wide_warning_is_reported_once_with_workers(
     bare = tmp_path / "no-project"
     shutil.copytree(tree, bare)
     (bare / "aimctl.yaml").unlink()  # no cluster.gpus: every GPU model is assumed present
-    serial = run_cli("render", str(bare), "--jobs", "1")
-    parallel = run_cli("render", str(bare), "--jobs", "3")
-    assert serial.exit_code == parallel.exit_code == 0
-    assert parallel.stderr == serial.stderr
-    assert parallel.stderr.count("assumed present") == 1
+    serial = same_with_workers(run_cli, "render", str(bare), jobs="3")
+    assert serial.stderr.count("assumed present") == 1
 
 
 def _pid_and_square(n: int) -> tuple[int, int]:

@@ -15,6 +15,7 @@ import pytest
 from aimctl.catalog import Catalog
 from aimctl.pipeline import LoadOptions, load_inputs
 from benchmarks.generate import generate_tree
+from tests.parallel_kit import output_files, same_with_workers
 
 pytestmark = pytest.mark.usefixtures("three_cpus")
 
@@ -24,10 +25,6 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tree")
     generate_tree(root, tenants=9, services=3, seed=4242)
     return root
-
-
-def _files(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*.yaml"))}
 
 
 @pytest.fixture
@@ -84,8 +81,8 @@ def test_small_parts_and_fresh_workers_render_the_serial_output(
     second = run_cli("render", str(tree), "-o", str(parallel), "--jobs", "3", *options)
     assert second.exit_code == 0, second.stderr
     assert second.stderr.replace(str(parallel), str(serial)) == first.stderr
-    assert _files(parallel) == _files(serial)
-    assert len(_files(serial)) > 50
+    assert output_files(parallel) == output_files(serial)
+    assert len(output_files(serial)) > 50
     made = _read(calls)
     assert len(made) == 9  # parts of ~2 services: one namespace (3 services) each
     # workers were replaced as they went: more processes than the three running at a time
@@ -215,9 +212,5 @@ def test_a_sticky_model_in_another_namespace_renders_as_serially(tmp_path: Path,
         (tmp_path / name).write_text(text)
     for i in range(6):  # other namespaces, so that there are several parts
         (tmp_path / f"z{i}.yaml").write_text(OTHER.format(namespace=f"z{i}"))
-    serial = run_cli("render", str(tmp_path), "--jobs", "1")
-    parallel = run_cli("render", str(tmp_path), "--jobs", "2")
-    assert serial.exit_code == 0, serial.stderr
-    assert parallel.exit_code == 0, parallel.stderr
-    assert parallel.stdout == serial.stdout
+    serial = same_with_workers(run_cli, "render", str(tmp_path))
     assert serial.stdout.count("image: ghcr.io/example/remote:7.7.7") == 1  # b's, from a's model

@@ -30,6 +30,7 @@ from tests.resolve_kit import (
     render_errors,
     render_stderr,
     selected_template,
+    selects_or_refuses,
     service,
     template,
     the_error,
@@ -314,10 +315,7 @@ def test_template_spec_type_is_ignored_when_the_status_is_frozen(
         template(type_=spec_type, sources=False, status=frozen(type_=status_type)),
         service(),
     )
-    if selectable:
-        assert selected_template(render(run_cli, root)) == "t"
-    else:
-        the_error(run_cli, root, "E_ONLY_UNOPTIMIZED")
+    selects_or_refuses(run_cli, root, selectable, "E_ONLY_UNOPTIMIZED")
 
 
 def test_allow_unoptimized_still_prefers_optimized(write_tree, run_cli) -> None:
@@ -482,10 +480,7 @@ def test_min_vram_template_needs_a_cluster_gpu_with_enough_vram(
         service(),
         files={"aimctl.yaml": [project(gpus)]},
     )
-    if available:
-        assert selected_template(render(run_cli, root)) == "t"
-    else:
-        the_error(run_cli, root, "E_TEMPLATE_NOT_READY")
+    selects_or_refuses(run_cli, root, available, "E_TEMPLATE_NOT_READY")
 
 
 @pytest.mark.parametrize(
@@ -501,10 +496,7 @@ def test_template_requesting_gpus_without_a_model_needs_any_cluster_gpu(
         service(),
         files={"aimctl.yaml": [project(gpus)]},
     )
-    if available:
-        assert selected_template(render(run_cli, root)) == "t"
-    else:
-        the_error(run_cli, root, "E_TEMPLATE_NOT_READY")
+    selects_or_refuses(run_cli, root, available, "E_TEMPLATE_NOT_READY")
 
 
 def test_without_cluster_gpus_every_gpu_is_assumed_and_said_once(write_tree, run_cli) -> None:
