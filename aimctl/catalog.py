@@ -15,6 +15,7 @@ from typing import Any, Final, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from aimctl.errors import Diagnostic, Severity
+from aimctl.k8snames import DNS_LABEL, DNS_SUBDOMAIN
 from aimctl.loader import LoadedDocument
 from aimctl.model import (
     AIM_API_VERSION,
@@ -639,8 +640,6 @@ def _passthrough(
     return Entry(key, data, doc.file, doc.index, data), []
 
 
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")
 
 
@@ -669,7 +668,7 @@ def _passthrough_problems(
                 key=key,
             )
         )
-    if namespace is not None and (len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace)):
+    if namespace is not None and (len(namespace) > 63 or not DNS_LABEL.fullmatch(namespace)):
         problems.append(
             _doc_diag(
                 doc,
@@ -678,7 +677,7 @@ def _passthrough_problems(
                 key=key,
             )
         )
-    if kind == "Namespace" and (len(name) > 63 or not _DNS_LABEL.fullmatch(name)):
+    if kind == "Namespace" and (len(name) > 63 or not DNS_LABEL.fullmatch(name)):
         problems.append(
             _doc_diag(
                 doc,

@@ -1,4 +1,5 @@
-"""Command line: parse options, call the pipeline, print results, choose the exit code."""
+"""Command line: turn options into a request, call one pipeline run (``aimctl.pipeline``), hand
+its result to the reporter (``aimctl.report``), choose the exit code. It decides no values."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -42,7 +42,6 @@ from aimctl.cli_options import (
     check_stdin,
     examples,
     output_dir_value,
-    shown_paths,
 )
 from aimctl.errors import (
     EXIT_DRIFT,
@@ -55,11 +54,9 @@ from aimctl.errors import (
 )
 
 if TYPE_CHECKING:
-    from aimctl.emit import Drift
-    from aimctl.incremental import Hit, Partial, Settings
-    from aimctl.pipeline import Inputs, RenderResult
-    from aimctl.project import Project
-    from aimctl.tenants.ownership import OwnerKey
+    from aimctl.pipeline.options import Hooks
+
+_T = TypeVar("_T")
 
 __all__ = ["MAX_JOBS", "GitOpsProfile", "Phase", "app", "main"]
 
@@ -217,53 +214,39 @@ def validate(
     """Load and check AIM resources (schemas, CEL rules, duplicates); report every problem at once."""
     import time
 
-    from aimctl.confine import outside_repository
-    from aimctl.pipeline import LoadOptions, forecast_render, load_inputs, locate
+    from aimctl.pipeline.options import LoadOptions
+    from aimctl.pipeline.validate import run_validate
+    from aimctl.report import shown_paths, validate_summary
 
     started = time.perf_counter()
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
     check_stdin(paths)
-    refused = outside_repository(tuple(paths), config, None)
-    if refused:
-        raise typer.Exit(_finish(refused, output))
-    inputs = load_inputs(
-        LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
-    )
-    diagnostics = inputs.diagnostics
-    if not inputs.has_errors:
-        diagnostics = diagnostics + forecast_render(inputs, strict, shown_paths(paths))
-    if not inputs.files and not inputs.has_errors:
-        diagnostics = [
-            *diagnostics,
-            Diagnostic("E_EMPTY", "no *.yaml or *.yml files found", file=shown_paths(paths)),
-        ]
-    diagnostics = locate(diagnostics)
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
+    options = LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
+    result = _run(lambda: run_validate(options, strict, shown_paths(paths)), output)
     if output is OutputFormat.json:
         from aimctl.report import report_json
 
         _write_stdout(
             report_json(
-                diagnostics,
-                files=len(inputs.files),
-                documents=inputs.documents,
-                operatorVersion=inputs.operator,
+                result.diagnostics,
+                files=result.files,
+                documents=result.documents,
+                operatorVersion=result.operator,
             )
         )
     elif quiet:
-        _print_diagnostics([d for d in diagnostics if d.is_error])
+        _print_diagnostics([d for d in result.diagnostics if d.is_error])
     else:
-        _print_diagnostics(diagnostics)
-        summary = (
-            f"{inputs.documents} documents in {len(inputs.files)} files: "
-            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        _print_diagnostics(result.diagnostics)
+        errors = result.errors
+        line, style = validate_summary(
+            result.documents, result.files, errors, len(result.diagnostics) - errors
         )
         if verbose:
-            summary += f" ({time.perf_counter() - started:.2f}s)"
-        _say(("invalid: " if errors else "valid: ") + summary, "red" if errors else "green")
-    raise typer.Exit(EXIT_INVALID if errors else EXIT_OK)
+            line += f" ({time.perf_counter() - started:.2f}s)"
+        _say(line, style)
+    raise typer.Exit(EXIT_INVALID if result.errors else EXIT_OK)
 
 
 def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: object) -> int:
@@ -282,6 +265,43 @@ def _finish(diagnostics: list[Diagnostic], report: OutputFormat, **summary: obje
     return EXIT_INVALID if errors else EXIT_OK
 
 
+def _run(run: Callable[[], _T], report: OutputFormat) -> _T:
+    """Call one pipeline run; a refusal is reported (``report``: its format) with exit 1, a
+    message that stops the run is one red line and exit 1, an option that means nothing for
+    these inputs a usage error (exit 2)."""
+    from aimctl.pipeline.outcome import OptionProblem, Refused, Stopped
+
+    try:
+        return run()
+    except Refused as refused:
+        raise typer.Exit(_finish(refused.diagnostics, report, **refused.summary)) from None
+    except Stopped as stopped:
+        _say(stopped.message, "red")
+        raise typer.Exit(EXIT_INVALID) from None
+    except OptionProblem as problem:
+        raise typer.BadParameter(problem.message, param_hint=problem.option) from None
+
+
+def _hooks(verbose: bool, progress: bool | None = False, quiet: bool = False) -> Hooks:
+    """The reporter's side of a run: ``--verbose`` lines on stderr, and a progress bar for
+    large renders (``progress``: the option; None = on a terminal, outside CI)."""
+    from aimctl.pipeline.options import Hooks
+
+    if progress is None:
+        progress = sys.stderr.isatty() and not quiet and not os.environ.get("CI")
+    enabled = progress
+
+    def bar(services: int) -> contextlib.AbstractContextManager[Callable[[int, int], None] | None]:
+        return _progress(enabled and services >= PROGRESS_THRESHOLD)
+
+    return Hooks(note=_say if verbose else None, progress=bar)
+
+
+def _shown(diagnostics: list[Diagnostic], quiet: bool) -> list[Diagnostic]:
+    """What to print: errors only with ``--quiet``."""
+    return [d for d in diagnostics if d.is_error] if quiet else diagnostics
+
+
 def _kind_set(kinds: str | None, option: str = "--kinds") -> frozenset[str] | None:
     """The kinds ``--kinds`` names; naming none (``''``, ``" , "``) is a usage error: a filter that
     keeps nothing would print nothing, and Argo CD prunes an app whose plugin prints nothing."""
@@ -294,219 +314,6 @@ def _kind_set(kinds: str | None, option: str = "--kinds") -> frozenset[str] | No
             param_hint=option,
         )
     return names
-
-
-def _resolve_kinds(
-    names: frozenset[str] | None, present: set[str], option: str
-) -> frozenset[str] | None:
-    """The kinds ``--kinds`` / ``--exclude-kinds`` name (any case, plurals, short names:
-    ``aimctl.kinds``); a name that means no kind aimctl renders or the inputs hold is a usage
-    error with a suggestion (a typo would filter out everything, or keep the kind meant out)."""
-    if names is None:
-        return None
-    from aimctl.kinds import resolve_kinds
-
-    kinds, problem = resolve_kinds(names, present)
-    if problem:
-        raise typer.BadParameter(problem, param_hint=option)
-    return kinds
-
-
-def _default_gitops(project: Project) -> str:
-    """``gitops`` of the project file when it sets one; else the engine aimctl runs under:
-    ``argocd`` in the Argo CD plugin (its download Jobs and cache PVCs are kept by Argo CD),
-    ``plain`` elsewhere."""
-    if "gitops" in project.model_fields_set:
-        return project.gitops
-    from aimctl.confine import plugin_mode
-
-    return "argocd" if plugin_mode() else "plain"
-
-
-def _too_large(
-    objects: list[dict[str, object]], inputs: object, paths: tuple[Path, ...]
-) -> list[Diagnostic]:
-    """Objects the API server could not store (over etcd's 1.5 MiB), each named with the input
-    that contributed most (``aimctl.sizes``)."""
-    from aimctl.sizes import Source, too_large
-
-    catalog = getattr(inputs, "catalog", None)
-
-    def sources() -> list[Source]:  # only when an object is too large
-        entries = [*getattr(catalog, "passthrough", []), *getattr(catalog, "by_key", {}).values()]
-        out = [Source(e.file, e.doc, e.key, e.raw) for e in entries if isinstance(e.raw, dict)]
-        project, project_file = (
-            getattr(inputs, "project", None),
-            getattr(inputs, "project_file", None),
-        )
-        if project is not None and project_file:
-            raw = project.model_dump(by_alias=True, exclude_none=True, mode="json")
-            out.append(Source(project_file, 0, None, raw))
-        return out
-
-    return too_large(objects, sources, shown_paths(paths))
-
-
-def _serialised(objects: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Every object as its YAML document (``emit.Serialised``), serialised once: the size check
-    measures the text that the stream or the files then write as is."""
-    from aimctl.emit import Serialised, document_text
-
-    return [
-        o if type(o) is Serialised else Serialised(Serialised.identity(o), document_text(o))
-        for o in objects
-    ]
-
-
-def _refuse_outside(request: _Request) -> None:
-    """Plugin mode: exit 1 when an input path leads outside the repository checkout."""
-    from aimctl.confine import outside_repository
-
-    problems = outside_repository(request.paths, request.config, request.templates)
-    if problems:
-        raise typer.Exit(_finish(problems, request.report))
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    """What every rendering command needs, gathered from its options."""
-
-    paths: tuple[Path, ...]
-    output_dir: Path | None
-    config: Path | None
-    namespace: str
-    templates: Path | None
-    include_intermediates: bool
-    allow_empty: bool = False
-    report: OutputFormat = OutputFormat.text
-    quiet: bool = False
-    verbose: bool = False
-    progress: bool | None = None
-    sync_waves: bool = False
-    kinds: frozenset[str] | None = None
-    strict: bool = False
-    create_namespaces: bool = False
-    jobs: int = 0
-    yaml_output: bool = True
-    operator: str | None = None
-    gitops: GitOpsProfile | None = None
-    exclude_kinds: frozenset[str] | None = None
-    phase: Phase | None = None
-    tenant: str | None = None  # render --tenant NAMESPACE
-    platform: bool = False  # render --platform
-
-
-def _progress_enabled(request: _Request) -> bool:
-    if request.progress is not None:
-        return request.progress
-    return sys.stderr.isatty() and not request.quiet and not os.environ.get("CI")
-
-
-def _render_objects(
-    request: _Request, walked: tuple[list[Path], list[Diagnostic]] | None = None
-) -> tuple[list[dict[str, object]], list[Diagnostic], Inputs]:
-    """Load and render; on any error print the report and exit 1 (nothing is written).
-
-    Returns the objects, the warnings to print (all of them, ``--quiet`` or not) and the inputs.
-    """
-    import time
-
-    from aimctl.keepalive import keep
-    from aimctl.pipeline import select_owner
-
-    started = time.perf_counter()
-    _refuse_outside(request)
-    inputs = _load(request, walked)
-    owner, problems = (
-        (None, []) if inputs.has_errors else select_owner(inputs, request.tenant, request.platform)
-    )
-    if inputs.has_errors or problems:
-        raise typer.Exit(
-            _finish(inputs.diagnostics + problems, request.report, operatorVersion=inputs.operator)
-        )
-    loaded = time.perf_counter()
-    objects, diagnostics, result = _render_loaded(request, inputs, owner)
-    keep(result)  # the rendered objects, when ``objects`` holds their YAML text
-    if any(d.is_error for d in diagnostics):
-        raise typer.Exit(_finish(diagnostics, request.report, operatorVersion=inputs.operator))
-    if request.verbose:
-        kube = os.environ.get("KUBE_VERSION")
-        _say(
-            f"{inputs.documents} documents in {len(inputs.files)} files; {result.services} services "
-            f"-> {len(result.objects)} objects; load {loaded - started:.2f}s, resolve+render "
-            f"{time.perf_counter() - loaded:.2f}s" + (f"; KUBE_VERSION {kube}" if kube else "")
-        )
-    return objects, diagnostics, inputs
-
-
-def _load(request: _Request, walked: tuple[list[Path], list[Diagnostic]] | None = None) -> Inputs:
-    from aimctl.pipeline import LoadOptions, load_inputs
-
-    skip = (request.output_dir,) if request.output_dir is not None else ()
-    return load_inputs(
-        LoadOptions(
-            request.paths,
-            request.config,
-            request.namespace,
-            skip,
-            request.jobs,
-            operator=request.operator,
-            walked=walked,
-        )
-    )
-
-
-def _render_loaded(
-    request: _Request, inputs: Inputs, owner: OwnerKey | None
-) -> tuple[list[dict[str, object]], list[Diagnostic], RenderResult]:
-    """Render loaded inputs with the request's options and filters; prints nothing. The
-    diagnostics returned are the inputs' and the render's, errors included."""
-    from aimctl.pipeline import RenderOptions, render_inputs
-
-    present = {str(e.raw.get("kind")) for e in inputs.catalog.passthrough}
-    kinds = _resolve_kinds(request.kinds, present, "--kinds")
-    exclude_kinds = _resolve_kinds(request.exclude_kinds, present, "--exclude-kinds")
-    options = RenderOptions(
-        request.templates,
-        request.include_intermediates,
-        sync_waves=request.sync_waves,
-        create_namespaces=request.create_namespaces,
-        strict=request.strict,
-        jobs=request.jobs,
-        yaml_output=request.yaml_output,
-        gitops=str(request.gitops or _default_gitops(inputs.project)),
-        owner=owner,
-    )
-    count = len(inputs.catalog.of_kind("AIMService"))
-    with _progress(_progress_enabled(request) and count >= PROGRESS_THRESHOLD) as tick:
-        result = render_inputs(inputs, options, on_service=tick)
-    diagnostics = inputs.diagnostics + result.diagnostics
-    objects = result.objects
-    if kinds is not None:
-        objects = [o for o in objects if o.get("kind") in kinds]
-    if exclude_kinds:
-        objects = [o for o in objects if o.get("kind") not in exclude_kinds]
-    if request.phase is not None:
-        from aimctl.emit import phase_of
-
-        objects = [o for o in objects if phase_of(o) == request.phase.value]
-    if request.yaml_output:
-        objects = _serialised(objects)
-    diagnostics.extend(_too_large(objects, inputs, request.paths))
-    if result.ok and not objects and not request.allow_empty:
-        what = (
-            f"nothing left after --kinds {','.join(sorted(request.kinds or ()))}"
-            if result.objects
-            else "nothing to render (no AIMService or other object found)"
-        )
-        diagnostics.append(
-            Diagnostic(
-                "E_EMPTY",
-                f"{what}; pass --allow-empty to accept",
-                file=shown_paths(request.paths),
-            )
-        )
-    return objects, diagnostics, result
 
 
 @contextlib.contextmanager
@@ -639,43 +446,62 @@ def render(
             "not in the Argo CD plugin: its stdout must carry the manifests",
             param_hint="--output-dir",
         )
-    request = _Request(
-        tuple(paths),
-        output_dir,
-        config,
-        namespace,
-        templates,
-        include_intermediates,
-        allow_empty,
-        report,
-        quiet,
-        verbose,
-        progress,
-        sync_waves,
-        _kind_set(kinds),
-        strict,
-        create_namespaces,
-        jobs,
-        yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
+    from aimctl.pipeline.options import RenderOptions, RenderRequest
+    from aimctl.pipeline.render import Checked, Streamed, Written, run_render
+
+    request = RenderRequest(
+        paths=tuple(paths),
+        config=config,
+        namespace=namespace,
         operator=operator_version,
-        gitops=gitops,
-        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
-        phase=phase,
+        options=RenderOptions(
+            templates=templates,
+            include_intermediates=include_intermediates,
+            sync_waves=sync_waves,
+            create_namespaces=create_namespaces,
+            strict=strict,
+            jobs=jobs,
+            yaml_output=output_dir is not None or fmt is StreamFormat.yaml,
+            gitops=gitops.value if gitops is not None else "",
+            kinds=_kind_set(kinds),
+            exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
+            phase=phase.value if phase is not None else None,
+        ),
+        output_dir=output_dir,
+        check=check,
+        no_cache=no_cache,
+        allow_empty=allow_empty,
         tenant=tenant,
         platform=platform,
     )
-    if output_dir is not None and not check:
-        from aimctl.confine import output_holds_input
+    result = _run(lambda: run_render(request, _hooks(verbose, progress, quiet)), report)
+    code = _finish(_shown(result.warnings, quiet), OutputFormat.text)
+    if isinstance(result, Streamed):
+        from aimctl.emit import stream_text
+        from aimctl.report import stream_json
 
-        held = output_holds_input(output_dir, (*request.paths, config, templates))
-        if held is not None:
-            raise typer.Exit(_finish([held], report))
-    if output_dir is None:
-        objects, diagnostics, _ = _render_objects(request)
-        _finish(_shown(diagnostics, request), OutputFormat.text)
-        _write_stdout(_stream(objects, fmt))
+        json_stream = fmt is StreamFormat.json
+        _write_stdout(stream_json(result.objects) if json_stream else stream_text(result.objects))
         raise typer.Exit(EXIT_OK)
-    raise typer.Exit(_write_or_check(request, check, no_cache))
+    if isinstance(result, Written):
+        if not quiet:
+            if result.unchanged:
+                _say(f"{output_dir}: up to date ({result.count} objects); nothing written", "green")
+            else:
+                _say(f"wrote {result.count} objects to {output_dir}", "green")
+        raise typer.Exit(code)
+    assert isinstance(result, Checked) and output_dir is not None
+    drift = result.drift
+    if report is OutputFormat.json:
+        from aimctl.report import drift_json
+
+        _write_stdout(drift_json(drift.added, drift.changed, drift.removed))
+    else:
+        from aimctl.report import drift_lines
+
+        for line, style in drift_lines(output_dir, drift.added, drift.changed, drift.removed):
+            _say(line, style)
+    raise typer.Exit(code if code else (EXIT_OK if drift.clean else EXIT_DRIFT))
 
 
 @_command("diff")
@@ -707,77 +533,42 @@ def diff(
     debug: DebugOpt = False,
 ) -> None:
     """Unified diff of a rendered directory against a fresh render (exit 3 when they differ)."""
-    import difflib
-
-    from aimctl.emit import UNREADABLE, build_files, current_files, read_files
-    from aimctl.incremental import Hit, Partial
+    from aimctl.emit import UNREADABLE
+    from aimctl.pipeline.options import RenderOptions, RenderRequest
+    from aimctl.pipeline.render import run_diff
+    from aimctl.report import diff_text
 
     output_dir = output_dir_value(output)
     assert output_dir is not None
     quiet, verbose = _globals(debug, quiet, verbose)
     config = _config(config)
     check_stdin(paths)
-
-    request = _Request(
-        tuple(paths),
-        output_dir,
-        config,
-        namespace,
-        templates,
-        include_intermediates,
-        quiet=quiet,
-        verbose=verbose,
-        progress=False,
-        sync_waves=sync_waves,
-        kinds=_kind_set(kinds),
-        exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
-        phase=phase,
-        jobs=jobs,
+    request = RenderRequest(
+        paths=tuple(paths),
+        config=config,
+        namespace=namespace,
         operator=operator_version,
-        gitops=gitops,
+        options=RenderOptions(
+            templates=templates,
+            include_intermediates=include_intermediates,
+            sync_waves=sync_waves,
+            jobs=jobs,
+            yaml_output=True,
+            gitops=gitops.value if gitops is not None else "",
+            kinds=_kind_set(kinds),
+            exclude_kinds=_kind_set(exclude_kinds, "--exclude-kinds"),
+            phase=phase.value if phase is not None else None,
+        ),
+        output_dir=output_dir,
+        no_cache=no_cache,
     )
-    current_files(output_dir, read=False)  # refuses a directory aimctl did not write
-    settings = _cache_settings(request)
-    answer = None if no_cache or settings is None else _consult(request, settings)
-    if isinstance(answer, Hit):
-        _finish(_shown(answer.warnings, request), OutputFormat.text)
-        old: dict[str, str] = {}
-        fresh: dict[str, str] = {}
-    elif isinstance(answer, Partial):
-        _finish(_shown(answer.warnings, request), OutputFormat.text)
-        fresh = answer.files
-        old = read_files(output_dir, sorted({*fresh, *answer.removed}))
-    else:
-        old = current_files(output_dir)  # follows no link
-        objects, diagnostics, inputs = _render_objects(request)
-        _finish(_shown(diagnostics, request), OutputFormat.text)
-        fresh = build_files(objects)
-        if settings is not None and old == fresh:
-            _remember_clean(settings, inputs, diagnostics, len(fresh) - 1, no_cache)
-    chunks: list[str] = []
-    for rel in sorted(set(fresh) | set(old)):
-        before, after = old.get(rel), fresh.get(rel)
-        if before == after:
-            continue
-        if before == UNREADABLE:
-            shown = _escape(rel)
-            chunks.append(
-                f"--- a/{shown}\n+++ b/{shown}\n@@ not a regular UTF-8 file aimctl wrote; not shown @@\n"
-            )
-            continue
-        chunks.extend(
-            difflib.unified_diff(
-                (before or "").splitlines(keepends=True),
-                (after or "").splitlines(keepends=True),
-                fromfile=f"a/{_escape(rel)}" if before is not None else "/dev/null",
-                tofile=f"b/{_escape(rel)}" if after is not None else "/dev/null",
-            )
-        )
-    if not chunks:
+    result = _run(lambda: run_diff(request, _hooks(verbose)), OutputFormat.text)
+    _finish(_shown(result.warnings, quiet), OutputFormat.text)
+    text = diff_text(result.old, result.fresh, UNREADABLE)
+    if not text:
         if not quiet:
             _say(f"{output_dir}: no differences", "green")
         raise typer.Exit(EXIT_OK)
-    text = "".join(c if c.endswith("\n") else c + "\n" for c in chunks)
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.syntax import Syntax
@@ -786,198 +577,6 @@ def diff(
     else:
         _write_stdout(text)
     raise typer.Exit(EXIT_DRIFT)
-
-
-def _stream(objects: list[dict[str, object]], fmt: StreamFormat) -> str:
-    if fmt is StreamFormat.json:
-        import json
-
-        return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
-    from aimctl.emit import stream_text
-
-    return stream_text(objects)
-
-
-def _cache_settings(request: _Request) -> Settings | None:
-    """What the cache keys on; None where it is not used (``--tenant``/``--platform``)."""
-    from aimctl.incremental import Settings
-    from aimctl.loader import is_stdin
-
-    if (
-        request.output_dir is None
-        or request.tenant is not None
-        or request.platform
-        or any(is_stdin(p) for p in request.paths)
-    ):
-        return None
-    options: dict[str, object] = {
-        "namespace": request.namespace,
-        "includeIntermediates": request.include_intermediates,
-        "allowEmpty": request.allow_empty,
-        "syncWaves": request.sync_waves,
-        "kinds": sorted(request.kinds) if request.kinds is not None else None,
-        "excludeKinds": sorted(request.exclude_kinds or ()),
-        "phase": request.phase.value if request.phase is not None else None,
-        "strict": request.strict,
-        "createNamespaces": request.create_namespaces,
-        "gitops": request.gitops.value if request.gitops is not None else None,
-        "operator": request.operator,
-    }
-    return Settings(
-        Path(os.path.abspath(request.output_dir)),  # -o . : the cwd is swapped out by the write
-        request.paths,
-        request.config,
-        request.templates,
-        options,
-        partial=not request.include_intermediates,
-    )
-
-
-def _consult(request: _Request, settings: Settings) -> Hit | Partial | None:
-    from aimctl.incremental import consult
-
-    _refuse_outside(request)
-    answer = consult(
-        settings,
-        lambda walked: _load(request, walked),
-        lambda inputs: _render_loaded(request, inputs, None)[:2],
-    )
-    if request.verbose:
-        what = {"Hit": "inputs and output unchanged", "Partial": "changed namespaces only"}
-        _say(f"cache: {what.get(type(answer).__name__, 'full render')}")
-    return answer
-
-
-def _remember_clean(
-    settings: Settings,
-    inputs: Inputs,
-    diagnostics: list[Diagnostic],
-    count: int,
-    no_cache: bool,
-) -> None:
-    """A full ``--check`` or ``diff`` found DIR up to date: record it, when DIR's marker is the
-    one this render would write (else the record would not describe DIR)."""
-    from aimctl.incremental import fingerprint_of, marker_of, remember
-    from aimctl.render_cache import read_marker
-
-    state = fingerprint_of(settings, inputs, not no_cache)
-    if state is not None and read_marker(settings.output) == marker_of(state).encode("utf-8"):
-        remember(settings, state, inputs, diagnostics, count, None)
-
-
-def _shown(diagnostics: list[Diagnostic], request: _Request) -> list[Diagnostic]:
-    """What to print: errors only with ``--quiet``."""
-    return [d for d in diagnostics if d.is_error] if request.quiet else diagnostics
-
-
-def _write_or_check(request: _Request, check: bool, no_cache: bool) -> int:
-    from aimctl.emit import Drift, build_files, compare_dir, output_lock, read_files
-    from aimctl.incremental import Hit, Partial
-
-    output_dir = request.output_dir
-    assert output_dir is not None
-    settings = _cache_settings(request)
-    if not check:
-        with output_lock(output_dir):
-            return _write(request, settings, no_cache)
-    answer = None if no_cache or settings is None else _consult(request, settings)
-    if isinstance(answer, Hit):
-        drift, diagnostics = Drift(), answer.warnings
-    elif isinstance(answer, Partial):
-        files, diagnostics = answer.files, answer.warnings
-        current = read_files(output_dir, sorted(files))
-        drift = Drift(
-            added=[rel for rel in files if rel not in current],
-            changed=[rel for rel in files if rel in current and current[rel] != files[rel]],
-            removed=[rel for rel in answer.removed if os.path.lexists(output_dir / rel)],
-        )
-    else:
-        objects, diagnostics, inputs = _render_objects(request)
-        files = build_files(objects)
-        drift = compare_dir(files, output_dir)
-        if settings is not None and drift.clean:
-            _remember_clean(settings, inputs, diagnostics, len(files) - 1, no_cache)
-    return _report_check(request, drift, diagnostics)
-
-
-def _write(request: _Request, settings: Settings | None, no_cache: bool) -> int:
-    """``render -o``: from the record when it answers, else in full (and record it)."""
-    from aimctl.emit import Signature, build_files, write_dir
-    from aimctl.incremental import (
-        Hit,
-        Partial,
-        fingerprint_of,
-        marker_of,
-        remember,
-        remember_partial,
-    )
-    from aimctl.keepalive import keep
-
-    output_dir = request.output_dir
-    assert output_dir is not None
-    answer = None if no_cache or settings is None else _consult(request, settings)
-    if isinstance(answer, Hit):
-        from aimctl.emit import clean_stale
-
-        clean_stale(output_dir)
-        code = _finish(_shown(answer.warnings, request), OutputFormat.text)
-        if not request.quiet:
-            _say(f"{output_dir}: up to date ({answer.count} objects); nothing written", "green")
-        return code
-    if isinstance(answer, Partial):
-        assert settings is not None
-        write_dir(answer.files, output_dir, marker_of(answer.state), answer.reuse)
-        count = len(answer.files) - 1 + len(answer.reuse)
-        remember_partial(settings, answer, answer.warnings, count)
-        code = _finish(_shown(answer.warnings, request), OutputFormat.text)
-        if not request.quiet:
-            _say(f"wrote {count} objects to {output_dir}", "green")
-        return code
-    objects, diagnostics, inputs = _render_objects(request)
-    files = build_files(objects)
-    state = fingerprint_of(settings, inputs, not no_cache) if settings is not None else None
-    fresh = not os.path.lexists(output_dir)  # no files to link: what is written is what stays
-    signatures: dict[str, Signature] | None = {} if fresh else None
-    write_dir(files, output_dir, marker_of(state), signatures=signatures)
-    keep(objects, files, inputs)
-    if settings is not None and state is not None:
-        remember(settings, state, inputs, diagnostics, len(files) - 1, signatures)
-    code = _finish(_shown(diagnostics, request), OutputFormat.text)
-    if not request.quiet:
-        _say(f"wrote {len(files) - 1} objects to {output_dir}", "green")
-    return code
-
-
-def _report_check(request: _Request, drift: Drift, diagnostics: list[Diagnostic]) -> int:
-    output_dir, report = request.output_dir, request.report
-    assert output_dir is not None
-    code = _finish(_shown(diagnostics, request), OutputFormat.text)
-    if report is OutputFormat.json:
-        import json
-
-        body = {
-            "upToDate": drift.clean,
-            "added": drift.added,
-            "changed": drift.changed,
-            "removed": drift.removed,
-        }
-        _write_stdout(json.dumps(body, indent=2) + "\n")
-    else:
-        for label, items in (
-            ("added", drift.added),
-            ("changed", drift.changed),
-            ("removed", drift.removed),
-        ):
-            for item in items:
-                _say(f"{label}: {output_dir / item}", "yellow")
-        _say(
-            f"{output_dir}: up to date"
-            if drift.clean
-            else f"{output_dir}: out of date "
-            f"({len(drift.added)} added, {len(drift.changed)} changed, {len(drift.removed)} removed)",
-            "green" if drift.clean else "red",
-        )
-    return code if code else (EXIT_OK if drift.clean else EXIT_DRIFT)
 
 
 @_command("explain")
@@ -1003,8 +602,8 @@ def explain(
     """Show how one AIMService was resolved: every value, where it came from, what it overrode."""
     import time
 
-    from aimctl.catalog import profile_pipeline_refusals
-    from aimctl.pipeline import LoadOptions, load_for_service
+    from aimctl.pipeline.explain import run_explain
+    from aimctl.pipeline.options import LoadOptions
 
     started = time.perf_counter()
     quiet, verbose = _globals(debug, quiet, verbose)
@@ -1024,68 +623,23 @@ def explain(
         )
     target, prefix = rest[0], (rest[1] if len(rest) > 1 else None)
     check_stdin(paths)
-    from aimctl.confine import outside_repository
-
-    refused = outside_repository(tuple(paths), config, None)
-    if refused:
-        raise typer.Exit(_finish(refused, OutputFormat.text))
-    target_namespace, _, target_name = target.partition("/")
     options = LoadOptions(tuple(paths), config, namespace, jobs=0, operator=operator_version)
-    inputs = load_for_service(options, target_namespace, target_name)
-    if inputs.has_errors:
-        raise typer.Exit(_finish(inputs.diagnostics, OutputFormat.text))
-    names = [f"{e.key.namespace}/{e.key.name}" for e in inputs.catalog.of_kind("AIMService")]
-    refused = [
-        d
-        for d in profile_pipeline_refusals(inputs.catalog)
-        if d.resource is not None and f"{d.resource.namespace}/{d.resource.name}" == target
-    ]
-    if refused:  # a profile-pipeline service: nothing to trace offline
-        raise typer.Exit(_finish(refused, OutputFormat.text))
-    if target not in names:
-        from aimctl.suggest import did_you_mean
-
-        hint = did_you_mean(target, names, n=3, cutoff=0.5)
-        _say(f"AIMService {target} not found in the given files{hint}", "red")
-        raise typer.Exit(EXIT_INVALID)
-    from aimctl.explain import build_trace, render_text
-    from aimctl.pipeline import locate
-    from aimctl.resolve.run import resolve_all
-
-    resolution = resolve_all(inputs.catalog, inputs.project, only=target)
-    svc = resolution.services[0]
-    diagnostics = locate(svc.diagnostics)
-    from aimctl.pipeline import tenant_facts_for
-
-    if prefix and svc.ok and not any(name.startswith(prefix) for name in svc.decisions):
-        from aimctl.suggest import did_you_mean
-
-        parts = [name.split(".") for name in svc.decisions]
-        prefixes = {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
-        head = prefix.split(".")[0]
-        near = sorted(n for n in svc.decisions if n.split(".")[0] == head)
-        listed = ", ".join(near or sorted({p[0] for p in parts}))
-        _say(
-            f"AIMService {target} has no value {prefix!r} to explain"
-            + (did_you_mean(prefix, prefixes, n=3, cutoff=0.75) or f"; it has {listed}"),
-            "red",
-        )
-        raise typer.Exit(EXIT_INVALID)
-    tenant = tenant_facts_for(inputs, svc.namespace)
-    trace = build_trace(svc, resolution, prefix, diagnostics, tenant, inputs.ownership)
+    result = _run(lambda: run_explain(options, target, prefix), OutputFormat.text)
     if output is OutputFormat.json:
-        import json
+        from aimctl.report import explain_json
 
-        _write_stdout(json.dumps(trace, indent=2, ensure_ascii=False) + "\n")
+        _write_stdout(explain_json(result.trace))
     else:
-        render_text(trace)
-        _print_diagnostics([d for d in diagnostics if d.is_error] if quiet else diagnostics)
+        from aimctl.explain import render_text
+
+        render_text(result.trace)
+        _print_diagnostics(_shown(result.diagnostics, quiet))
     if verbose and not quiet:
         _say(
-            f"{inputs.documents} documents in {len(inputs.files)} files read for "
+            f"{result.documents} documents in {result.files} files read for "
             f"{target}; {time.perf_counter() - started:.2f}s"
         )
-    raise typer.Exit(EXIT_OK if svc.ok else EXIT_INVALID)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 
 def _plan_failed(diagnostics: list[Diagnostic], what: str, output: PlanFormat) -> NoReturn:
@@ -1131,9 +685,9 @@ def plan(
     something does, 1 on error."""
     import time
 
-    from aimctl.plan import compare
+    from aimctl.pipeline.plan import PlanRefused, run_plan
     from aimctl.plan_report import plan_json, plan_markdown, plan_text
-    from aimctl.plan_sources import SideOptions, render_base, render_side
+    from aimctl.plan_sources import SideOptions
 
     started = time.perf_counter()
     quiet, verbose = _globals(debug, quiet, verbose)
@@ -1141,15 +695,13 @@ def plan(
     options = SideOptions(
         tuple(paths), config, namespace, operator_version, gitops.value if gitops else None, strict
     )
-    head = render_side("working tree", options)
-    if not head.ok:
-        _plan_failed(head.diagnostics, "the working tree does not render", output)
-    old = render_base(base, options)
-    if not old.ok:
-        _plan_failed(old.diagnostics, f"the base {base} cannot be rendered", output)
+    try:
+        planned = run_plan(options, base)
+    except PlanRefused as refused:
+        _plan_failed(refused.diagnostics, refused.what, output)
     if not quiet:  # the working tree's warnings, as render prints them
-        _print_diagnostics(head.diagnostics)
-    result = compare(old.label, old.objects, head.objects, (old.cluster_gpus, head.cluster_gpus))
+        _print_diagnostics(planned.warnings)
+    result = planned.plan
     if output is PlanFormat.json:
         _write_stdout(plan_json(result))
     elif output is PlanFormat.markdown:

@@ -46,7 +46,6 @@ __all__ = [
     "check_stdin",
     "examples",
     "output_dir_value",
-    "shown_paths",
 ]
 
 
@@ -88,11 +87,6 @@ class Shell(StrEnum):
 
 
 COMPLETE_VAR = "_AIMCTL_COMPLETE"  # set by the completion script when the shell asks
-
-
-def shown_paths(paths: list[Path] | tuple[Path, ...]) -> str:
-    """The input paths as a message names them (``-`` as ``<stdin>``)."""
-    return " ".join("<stdin>" if p.as_posix() == "-" else str(p) for p in paths)
 
 
 def check_stdin(paths: list[Path] | tuple[Path, ...]) -> None:

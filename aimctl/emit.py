@@ -129,6 +129,25 @@ def document_text(obj: dict[str, Any]) -> str:
     return obj.text if type(obj) is Serialised else dump_yaml(obj)
 
 
+def documents(
+    objects: Sequence[dict[str, Any]], *, sync_waves: bool, as_yaml: bool
+) -> list[dict[str, Any]]:
+    """The objects as they are emitted, made here for the serial render and the forked workers
+    alike: with ``sync_waves`` each gets its Argo CD sync wave (``add_sync_wave``); with
+    ``as_yaml`` each becomes its YAML document (``Serialised``), serialised once, so the size
+    check measures the text the stream or the files then write as is. An object already
+    serialised (by a worker, which did both) is kept as it is."""
+    out: list[dict[str, Any]] = []
+    for obj in objects:
+        if type(obj) is not Serialised:
+            if sync_waves:
+                obj = add_sync_wave(obj)
+            if as_yaml:
+                obj = Serialised(Serialised.identity(obj), dump_yaml(obj))
+        out.append(obj)
+    return out
+
+
 MAX_OBJECT_BYTES: Final = 1_572_864  # etcd's default request limit (1.5 MiB): larger is refused
 
 

@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from aimctl.k8snames import DNS1123_LABEL_PATTERN, DNS_SUBDOMAIN
+
 __all__ = [
     "DEFAULT_GPU_RESOURCE",
     "MANAGED_BY_LABEL",
@@ -39,10 +41,8 @@ __all__ = [
 ]
 
 PROJECT_API_VERSION = "aimctl.amd.com/v1alpha1"
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _QUANTITY = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 _EMAILISH_OR_NAME = re.compile(r"^\S(.*\S)?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAME_PART = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _LABEL_VALUE = _NAME_PART
 _EXTENDED_RESOURCE = re.compile(
@@ -111,7 +111,7 @@ Quantity = Annotated[
     AfterValidator(_quantity_in_range),
 ]
 Count = Annotated[int, Field(ge=0), AfterValidator(_count_in_range)]
-DnsLabel = Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]
+DnsLabel = Annotated[str, Field(pattern=DNS1123_LABEL_PATTERN, max_length=63)]
 _GLOB_CHARS = re.compile(r"^[^\\\x00-\x1f]+$")
 
 
@@ -145,7 +145,7 @@ def _check_qualified_name(key: str, what: str) -> None:
         not name
         or len(name) > 63
         or not _NAME_PART.fullmatch(name)
-        or (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)))
+        or (prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.fullmatch(prefix)))
         or (not prefix and "/" in key)
     ):
         raise ValueError(
@@ -222,7 +222,7 @@ class Subject(_Strict):
     def _namespace_only_for_service_accounts(self) -> Subject:
         if self.namespace is not None and self.kind != "ServiceAccount":
             raise ValueError("namespace is only valid for kind ServiceAccount")
-        if self.kind == "ServiceAccount" and not _DNS_SUBDOMAIN.fullmatch(self.name):
+        if self.kind == "ServiceAccount" and not DNS_SUBDOMAIN.fullmatch(self.name):
             raise ValueError("a ServiceAccount name must be a DNS subdomain")
         return self
 
@@ -280,7 +280,7 @@ class TenantIngress(_Strict):
         default=None,
         alias="className",
         max_length=253,
-        pattern=_DNS_SUBDOMAIN.pattern,
+        pattern=DNS_SUBDOMAIN.pattern,
         description="ingressClassName. nginx also gets the rewrite-target annotation and "
         "regex paths, so /<service>/v1/... reaches the service as /v1/...",
     )
@@ -288,7 +288,7 @@ class TenantIngress(_Strict):
         default=None,
         alias="tlsSecretName",
         max_length=253,
-        pattern=_DNS_SUBDOMAIN.pattern,
+        pattern=DNS_SUBDOMAIN.pattern,
         description="Secret (in the tenant namespace) with the TLS certificate for host.",
     )
     annotations: dict[str, str] | None = Field(
@@ -438,7 +438,7 @@ class Tenant(_Strict):
     def _service_account_names(cls, value: list[str] | None) -> list[str] | None:
         seen: set[str] = set()
         for name in value or []:
-            if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+            if len(name) > 253 or not DNS_SUBDOMAIN.fullmatch(name):
                 raise ValueError(f"service account {name!r} is not a DNS subdomain name")
             if name == "default":
                 raise ValueError("the default ServiceAccount exists in every namespace; remove it")

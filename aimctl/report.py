@@ -1,10 +1,13 @@
-"""Diagnostics and origins -> text or JSON: the one place that formats either for humans."""
+"""Every output shape: diagnostics and origins, the drift of ``--check``, the validate summary,
+the explain document, the diff text — as text or JSON. The one place that formats for humans;
+``aimctl.cli`` only prints what this returns."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aimctl.errors import Diagnostic
@@ -12,14 +15,26 @@ from aimctl.provenance import Origin, ResourceKey, format_path
 
 __all__ = [
     "clean_line",
+    "diff_text",
+    "drift_json",
+    "drift_lines",
+    "explain_json",
     "format_diagnostic",
     "format_location",
     "format_origin",
     "origin_json",
     "report_json",
     "resource_json",
+    "shown_paths",
     "sort_diagnostics",
+    "stream_json",
+    "validate_summary",
 ]
+
+
+def shown_paths(paths: Sequence[Path]) -> str:
+    """The input paths as a message names them (``-`` as ``<stdin>``)."""
+    return " ".join("<stdin>" if p.as_posix() == "-" else str(p) for p in paths)
 
 
 def sort_diagnostics(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -147,3 +162,78 @@ def report_json(diagnostics: Sequence[Diagnostic], **summary: Any) -> str:
         "diagnostics": [diagnostic_json(d) for d in ordered],
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- command results: the shapes ``aimctl.cli`` prints ---------------------------------------
+
+
+def stream_json(objects: Sequence[dict[str, Any]]) -> str:
+    """``render --format json``: one ``v1`` List of the objects."""
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
+
+
+def drift_json(added: list[str], changed: list[str], removed: list[str]) -> str:
+    """``render --check --report json``."""
+    body = {"upToDate": not (added or changed or removed), "added": added}
+    body.update(changed=changed, removed=removed)
+    return json.dumps(body, indent=2) + "\n"
+
+
+def drift_lines(
+    output_dir: Path, added: list[str], changed: list[str], removed: list[str]
+) -> list[tuple[str, str]]:
+    """``render --check`` as text: (line, style) for each file that differs, then the verdict."""
+    lines = [
+        (f"{label}: {output_dir / item}", "yellow")
+        for label, items in (("added", added), ("changed", changed), ("removed", removed))
+        for item in items
+    ]
+    if not (added or changed or removed):
+        lines.append((f"{output_dir}: up to date", "green"))
+    else:
+        counts = f"{len(added)} added, {len(changed)} changed, {len(removed)} removed"
+        lines.append((f"{output_dir}: out of date ({counts})", "red"))
+    return lines
+
+
+def validate_summary(documents: int, files: int, errors: int, warnings: int) -> tuple[str, str]:
+    """``validate``'s last line (text) and its style."""
+    summary = (
+        f"{documents} documents in {files} files: "
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
+    return ("invalid: " if errors else "valid: ") + summary, "red" if errors else "green"
+
+
+def explain_json(trace: dict[str, Any]) -> str:
+    """``explain -o json``: the trace document (``aimctl.explain.build_trace``)."""
+    return json.dumps(trace, indent=2, ensure_ascii=False) + "\n"
+
+
+_UNREADABLE_CHUNK = "@@ not a regular UTF-8 file aimctl wrote; not shown @@\n"
+
+
+def diff_text(old: dict[str, str], fresh: dict[str, str], unreadable: str) -> str:
+    """``diff``: a unified diff per file that differs (DIR as ``a/``, the render as ``b/``); a
+    file of DIR that could not be read (``unreadable``: its stand-in text) is named, not shown.
+    Empty when nothing differs."""
+    import difflib
+
+    chunks: list[str] = []
+    for rel in sorted(set(fresh) | set(old)):
+        before, after = old.get(rel), fresh.get(rel)
+        if before == after:
+            continue
+        shown = clean_line(rel)
+        if before == unreadable:
+            chunks.append(f"--- a/{shown}\n+++ b/{shown}\n{_UNREADABLE_CHUNK}")
+            continue
+        chunks.extend(
+            difflib.unified_diff(
+                (before or "").splitlines(keepends=True),
+                (after or "").splitlines(keepends=True),
+                fromfile=f"a/{shown}" if before is not None else "/dev/null",
+                tofile=f"b/{shown}" if after is not None else "/dev/null",
+            )
+        )
+    return "".join(c if c.endswith("\n") else c + "\n" for c in chunks)

@@ -10,7 +10,7 @@ figures are reported; a measurement slower than 30 s is taken once):
   ``wait4()``'s rusage of that child, the peak PSS of the largest process and the peak of the
   summed PSS of all its processes (sampled from /proc), objects/s;
 * the split by stage, in a fresh worker process that calls the stage functions directly, as
-  ``aimctl/pipeline.py`` wires them: load+catalog (``load_inputs``), resolve (``resolve_all``),
+  ``aimctl/pipeline/`` wires them: load+catalog (``load_inputs``), resolve (``resolve_all``),
   render (``TemplateSet.load`` + ``render_services``), sort (``sort_objects``), serialise
   (``build_files``), write (``write_dir``);
 * in the same worker, the I/O floor: the parse floor (every input file through PyYAML's C

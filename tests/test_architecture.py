@@ -25,11 +25,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.libyaml",
         "aimctl.goscalars",
     ),
-    "aimctl.project": (),
+    "aimctl.k8snames": (),  # Kubernetes name patterns: the project file, models and catalog
+    "aimctl.project": ("aimctl.k8snames",),
     "aimctl.confine": ("aimctl.errors",),
-    "aimctl.model": ("aimctl.model",),
+    "aimctl.model": ("aimctl.model", "aimctl.k8snames"),
     "aimctl.catalog": (
         "aimctl.errors",
+        "aimctl.k8snames",
         "aimctl.provenance",
         "aimctl.loader",
         "aimctl.model",
@@ -38,6 +40,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "aimctl.resolve": (
         "aimctl.resolve",
+        "aimctl.k8snames",
         "aimctl.catalog",
         "aimctl.model",
         "aimctl.project",
@@ -66,7 +69,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.report",
         "aimctl.resolve",
     ),
+    # the runs (one per command) and the stages they wire; pipeline.options and
+    # pipeline.outcome are leaves (only type-only imports of errors and tenants)
+    "aimctl.pipeline.options": ("aimctl.errors", "aimctl.tenants.ownership"),
+    "aimctl.pipeline.outcome": ("aimctl.errors",),
     "aimctl.pipeline": (
+        "aimctl.pipeline",
         "aimctl.confine",
         "aimctl.catalog",
         "aimctl.model",  # the operator release table (aimctl.model.currency)
@@ -79,21 +87,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.tenants",
         "aimctl.provenance",
         "aimctl.parallel",
-        "aimctl.render_parts",
-        "aimctl.keepalive",
-    ),
-    "aimctl.render_parts": (
-        "aimctl.catalog",
-        "aimctl.errors",
-        "aimctl.project",
-        "aimctl.provenance",
-        "aimctl.resolve",
-        "aimctl.render",
-        "aimctl.emit",
-        "aimctl.parallel",
         "aimctl.serialize",
-        "aimctl.pipeline",  # RenderOptions, for annotations only
         "aimctl.gitops",
+        "aimctl.kinds",
+        "aimctl.sizes",
+        "aimctl.suggest",
+        "aimctl.explain",
+        "aimctl.report",
+        "aimctl.incremental",
+        "aimctl.render_cache",
+        "aimctl.plan",  # the plan run: plan_sources renders both sides, plan compares them
+        "aimctl.plan_sources",
         "aimctl.keepalive",
     ),
     "aimctl.parallel": ("aimctl.keepalive",),
@@ -209,3 +213,100 @@ def test_render_children_takes_only_types_from_resolve() -> None:
                 if not isinstance(getattr(module, a.name), type)
             ]
     assert not_types == []
+
+
+def _import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the aimctl modules it imports, every import counted: at the top, inside
+    functions, and under ``if TYPE_CHECKING:`` (a cycle through annotations is still a cycle for
+    a reader). ``from aimctl.x import y`` points at ``aimctl.x.y`` when that is a module. The
+    package a module sits in is not counted as imported (Python runs its ``__init__`` first,
+    but that is not a dependency the module chose)."""
+
+    def name(path: Path) -> str:
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name(path): path for path in sorted(package.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    targets.add(sub if sub in modules else node.module)
+        graph[module] = {t for t in targets if t in modules and t != module}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module, or a module importing
+    itself (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph[node]:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycle_in_aimctl() -> None:
+    """No circle in aimctl's imports, TYPE_CHECKING imports and function-level imports
+    included: each module can be understood from the ones it imports (issue 18)."""
+    assert _cycles(_import_graph()) == []
+
+
+def test_cycle_check_finds_a_circle_through_type_checking_imports(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("from pkg.sub.b import B\n")
+    (package / "a.py").write_text("def f():\n    from pkg.sub import b\n")
+    (package / "sub" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.c import C\nB = 1\n"
+    )
+    (package / "c.py").write_text("import pkg.a\nC = 1\n")
+    (package / "d.py").write_text("from pkg.sub.b import B\n")
+    graph = _import_graph(package)
+    assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub"] == {"pkg.sub.b"}
+    assert _cycles(graph) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
+    (package / "c.py").write_text("C = 1\n")
+    assert _cycles(_import_graph(package)) == []

@@ -1,5 +1,5 @@
 """`explain` parses only the files that can affect the service, and says exactly what a full
-load would have said (aimctl.pipeline.load_for_service)."""
+load would have said (aimctl.pipeline.load.load_for_service)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aimctl import pipeline
 from aimctl.pipeline import LoadOptions, load_for_service, load_inputs
+from aimctl.pipeline import explain as explain_run
 from benchmarks.generate import generate_tree
 from tests.conftest import ROOT
 
@@ -31,7 +31,7 @@ def _services(tree: Path) -> list[str]:
 
 def _full_load(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        pipeline, "load_for_service", lambda options, ns, name: load_inputs(options)
+        explain_run, "load_for_service", lambda options, ns, name: load_inputs(options)
     )
 
 

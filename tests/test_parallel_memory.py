@@ -40,10 +40,10 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Every ``render_part`` call in a worker appends what it was given to a log file (a JSON
     line per call, written with O_APPEND so that concurrent workers do not mix lines)."""
-    import aimctl.render_parts
+    import aimctl.pipeline.parts
 
     log = tmp_path / "calls.jsonl"
-    real = aimctl.render_parts.render_part
+    real = aimctl.pipeline.parts.render_part
 
     def recording(catalog: Catalog, *args: Any, **kwargs: Any) -> Any:
         namespaces = args[2]
@@ -61,7 +61,7 @@ def calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             os.close(fd)
         return real(catalog, *args, **kwargs)
 
-    monkeypatch.setattr(aimctl.render_parts, "render_part", recording)
+    monkeypatch.setattr(aimctl.pipeline.parts, "render_part", recording)
     return log
 
 

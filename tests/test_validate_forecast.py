@@ -1,5 +1,5 @@
 """`validate` predicts `render`: `--strict` fails on every input `render --strict` refuses, and
-without `--strict` each refusal is at least a warning (aimctl.pipeline.forecast_render)."""
+without `--strict` each refusal is at least a warning (aimctl.pipeline.validate.forecast_render)."""
 
 from __future__ import annotations
 
@@ -77,3 +77,26 @@ def test_validate_strict_refuses_every_bad_input_render_refuses(
         assert validate.exit_code == 1, (
             f"render refused:\n{render.stderr}\nvalidate:\n{validate.stderr}"
         )
+
+
+def test_tenant_checks_use_the_services_the_forecast_resolved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With tenants declared, ``validate``'s tenant checks read the services its forecast render
+    resolved: every service is resolved once (issue 18: tenancy facts resolved once)."""
+    import aimctl.resolve.run
+    from aimctl.pipeline.options import LoadOptions
+    from aimctl.pipeline.validate import run_validate
+
+    real = aimctl.resolve.run.resolve_all
+    calls: list[dict[str, object]] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aimctl.resolve.run, "resolve_all", counting)
+    monkeypatch.chdir(ROOT)
+    result = run_validate(LoadOptions((Path("examples/platform"),), jobs=0), False, "x")
+    assert result.errors == 0 and result.files > 0
+    assert len(calls) == 1

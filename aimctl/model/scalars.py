@@ -8,6 +8,8 @@ from typing import Annotated, Any, Final, Literal
 from annotated_types import Ge, Interval
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 
+from aimctl.k8snames import DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN
+
 __all__ = [
     "DNS1123_LABEL_PATTERN",
     "DNS1123_SUBDOMAIN_PATTERN",
@@ -45,10 +47,6 @@ INT64_MAX: Final = 2**63 - 1
 QUANTITY_PATTERN: Final = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
     r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
-)
-DNS1123_LABEL_PATTERN: Final = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-DNS1123_SUBDOMAIN_PATTERN: Final = (
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 )
 QUALIFIED_NAME_PATTERN: Final = (
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"

@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from aimctl.catalog import (
-    DNS_SUBDOMAIN,
     LABEL_VALUE,
     Catalog,
     Entry,
@@ -35,6 +34,7 @@ from aimctl.catalog import (
     qualified_name_problem,
 )
 from aimctl.errors import Diagnostic
+from aimctl.k8snames import DNS_SUBDOMAIN
 from aimctl.provenance import Decision, FieldPath, ResourceKey
 from aimctl.resolve.quantity import parse_quantity
 

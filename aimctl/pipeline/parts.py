@@ -1,8 +1,9 @@
 """Resolve and render the services of some namespaces — all of them in this process, or groups of
 them in forked workers (``aimctl.parallel``) whose results are merged into one part.
 
-``pipeline.render_inputs`` takes a part and adds what spans namespaces: tenant scaffolding and
-checks, pass-through objects, sync waves, the final order.
+``render_part`` is the unit of work — one batch of namespaces, or all of them — that the serial
+render and every forked worker run alike. ``pipeline.assemble.render_inputs`` takes the part and
+adds what spans namespaces: tenant scaffolding and checks, pass-through objects, the final order.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aimctl.project import Project
 from aimctl.provenance import ResourceKey
 
 if TYPE_CHECKING:
-    from aimctl.pipeline import RenderOptions
+    from aimctl.pipeline.options import RenderOptions
     from aimctl.render.engine import TemplateSet
     from aimctl.resolve.templates import TemplateIndex
 
@@ -171,7 +172,7 @@ def render_parallel(
     inventory = GpuInventory.from_project(project)
     services = catalog.of_kind("AIMService")
     parts = _linked_parts(catalog, max(jobs * PARTS_PER_JOB, -(-len(services) // PART_SERVICES)))
-    keep_services = bool(project.tenants)  # only the tenant steps read them
+    keep_services = project.tenants is not None  # only the tenant steps read them
     grouped = catalog.by_namespace()
 
     def work(namespaces: frozenset[str]) -> Part:
@@ -216,17 +217,14 @@ def _for_shipping(part: Part, options: RenderOptions, keep_services: bool) -> Pa
     and only the service fields the tenant steps read (or none)."""
     import dataclasses
 
-    from aimctl.emit import Serialised, add_sync_wave
-    from aimctl.serialize import dump_yaml
+    from aimctl.emit import Serialised, document_text, documents
 
-    objects = part.objects
-    if options.sync_waves:
-        objects = [add_sync_wave(o) for o in objects]
+    shipped = documents(part.objects, sync_waves=options.sync_waves, as_yaml=options.yaml_output)
     if options.yaml_output:
-        part.documents = [(Serialised.identity(o), dump_yaml(o)) for o in objects]
+        part.documents = [(Serialised.identity(o), document_text(o)) for o in shipped]
         part.objects = []
     else:
-        part.objects = objects
+        part.objects = shipped
     part.services = (
         [
             dataclasses.replace(
