@@ -23,6 +23,10 @@ def main() -> None:
     # re-scans the growing heap (measured: a third of a 10,000-service render). Reference
     # counting still frees everything as usual.
     gc.disable()
+    # The process ends with os._exit (``_leave``): large results need not be freed on the way.
+    from aimctl.keepalive import set_enabled
+
+    set_enabled(True)
     try:
         from aimctl.cli import main as cli_main  # may exit with one line (aimctl/libyaml.py)
 

@@ -43,6 +43,7 @@ __all__ = [
     "check_references",
     "entry_error",
     "env_lists",
+    "field_or_none",
     "profile_pipeline_refusals",
     "qualified_name_problem",
     "validation_diagnostics",
@@ -951,19 +952,47 @@ def _runtime_config_ref(
 _CREDENTIAL_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|KEY", re.IGNORECASE)
 
 
+def field_or_none(obj: Any, name: str) -> Any:
+    """``getattr(obj, name, None)``, without pydantic's slow way to a missing field.
+
+    A model's fields are in its instance ``__dict__``. A name that is neither there nor an
+    attribute of the model's class (a method, a property) is ``None`` unless the instance holds
+    extra fields (aimctl's models forbid them) — found without pydantic's ``__getattr__``, which
+    raises an AttributeError for it: most of the time of the checks that look for optional
+    fields in every catalog entry. Anything else takes ``getattr``."""
+    values = getattr(obj, "__dict__", None)
+    if values is not None:
+        if name in values:
+            return values[name]
+        key = (type(obj), name)
+        not_on_class = _NOT_ON_MODEL_CLASS.get(key)
+        if not_on_class is None:
+            cls = type(obj)
+            not_on_class = hasattr(cls, "__pydantic_fields__") and not hasattr(cls, name)
+            _NOT_ON_MODEL_CLASS[key] = not_on_class
+        if not_on_class and not getattr(obj, "__pydantic_extra__", None):
+            return None
+    return getattr(obj, name, None)
+
+
+# (class, name) -> the class is a pydantic model with no attribute of that name (not even a
+# method or property): model classes × the names asked about
+_NOT_ON_MODEL_CLASS: dict[tuple[type, str], bool] = {}
+
+
 def env_lists(obj: Any) -> list[tuple[FieldPath, Any]]:
     """Every env list an AIM object's spec holds, with its field path."""
-    spec = getattr(obj, "spec", None)
+    spec = field_or_none(obj, "spec")
     if spec is None:
         return []
-    found: list[tuple[FieldPath, Any]] = [(("spec", "env"), getattr(spec, "env", None))]
-    for i, source in enumerate(getattr(spec, "model_sources", None) or []):
+    found: list[tuple[FieldPath, Any]] = [(("spec", "env"), field_or_none(spec, "env"))]
+    for i, source in enumerate(field_or_none(spec, "model_sources") or []):
         found.append((("spec", "modelSources", i, "env"), source.env))
-    model = getattr(spec, "model", None)
-    custom = getattr(model, "custom", None) if model is not None else None
+    model = field_or_none(spec, "model")
+    custom = field_or_none(model, "custom") if model is not None else None
     for i, source in enumerate(custom.model_sources if custom is not None else []):
         found.append((("spec", "model", "custom", "modelSources", i, "env"), source.env))
-    caching = getattr(spec, "caching", None)
+    caching = field_or_none(spec, "caching")
     if caching is not None and hasattr(caching, "env"):
         found.append((("spec", "caching", "env"), caching.env))
     return [(path, env) for path, env in found if env]

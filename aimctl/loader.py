@@ -894,8 +894,9 @@ def load_paths(
 ) -> LoadResult:
     """Load every YAML document below ``paths`` in sorted path order.
 
-    ``jobs``: parse in that many forked processes (0: by input size and CPUs, see
-    ``aimctl.parallel``); each parses a consecutive run of files, so the result is the same.
+    ``jobs``: parse in that many processes, this one and forked workers (0: by input size and
+    CPUs, see ``aimctl.parallel``); each parses a consecutive run of files, so the result is the
+    same. This process parses the first run itself: its documents are then never pickled.
     ``mentions``: load only the files whose text contains one of these strings (a cheap byte
     search before parsing; files that cannot be read or are too large are kept, so their
     problems are still reported).
@@ -916,7 +917,8 @@ def load_paths(
         sizes = [_size(path) for path in files]
         workers = choose_jobs(jobs, sum(sizes), AUTO_MIN_INPUT_BYTES)
         if workers > 1:
-            for shipped in run(_load_files_shipped, chunks(named, sizes, workers), workers):
+            parts = chunks(named, sizes, workers)
+            for shipped in run(_load_files_shipped, parts, workers, first_here=True):
                 for plain, problems, digests in shipped:
                     result.documents.extend(LoadedDocument(*doc) for doc in plain)
                     result.diagnostics.extend(problems)

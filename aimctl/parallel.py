@@ -177,6 +177,10 @@ def partition(weights: dict[str, int], parts: int) -> list[frozenset[str]]:
 
 # The work and its inputs, set just before the fork so that workers inherit them.
 _WORK: Callable[[Any], Any] | None = None
+# Parts a worker process does before a fresh one replaces it (None: no limit), and how many
+# this process has done (a worker inherits 0).
+_PER_WORKER: int | None = None
+_DONE_HERE = 0
 
 
 def run(
@@ -185,29 +189,39 @@ def run(
     jobs: int,
     on_part: Callable[[int, R], None] | None = None,
     parts_per_worker: int | None = None,
+    first_here: bool = False,
 ) -> list[R]:
     """``work(part)`` for every part in ``jobs`` forked processes; results in the order of
     ``parts``. ``on_part(index, result)`` is called in this process as each part finishes. An
     exception in a worker is raised here. ``parts_per_worker``: a worker process that has done
     that many parts exits and a fresh one is forked from this process (None: workers live until
-    the work is done)."""
-    global _WORK
-    _WORK = work
+    the work is done). ``first_here``: this process does the first part itself, as one of the
+    ``jobs``, while the workers do the others (its result is neither pickled nor copied; for
+    work whose results this process keeps anyway)."""
+    global _WORK, _PER_WORKER, _DONE_HERE
+    _WORK, _PER_WORKER, _DONE_HERE = work, parts_per_worker, 0
     results: list[Any] = [None] * len(parts)
+    here = 1 if first_here and len(parts) > 1 and jobs > 1 else 0
     try:
         context = multiprocessing.get_context("fork")
         try:
-            pool = context.Pool(min(jobs, len(parts)), maxtasksperchild=parts_per_worker)
+            pool = context.Pool(
+                min(jobs - here, len(parts) - here), maxtasksperchild=parts_per_worker
+            )
         except OSError:  # fork refused (process or memory limits): the same work, serially
             return _serial(work, parts, on_part)
         with pool:
-            numbered = pool.imap_unordered(_numbered, list(enumerate(parts)))
+            numbered = pool.imap_unordered(_numbered, list(enumerate(parts))[here:])
+            if here:
+                results[0] = work(parts[0])
+                if on_part is not None:
+                    on_part(0, results[0])
             for index, result in numbered:
                 results[index] = result
                 if on_part is not None:
                     on_part(index, result)
     finally:
-        _WORK = None
+        _WORK, _PER_WORKER = None, None
     return results
 
 
@@ -223,6 +237,13 @@ def _serial(
 
 
 def _numbered(item: tuple[int, Any]) -> tuple[int, Any]:
+    """In a worker: one part. On the worker's last part, what the work keeps (``keepalive``)
+    is left for the process's exit to drop instead of being freed object by object."""
+    global _DONE_HERE
+    from aimctl.keepalive import set_enabled
+
     index, part = item
     assert _WORK is not None
+    _DONE_HERE += 1
+    set_enabled(_PER_WORKER is not None and _DONE_HERE >= _PER_WORKER)
     return index, _WORK(part)

@@ -72,6 +72,13 @@ _BLOCK_UNSAFE = re.compile(
     "[^\n\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
     "|[ \t]\n|[ \t]\\Z"
 )
+# A fast path for names, labels and paths: a letter or "/" first, then only letters, digits and
+# ".", "/", "-" (no "_": go-yaml drops it before reading a number). Such a string has no
+# indicator, space, colon, "#" or leading digit or dot, so of everything _PLAIN_UNSAFE matches
+# it can only be one of these words (in any case).
+_NAME_LIKE = re.compile(r"[A-Za-z/][A-Za-z0-9./-]*").fullmatch
+_PLAIN_WORDS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null"})
+_LONGEST_WORD = 5
 _MAX_SIMPLE_KEY = 1000  # YAML readers reject implicit keys over 1024 characters
 _CACHE_LIMIT = 1 << 16
 _CACHEABLE_LENGTH = 256
@@ -87,6 +94,13 @@ def _escape_extra(match: re.Match[str]) -> str:
 
 def _is_plain(s: str) -> bool:
     """True when ``s`` may be written unquoted and reads back as this string in YAML 1.1 and 1.2."""
+    if _NAME_LIKE(s):  # most strings of a manifest; of what _PLAIN_UNSAFE refuses, only words
+        return len(s) > _LONGEST_WORD or s.lower() not in _PLAIN_WORDS
+    return _plain_by_rules(s)
+
+
+def _plain_by_rules(s: str) -> bool:
+    """``_is_plain`` without its fast path for name-like strings."""
     if not s or not s.isascii() or not s.isprintable() or _PLAIN_UNSAFE.search(s):
         return False
     return "_" not in s or not _NUMBER_WITHOUT_UNDERSCORES.fullmatch(s.replace("_", ""))

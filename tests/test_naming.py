@@ -510,6 +510,18 @@ def test_stand_in_uid_of_cluster_scoped_object_uses_empty_namespace() -> None:
     assert uid != stand_in_uid("v1", "Kind", "ns", "x")
 
 
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_stand_in_uid_agrees_with_uuid5_for_any_text(namespace: str, name: str) -> None:
+    stand_in = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
+    try:
+        expected = str(uuid.uuid5(stand_in, f"v1/Kind/{namespace}/{name}"))
+    except UnicodeEncodeError:  # a lone surrogate: neither can hash it
+        with pytest.raises(UnicodeEncodeError):
+            stand_in_uid("v1", "Kind", namespace, name)
+        return
+    assert stand_in_uid("v1", "Kind", namespace, name) == expected
+
+
 def test_cache_volume_name_is_rfc1123_artifact_name() -> None:
     assert cache_volume_name("HF.Qwen_3") == "hf-qwen-3"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aimctl.parallel import AUTO_MIN_SERVICES, choose_jobs, chunks, partition
+from aimctl.parallel import AUTO_MIN_SERVICES, choose_jobs, chunks, partition, run
 from benchmarks.generate import generate_tree
 from tests.parallel_kit import output_files, same_with_workers
 
@@ -240,3 +240,20 @@ def test_a_render_wide_warning_is_reported_once_with_workers(
     (bare / "aimctl.yaml").unlink()  # no cluster.gpus: every GPU model is assumed present
     serial = same_with_workers(run_cli, "render", str(bare), jobs="3")
     assert serial.stderr.count("assumed present") == 1
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    import os
+
+    return os.getpid(), n * n
+
+
+def test_first_here_runs_the_first_part_in_this_process_and_keeps_the_order() -> None:
+    import os
+
+    results = run(_pid_and_square, list(range(5)), 2, first_here=True)
+    assert [square for _, square in results] == [n * n for n in range(5)]
+    assert results[0][0] == os.getpid()
+    assert all(pid != os.getpid() for pid, _ in results[1:])
+    # without it, or with one job, every part is a worker's (or, serially, this process's)
+    assert all(pid != os.getpid() for pid, _ in run(_pid_and_square, [1, 2], 2))

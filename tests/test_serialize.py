@@ -528,6 +528,20 @@ def test_output_does_not_depend_on_the_string_cache(monkeypatch: pytest.MonkeyPa
     assert dump_yaml(NESTED) == expected
 
 
+NAME_ALPHABET = "aAeEfFlLnNoOrRsStTuUyYzZ09./-_:# "
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.text(NAME_ALPHABET, max_size=8),
+        st.sampled_from(["y", "Yes", "NO", "oN", "OFF", "nUlL", "TRUE", "False", "/", "a.", "n-"]),
+    )
+)
+def test_fast_path_for_name_like_strings_agrees_with_the_full_rules(s: str) -> None:
+    assert serialize._is_plain(s) == serialize._plain_by_rules(s)
+
+
 def test_stream_starts_every_document_with_a_separator() -> None:
     text = stream_text([{"a": 1}, [], "x\ny\n\n", None])
     assert text == "---\na: 1\n---\n[]\n---\n|+\n  x\n  y\n\n---\nnull\n"

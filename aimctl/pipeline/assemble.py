@@ -46,6 +46,7 @@ def render_inputs(
     namespace (``aimctl.parallel``); the result is the same, object for object and byte for byte.
     """
     from aimctl.emit import documents, sort_objects
+    from aimctl.keepalive import keep
     from aimctl.parallel import choose_jobs
     from aimctl.pipeline.parts import render_parallel, render_part, templates_for_workers
     from aimctl.resolve.apivalues import rendered_value_refusals
@@ -58,6 +59,7 @@ def render_inputs(
         part = render_parallel(catalog, project, options, templates, jobs, on_service)
     else:  # templates load after resolution here: None when it failed
         part, templates = render_part(catalog, project, options, None, on_service=on_service)
+    keep(part)  # the resolved services, freed otherwise when this returns
     refused = profile_pipeline_refusals(catalog) + rendered_value_refusals(catalog)
     diagnostics = [*refused, *part.resolve_diagnostics]
     if not part.ok or templates is None or refused:

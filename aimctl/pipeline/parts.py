@@ -103,6 +103,7 @@ def render_part(
     ``prepared``: the template set and template index, made once before a fork. Returns the part
     and the template set (None when resolution failed and nothing was rendered).
     """
+    from aimctl.keepalive import keep
     from aimctl.render.children import default_templates_dir, render_services
     from aimctl.render.engine import TemplateSet
     from aimctl.resolve.apivalues import rendered_label_problems
@@ -112,6 +113,7 @@ def render_part(
     resolution = resolve_all(
         catalog, project, on_service=on_service, namespaces=namespaces, index=index
     )
+    keep(resolution)
     part = Part(
         resolution.diagnostics, services=resolution.services, count=len(resolution.services)
     )
@@ -161,6 +163,7 @@ def render_parallel(
 ) -> Part:
     """``render_part`` for groups of namespaces in forked workers, merged into one part."""
     from aimctl.emit import Serialised
+    from aimctl.keepalive import keep
     from aimctl.parallel import PART_SERVICES, PARTS_PER_JOB, WORKER_SERVICES, run
     from aimctl.render.children import render_services
     from aimctl.resolve.inventory import GpuInventory
@@ -178,6 +181,7 @@ def render_parallel(
         narrow = Catalog.narrowed(grouped, namespaces)
         index = TemplateIndex.build(narrow, inventory)
         part, _ = render_part(narrow, project, options, namespaces, (templates, index))
+        keep(narrow, index, part.objects, part.services)
         return _for_shipping(part, options, keep_services)
 
     done = 0

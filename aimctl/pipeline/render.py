@@ -127,6 +127,7 @@ def render_objects(
 
     Returns the objects, the warnings (all of them) and the inputs.
     """
+    from aimctl.keepalive import keep
     from aimctl.pipeline.assemble import select_owner
 
     started = time.perf_counter()
@@ -139,6 +140,7 @@ def render_objects(
         raise Refused(inputs.diagnostics + problems, operatorVersion=inputs.operator)
     loaded = time.perf_counter()
     objects, diagnostics, result = render_loaded(request, inputs, owner, hooks)
+    keep(result)  # the rendered objects, when ``objects`` holds their YAML text
     if any(d.is_error for d in diagnostics):
         raise Refused(diagnostics, operatorVersion=inputs.operator)
     if hooks.note is not None:
@@ -365,6 +367,7 @@ def _write(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> W
         remember,
         remember_partial,
     )
+    from aimctl.keepalive import keep
 
     output_dir = request.output_dir
     assert output_dir is not None
@@ -386,6 +389,7 @@ def _write(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> W
     state = fingerprint_of(settings, inputs, not request.no_cache) if settings is not None else None
     signatures: dict[str, Signature] = {}  # of every file written or linked
     write_dir(files, output_dir, marker_of(state), signatures=signatures)
+    keep(objects, files, inputs)
     if settings is not None and state is not None:
         remember(settings, state, inputs, diagnostics, len(files) - 1, signatures or None)
     return Written(len(files) - 1, diagnostics)

@@ -30,6 +30,7 @@ from aimctl.catalog import (
     Entry,
     entry_error,
     env_lists,
+    field_or_none,
     qualified_name_problem,
 )
 from aimctl.errors import Diagnostic
@@ -118,14 +119,14 @@ def _env_problems(entry: Entry[Any]) -> Iterator[Diagnostic]:
 
 
 def _storage_classes(spec: Any) -> Iterator[tuple[FieldPath, str]]:
-    storage = getattr(spec, "storage", None)
+    storage = field_or_none(spec, "storage")
     written = (
         (
             ("spec", "storage", "defaultStorageClassName"),
-            getattr(storage, "default_storage_class_name", None),
+            field_or_none(storage, "default_storage_class_name"),
         ),
-        (("spec", "defaultStorageClassName"), getattr(spec, "default_storage_class_name", None)),
-        (("spec", "storageClassName"), getattr(spec, "storage_class_name", None)),
+        (("spec", "defaultStorageClassName"), field_or_none(spec, "default_storage_class_name")),
+        (("spec", "storageClassName"), field_or_none(spec, "storage_class_name")),
     )
     for path, value in written:
         if value:
@@ -145,9 +146,9 @@ def _storage_problems(entry: Entry[Any], spec: Any) -> Iterator[Diagnostic]:
 
 
 def _resource_problems(entry: Entry[Any], spec: Any) -> Iterator[Diagnostic]:
-    resources = getattr(spec, "resources", None)
+    resources = field_or_none(spec, "resources")
     for section in ("requests", "limits"):
-        for name, value in (getattr(resources, section, None) or {}).items():
+        for name, value in (field_or_none(resources, section) or {}).items():
             if str(value).startswith("-") and parse_quantity(str(value)) < 0:
                 yield entry_error(
                     "E_NEGATIVE_QUANTITY",
@@ -162,7 +163,7 @@ def rendered_value_refusals(catalog: Catalog) -> list[Diagnostic]:
     server would refuse in the children the operator copies it into (this module's rules)."""
     out: list[Diagnostic] = []
     for entry in sorted(catalog.by_key.values(), key=lambda e: (e.file, e.doc)):
-        spec = getattr(entry.obj, "spec", None)
+        spec = field_or_none(entry.obj, "spec")
         if spec is None or isinstance(entry.obj, dict):
             continue
         out.extend(_env_problems(entry))

@@ -52,6 +52,7 @@ __all__ = [
 MAX_NAME: Final = 63
 _GO_SPACE: Final = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _STAND_IN_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_DNS, "aimctl.amd.com")
+_STAND_IN_BYTES: Final = _STAND_IN_NAMESPACE.bytes
 
 
 class InvalidImageReference(ValueError):
@@ -478,7 +479,14 @@ def stand_in_uid(api_version: str, kind: str, namespace: str, name: str) -> str:
     """aimctl's stand-in for a cluster-assigned UID: UUIDv5 over ``apiVersion/kind/namespace/name``
     in the ``aimctl.amd.com`` DNS namespace; ``namespace`` is ``""`` for cluster-scoped kinds.
     """
-    return str(uuid.uuid5(_STAND_IN_NAMESPACE, f"{api_version}/{kind}/{namespace}/{name}"))
+    text = f"{api_version}/{kind}/{namespace}/{name}"
+    # uuid.uuid5 without its UUID object (measured: 2 % of a serial render): SHA-1 of namespace
+    # and name, the first 16 bytes with version 5 and the RFC 4122 variant set.
+    digest = bytearray(hashlib.sha1(_STAND_IN_BYTES + text.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def go_path_clean(path: str) -> str:
