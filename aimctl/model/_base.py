@@ -25,9 +25,6 @@ class AimBase(BaseModel):
         populate_by_name=True,
         alias_generator=to_camel,
         protected_namespaces=(),
-        # validators are built on first use: a partial render (aimctl/incremental.py) validates
-        # a few kinds and pays only for those (the same validation either way)
-        defer_build=True,
     )
 
     @model_validator(mode="before")
