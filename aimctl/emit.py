@@ -259,8 +259,8 @@ def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
     seen_lower: dict[str, dict[str, Any]] = {}
     problems: list[Diagnostic] = []
     for obj in objects:
-        try:
-            path = _file_name(obj)
+        try:  # a worker named a Staged object's file with ``_file_name`` (``staged_name``)
+            path = obj.rel if type(obj) is Staged else _file_name(obj)
         except ValueError as exc:
             problems.append(Diagnostic("E_OUTPUT_NAME", f"cannot write {_ident(obj)}: {exc}"))
             continue
