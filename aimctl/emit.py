@@ -32,17 +32,22 @@ __all__ = [
     "MARKER",
     "MAX_OBJECT_BYTES",
     "PHASES",
+    "STAGED",
     "STORAGE_KINDS",
     "SYNC_WAVE",
     "UNREADABLE",
     "Drift",
     "Serialised",
     "Signature",
+    "Stage",
+    "Staged",
     "add_sync_wave",
+    "begin_stage",
     "build_files",
     "clean_stale",
     "compare_dir",
     "current_files",
+    "discard_stage",
     "kustomization_text",
     "object_sort_key",
     "open_dir",
@@ -52,6 +57,8 @@ __all__ = [
     "read_files",
     "signature",
     "sort_objects",
+    "stage_files",
+    "staged_name",
     "stream_text",
     "write_dir",
 ]
@@ -125,6 +132,20 @@ class Serialised(dict[str, Any]):
         )
 
 
+class Staged(dict[str, Any]):
+    """An object a parallel worker already wrote into the staging tree of ``render -o DIR``
+    (``stage_files``): its identity fields only, as ``Serialised`` has them, and ``rel``, the
+    file it is in. ``build_files`` lists it without its text; nothing else may emit it."""
+
+    __slots__ = ("rel",)
+
+    def __init__(self, identity: tuple[str, str, str | None, str], rel: str) -> None:
+        api_version, kind, namespace, name = identity
+        meta = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+        super().__init__(apiVersion=api_version, kind=kind, metadata=meta)
+        self.rel = rel
+
+
 def document_text(obj: dict[str, Any]) -> str:
     """The YAML document of one object (no ``---``)."""
     return obj.text if type(obj) is Serialised else dump_yaml(obj)
@@ -140,7 +161,7 @@ def documents(
     serialised (by a worker, which did both) is kept as it is."""
     out: list[dict[str, Any]] = []
     for obj in objects:
-        if type(obj) is not Serialised:
+        if type(obj) is not Serialised and type(obj) is not Staged:
             if sync_waves:
                 obj = add_sync_wave(obj)
             if as_yaml:
@@ -154,9 +175,12 @@ MAX_OBJECT_BYTES: Final = 1_572_864  # etcd's default request limit (1.5 MiB): l
 
 def oversized(objects: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     """Objects whose YAML exceeds what the API server can store (etcd's 1.5 MiB request limit),
-    with their size in bytes. JSON on the wire is about as large as this YAML."""
+    with their size in bytes. JSON on the wire is about as large as this YAML. A ``Staged``
+    object is never one: workers stage only documents within the cheap bound below."""
     out = []
     for obj in objects:
+        if type(obj) is Staged:
+            continue
         text = document_text(obj)
         if len(text) * 4 > MAX_OBJECT_BYTES:  # cheap bound first: at most 4 bytes a character
             size = len(text.encode("utf-8"))
@@ -225,14 +249,18 @@ class Drift:
         return not (self.added or self.changed or self.removed)
 
 
+STAGED: Final = "\0staged"  # the content of a file a worker already wrote: no render produces it
+
+
 def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """File path -> content for an output directory (objects already sorted)."""
+    """File path -> content for an output directory (objects already sorted); ``STAGED`` for a
+    ``Staged`` object, whose file is already written (its name checked here all the same)."""
     files: dict[str, str] = {}
     seen_lower: dict[str, dict[str, Any]] = {}
     problems: list[Diagnostic] = []
     for obj in objects:
-        try:
-            path = _file_name(obj)
+        try:  # a worker named a Staged object's file with ``_file_name`` (``staged_name``)
+            path = obj.rel if type(obj) is Staged else _file_name(obj)
         except ValueError as exc:
             problems.append(Diagnostic("E_OUTPUT_NAME", f"cannot write {_ident(obj)}: {exc}"))
             continue
@@ -247,7 +275,7 @@ def build_files(objects: Sequence[dict[str, Any]]) -> dict[str, str]:
             )
             continue
         seen_lower[folded] = obj
-        files[path] = document_text(obj)
+        files[path] = STAGED if type(obj) is Staged else document_text(obj)
     if problems:
         raise EmitError(problems)
     files[KUSTOMIZATION] = kustomization_text(list(files))
@@ -479,6 +507,8 @@ def _write_files(
         folder, _, name = rel.rpartition("/")
         groups.setdefault(folder, ([], []))[0].append(name)
     for rel, text in files.items():
+        if text is STAGED:  # already in ``base`` (``stage_files``)
+            continue
         folder, _, name = rel.rpartition("/")
         groups.setdefault(folder, ([], []))[1].append((name, text))
     linked: list[str] = list(reuse)
@@ -718,12 +748,94 @@ def clean_stale(root: Path) -> None:
     _clean_stale(Path(os.path.abspath(root)))
 
 
+@dataclass(slots=True)
+class Stage:
+    """The staging tree of ``render -o DIR``, made before a parallel render (``begin_stage``) so
+    that forked workers write their files into it (``stage_files``) and send back only names;
+    ``write_dir`` adds the rest and swaps it in, ``discard_stage`` removes it on any failure.
+    ``signatures`` and ``linked``: what the workers wrote and linked (as ``_write_files``)."""
+
+    root: Path
+    path: Path
+    signatures: dict[str, Signature] = field(default_factory=dict)
+    linked: list[str] = field(default_factory=list)
+
+
+def begin_stage(root: Path) -> Stage | None:
+    """A fresh staging tree beside ``root`` (hold ``output_lock(root)``); None when ``root`` is
+    not one aimctl may write or the tree cannot be made: the caller then renders as usual and
+    ``write_dir`` reports the problem, after any error of the render, as it always has."""
+    root = Path(os.path.abspath(root))
+    try:
+        check_owned(root)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale(root)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+    except (OSError, EmitError):
+        return None
+    try:
+        os.chmod(staging, 0o777 & ~_umask())
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    return Stage(root, staging)
+
+
+def discard_stage(stage: Stage) -> None:
+    """Remove the staging tree (a render that failed: DIR stays as it was)."""
+    shutil.rmtree(stage.path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        _clean_stale(stage.root)
+
+
+def staged_name(obj: dict[str, Any], namespaces: frozenset[str]) -> str | None:
+    """The file of ``obj`` when a worker whose part holds ``namespaces`` may write it into the
+    staging tree: a valid name in one of those namespaces (no other worker writes that folder).
+    None otherwise: the object then goes to the parent, which names or refuses it as usual."""
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    if not namespace or namespace not in namespaces:
+        return None
+    try:
+        return _file_name(obj)
+    except ValueError:
+        return None
+
+
+def stage_files(
+    stage: Stage, files: list[tuple[str, str]]
+) -> tuple[dict[str, Signature], list[str]]:
+    """In a worker: write ``files`` (distinct paths, each in a namespace folder only this worker
+    writes) into the staging tree as ``_write_files`` does — linking a file DIR already holds
+    with the same bytes. Returns the written files' signatures and the linked files' names."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for rel, text in files:
+        folder, _, name = rel.rpartition("/")
+        groups.setdefault(folder, []).append((name, text))
+    signatures: dict[str, Signature] = {}
+    linked: list[str] = []
+    base_fd = open_dir(None, str(stage.path))
+    previous_fd: int | None = None
+    if _real_dir(stage.root):
+        with contextlib.suppress(OSError):
+            previous_fd = open_dir(None, str(stage.root))
+    mode = 0o644 & ~_umask()
+    try:
+        for folder in sorted(groups):
+            _fill_folder(base_fd, previous_fd, folder, [], groups[folder], mode, signatures, linked)
+    finally:
+        os.close(base_fd)
+        if previous_fd is not None:
+            os.close(previous_fd)
+    return signatures, linked
+
+
 def write_dir(
     files: dict[str, str],
     root: Path,
     marker: str = _MARKER_TEXT,
     reuse: frozenset[str] = frozenset(),
     signatures: dict[str, Signature] | None = None,
+    stage: Stage | None = None,
 ) -> None:
     """Write ``files`` as the new content of ``root``: build aside, then swap in one step.
 
@@ -731,11 +843,18 @@ def write_dir(
     was, and no staging tree is left behind. ``signatures``: gets the signature of every file of
     the new DIR (the marker excepted) as it stands once the old tree is deleted — written files
     as written, linked ones taken afterwards — or stays empty when one could not be taken.
+    ``stage``: the staging tree workers wrote the ``STAGED`` files into (``begin_stage``); it
+    is swapped in, or removed on failure.
     """
     root = Path(os.path.abspath(root))
-    check_owned(root)
     try:
-        _swap_in(files, root, marker, reuse, signatures)
+        check_owned(root)
+    except EmitError:
+        if stage is not None:
+            discard_stage(stage)
+        raise
+    try:
+        _swap_in(files, root, marker, reuse, signatures, stage)
     except OSError as exc:
         where = exc.filename or root
         raise _refuse(root, f"cannot write the output: {exc.strerror} ({where})") from None
@@ -747,15 +866,22 @@ def _swap_in(
     marker: str,
     reuse: frozenset[str],
     signatures: dict[str, Signature] | None,
+    stage: Stage | None = None,
 ) -> None:
-    root.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(root)
-    staging: Path | None = None
+    if stage is None:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale(root)
+    staging: Path | None = stage.path if stage is not None else None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; DIR keeps ordinary permissions
+        if staging is None:
+            staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; DIR keeps its permissions
         previous = root if root.is_dir() and not root.is_symlink() else None
         linked = _write_files(staging, files, previous, reuse, signatures)
+        if stage is not None:
+            if signatures is not None:
+                signatures.update(stage.signatures)
+            linked.extend(stage.linked)
         (staging / MARKER).write_text(marker, encoding="utf-8")
         if root.exists():
             if _exchange(staging, root):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aimctl.emit import MAX_OBJECT_BYTES, Serialised, oversized
+from aimctl.emit import MAX_OBJECT_BYTES, Serialised, Staged, oversized
 from aimctl.errors import Diagnostic
 from aimctl.provenance import FieldPath, ResourceKey
 
@@ -54,8 +54,8 @@ def _json_size(obj: dict[str, Any]) -> int:
 
 def _measured(objects: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     found = oversized([o for o in objects if type(o) is Serialised])
-    for obj in objects:
-        if type(obj) is not Serialised:
+    for obj in objects:  # a Staged object is within the limit (``emit.oversized``)
+        if type(obj) is not Serialised and type(obj) is not Staged:
             size = _json_size(obj)
             if size > MAX_OBJECT_BYTES:
                 found.append((obj, size))

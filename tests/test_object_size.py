@@ -62,15 +62,28 @@ SCENARIOS: dict[str, tuple[Callable[[Path], None], str, str]] = {
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-@pytest.mark.parametrize("output", ["stdout", "json", "dir"])
+@pytest.mark.parametrize("output", ["stdout", "json", "dir", "dir-workers"])
 def test_objects_over_etcds_limit_are_refused_naming_the_input(
-    scenario: str, output: str, tmp_path: Path, run_cli: Callable[..., Any]
+    scenario: str,
+    output: str,
+    tmp_path: Path,
+    run_cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import aimctl.parallel
+
+    monkeypatch.setattr(aimctl.parallel, "available_cpus", lambda: 3)
     edit, prefix, named = SCENARIOS[scenario]
     tree = tmp_path / "tree"
     shutil.copytree(QUICKSTART, tree)
     edit(tree)
-    extra = {"stdout": [], "json": ["--format", "json"], "dir": ["-o", "out"]}[output]
+    extra = {
+        "stdout": [],
+        "json": ["--format", "json"],
+        "dir": ["-o", "out"],
+        # forked workers write into the staging tree; an object they keep back is refused
+        "dir-workers": ["-o", "out", "--jobs", "3"],
+    }[output]
     result = run_cli("render", "tree", *extra, cwd=tmp_path)
     assert result.exit_code == 1, result.stderr[:2000]
     assert result.stdout == ""
@@ -83,3 +96,4 @@ def test_objects_over_etcds_limit_are_refused_naming_the_input(
         assert len(line) < 1000  # the value is never echoed
     assert any(named in line for line in lines), result.stderr[:2000]
     assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["tree"]  # no staging tree left either

@@ -16,6 +16,7 @@ from aimctl.pipeline.load import Inputs
 from aimctl.pipeline.options import RenderOptions
 
 if TYPE_CHECKING:
+    from aimctl.emit import Stage
     from aimctl.tenants.ownership import OwnerKey, Ownership
 
 __all__ = ["RenderResult", "render_inputs", "select_owner", "tenant_checks"]
@@ -39,11 +40,15 @@ def render_inputs(
     inputs: Inputs,
     options: RenderOptions,
     on_service: Callable[[int, int], None] | None = None,
+    stage: Stage | None = None,
 ) -> RenderResult:
     """Resolve and render every service; pass other objects through. Nothing is written here.
 
     With ``options.jobs`` other than 1, large renders are spread over forked workers by
     namespace (``aimctl.parallel``); the result is the same, object for object and byte for byte.
+    ``stage``: the workers write their files into that staging tree of ``render -o DIR`` and the
+    objects hold ``emit.Staged`` names for them; only when every object is kept (no kind or
+    phase filter, no owner), else it is not used.
     """
     from aimctl.emit import documents, sort_objects
     from aimctl.keepalive import keep
@@ -53,10 +58,14 @@ def render_inputs(
     from aimctl.tenants import render_tenants
 
     catalog, project = inputs.catalog, inputs.project
+    if options.kinds is not None or options.exclude_kinds or options.phase is not None:
+        stage = None  # filtered out objects must not be written
+    if options.owner is not None:
+        stage = None
     jobs = choose_jobs(options.jobs, len(catalog.of_kind("AIMService")))
     templates = templates_for_workers(options) if jobs > 1 else None
     if templates is not None and catalog.namespaces_used():
-        part = render_parallel(catalog, project, options, templates, jobs, on_service)
+        part = render_parallel(catalog, project, options, templates, jobs, on_service, stage)
     else:  # templates load after resolution here: None when it failed
         part, templates = render_part(catalog, project, options, None, on_service=on_service)
     keep(part)  # the resolved services, freed otherwise when this returns

@@ -18,6 +18,7 @@ from aimctl.project import Project
 from aimctl.provenance import ResourceKey
 
 if TYPE_CHECKING:
+    from aimctl.emit import Signature, Stage
     from aimctl.pipeline.options import RenderOptions
     from aimctl.render.engine import TemplateSet
     from aimctl.resolve.templates import TemplateIndex
@@ -36,6 +37,11 @@ class Part:
     count: int = 0
     # from a worker: (identity, YAML document) of each object, instead of ``objects``
     documents: list[tuple[tuple[str, str, str | None, str], str]] = field(default_factory=list)
+    # from a worker that wrote its files into the staging tree: (identity, file) of each, the
+    # signatures of those written and the names of those linked (``emit.stage_files``)
+    staged: list[tuple[tuple[str, str, str | None, str], str]] = field(default_factory=list)
+    signatures: dict[str, Signature] = field(default_factory=dict)
+    linked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -160,9 +166,13 @@ def render_parallel(
     templates: TemplateSet,
     jobs: int,
     on_service: Callable[[int, int], None] | None,
+    stage: Stage | None = None,
 ) -> Part:
-    """``render_part`` for groups of namespaces in forked workers, merged into one part."""
-    from aimctl.emit import Serialised
+    """``render_part`` for groups of namespaces in forked workers, merged into one part.
+
+    ``stage``: the workers write their namespaces' files into that staging tree and send back
+    their names (``render -o DIR`` without filters: every object is then written)."""
+    from aimctl.emit import Serialised, Staged
     from aimctl.keepalive import keep
     from aimctl.parallel import PART_SERVICES, PARTS_PER_JOB, WORKER_SERVICES, run
     from aimctl.render.children import render_services
@@ -182,7 +192,10 @@ def render_parallel(
         index = TemplateIndex.build(narrow, inventory)
         part, _ = render_part(narrow, project, options, namespaces, (templates, index))
         keep(narrow, index, part.objects, part.services)
-        return _for_shipping(part, options, keep_services)
+        shipped = _for_shipping(part, options, keep_services)
+        if stage is not None and options.yaml_output:
+            _stage(shipped, stage, namespaces)
+        return shipped
 
     done = 0
 
@@ -201,6 +214,10 @@ def render_parallel(
         merged.render_diagnostics.extend(result.render_diagnostics)
         merged.objects.extend(result.objects)
         merged.objects.extend(Serialised(identity, text) for identity, text in result.documents)
+        merged.objects.extend(Staged(identity, rel) for identity, rel in result.staged)
+        if stage is not None:
+            stage.signatures.update(result.signatures)
+            stage.linked.extend(result.linked)
         merged.services.extend(result.services)
         merged.count += result.count
     if merged.ok and options.include_intermediates:
@@ -244,6 +261,29 @@ def _for_shipping(part: Part, options: RenderOptions, keep_services: bool) -> Pa
         else []
     )
     return part
+
+
+def _stage(part: Part, stage: Stage, namespaces: frozenset[str]) -> None:
+    """Write the part's documents into the staging tree, keeping back (for the parent, which
+    names, refuses or measures them as usual) any that is cluster-scoped, outside the part's
+    namespaces, badly named, named like another, or possibly over the object size limit."""
+    from aimctl.emit import MAX_OBJECT_BYTES, stage_files, staged_name
+
+    kept: list[tuple[tuple[str, str, str | None, str], str]] = []
+    writes: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for identity, text in part.documents:
+        _, kind, namespace, name = identity
+        meta = {"name": name, "namespace": namespace}
+        rel = staged_name({"kind": kind, "metadata": meta}, namespaces)
+        if rel is None or rel in taken or len(text) * 4 > MAX_OBJECT_BYTES:
+            kept.append((identity, text))
+            continue
+        taken.add(rel)
+        part.staged.append((identity, rel))
+        writes.append((rel, text))
+    part.signatures, part.linked = stage_files(stage, writes)
+    part.documents = kept
 
 
 def _where(catalog: Catalog, kind: str, namespace: str, name: str) -> tuple[ResourceKey, str, int]:

@@ -21,7 +21,7 @@ from aimctl.pipeline.options import Hooks, LoadOptions, RenderRequest, cache_opt
 from aimctl.pipeline.outcome import OptionProblem, Refused
 
 if TYPE_CHECKING:  # the stages load on a miss only: a cache hit imports no models
-    from aimctl.emit import Drift
+    from aimctl.emit import Drift, Stage
     from aimctl.incremental import Hit, Partial, Settings
     from aimctl.pipeline.assemble import RenderResult
     from aimctl.pipeline.load import Inputs
@@ -121,9 +121,10 @@ def run_diff(request: RenderRequest, hooks: Hooks) -> Compared:
 
 
 def render_objects(
-    request: RenderRequest, hooks: Hooks, walked: Walked | None = None
+    request: RenderRequest, hooks: Hooks, walked: Walked | None = None, stage: Stage | None = None
 ) -> tuple[list[dict[str, Any]], list[Diagnostic], Inputs]:
-    """Load and render; any error is ``Refused`` (nothing is written).
+    """Load and render; any error is ``Refused`` (nothing is written; the caller removes
+    ``stage``, the staging tree workers may have written into: ``render_inputs``).
 
     Returns the objects, the warnings (all of them) and the inputs.
     """
@@ -139,7 +140,7 @@ def render_objects(
     if inputs.has_errors or problems:
         raise Refused(inputs.diagnostics + problems, operatorVersion=inputs.operator)
     loaded = time.perf_counter()
-    objects, diagnostics, result = render_loaded(request, inputs, owner, hooks)
+    objects, diagnostics, result = render_loaded(request, inputs, owner, hooks, stage)
     keep(result)  # the rendered objects, when ``objects`` holds their YAML text
     if any(d.is_error for d in diagnostics):
         raise Refused(diagnostics, operatorVersion=inputs.operator)
@@ -180,7 +181,11 @@ def _load(request: RenderRequest, walked: Walked | None = None) -> Inputs:
 
 
 def render_loaded(
-    request: RenderRequest, inputs: Inputs, owner: OwnerKey | None, hooks: Hooks
+    request: RenderRequest,
+    inputs: Inputs,
+    owner: OwnerKey | None,
+    hooks: Hooks,
+    stage: Stage | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic], RenderResult]:
     """Render loaded inputs with the request's options and filters. The diagnostics returned are
     the inputs' and the render's, errors included."""
@@ -198,7 +203,7 @@ def render_loaded(
     )
     count = len(inputs.catalog.of_kind("AIMService"))
     with hooks.progress(count) if hooks.progress is not None else nullcontext(None) as tick:
-        result = render_inputs(inputs, options, on_service=tick)
+        result = render_inputs(inputs, options, on_service=tick, stage=stage)
     diagnostics = inputs.diagnostics + result.diagnostics
     objects = result.objects
     diagnostics.extend(_too_large(objects, inputs, request.paths))
@@ -356,6 +361,28 @@ def _check(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> C
     return Checked(drift, diagnostics)
 
 
+def _begin_stage(request: RenderRequest) -> Stage | None:
+    """The staging tree forked workers write their files into, for a render that writes every
+    object it renders (no ``--kinds``, ``--exclude-kinds``, ``--phase``, ``--tenant`` or
+    ``--platform``); None otherwise, or when it cannot be made (``write_dir`` then reports why).
+    """
+    options = request.options
+    if (
+        options.kinds is not None
+        or options.exclude_kinds
+        or options.phase is not None
+        or request.tenant is not None
+        or request.platform
+        or not options.yaml_output
+        or options.jobs == 1
+        or request.output_dir is None
+    ):
+        return None
+    from aimctl.emit import begin_stage
+
+    return begin_stage(request.output_dir)
+
+
 def _write(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> Written:
     """``render -o``: from the record when it answers, else in full (and record it)."""
     from aimctl.emit import Signature, build_files, write_dir
@@ -384,11 +411,21 @@ def _write(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> W
         count = len(answer.files) - 1 + len(answer.reuse)
         remember_partial(settings, answer, answer.warnings, count, written or None)
         return Written(count, answer.warnings)
-    objects, diagnostics, inputs = render_objects(request, hooks)
-    files = build_files(objects)
-    state = fingerprint_of(settings, inputs, not request.no_cache) if settings is not None else None
+    stage = _begin_stage(request)
+    try:
+        objects, diagnostics, inputs = render_objects(request, hooks, stage=stage)
+        files = build_files(objects)
+        state = (
+            fingerprint_of(settings, inputs, not request.no_cache) if settings is not None else None
+        )
+    except BaseException:
+        if stage is not None:
+            from aimctl.emit import discard_stage
+
+            discard_stage(stage)
+        raise
     signatures: dict[str, Signature] = {}  # of every file written or linked
-    write_dir(files, output_dir, marker_of(state), signatures=signatures)
+    write_dir(files, output_dir, marker_of(state), signatures=signatures, stage=stage)
     keep(objects, files, inputs)
     if settings is not None and state is not None:
         remember(settings, state, inputs, diagnostics, len(files) - 1, signatures or None)
