@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from aimctl.errors import Diagnostic, EmitError
+from aimctl.filesig import Signature, signature
 from aimctl.serialize import dump_yaml
 
 __all__ = [
@@ -468,18 +469,6 @@ def _exchange(a: Path, b: Path) -> bool:
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-Signature = tuple[int, int, int, int, int]  # inode, size, mtime, ctime (ns), mode of a file
-
-
-def signature(st: os.stat_result) -> Signature:
-    """What identifies a file's content without reading it: its inode, size, times and mode.
-
-    The change time (``st_ctime_ns``) is set by the kernel on every write, rename or link and
-    cannot be set by an unprivileged user, so an edit of the file always changes it.
-    """
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
-
-
 def _write_files(
     base: Path,
     files: dict[str, str],
@@ -617,15 +606,9 @@ def _stat_linked(root: Path, linked: list[str], signatures: dict[str, Signature]
     try:
         top = open_dir(None, str(root))
         try:
-            for rel in linked:  # signature(), spelt out: 33,600 calls
+            for rel in linked:
                 st = stat_(rel, dir_fd=top, follow_symlinks=False)
-                signatures[rel] = (
-                    st.st_ino,
-                    st.st_size,
-                    st.st_mtime_ns,
-                    st.st_ctime_ns,
-                    st.st_mode,
-                )
+                signatures[rel] = signature(st)
         finally:
             os.close(top)
     except OSError:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from aimctl.errors import Diagnostic, Severity
+from aimctl.filesig import signature
 from aimctl.goscalars import (
     BOOL,
     FLOAT,
@@ -807,7 +808,7 @@ def load_file(
             if digests is not None:
                 digests[shown] = (
                     hashlib.sha256(raw).hexdigest(),
-                    (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode),
+                    signature(st),
                 )
         text = _decode(raw)
         docs: list[LoadedDocument] = []

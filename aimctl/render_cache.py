@@ -303,13 +303,7 @@ def output_signatures(root: Path) -> dict[str, Signature] | None:
                     if is_dir(st.st_mode):
                         folders.append(prefix + name)
                     else:
-                        out[prefix + name] = (
-                            st.st_ino,
-                            st.st_size,
-                            st.st_mtime_ns,
-                            st.st_ctime_ns,
-                            st.st_mode,
-                        )
+                        out[prefix + name] = signature(st)
             finally:
                 os.close(fd)
     except OSError:

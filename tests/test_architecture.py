@@ -24,7 +24,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.parallel",
         "aimctl.libyaml",
         "aimctl.goscalars",
+        "aimctl.filesig",
     ),
+    "aimctl.filesig": (),  # a file's signature: the loader's inputs, emit's and the cache's output
     "aimctl.k8snames": (),  # Kubernetes name patterns: the project file, models and catalog
     "aimctl.project": ("aimctl.k8snames",),
     "aimctl.confine": ("aimctl.errors",),
@@ -57,7 +59,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "aimctl.loader",
         "aimctl.libyaml",
     ),
-    "aimctl.emit": ("aimctl.errors", "aimctl.serialize"),
+    "aimctl.emit": ("aimctl.errors", "aimctl.serialize", "aimctl.filesig"),
     "aimctl.sizes": ("aimctl.emit", "aimctl.errors", "aimctl.provenance", "aimctl.libyaml"),
     "aimctl.gitops": (),
     "aimctl.report": ("aimctl.errors", "aimctl.provenance"),
