@@ -878,6 +878,14 @@ def _read_regular_stat(path: Path) -> tuple[bytes, os.stat_result]:
         os.close(fd)
 
 
+def read_regular_or_none(path: Path) -> tuple[bytes, os.stat_result] | None:
+    """``_read_regular_stat``, or None for any file the loader would refuse or cannot read."""
+    try:
+        return _read_regular_stat(path)
+    except (OSError, _NotRegular, _InputError):
+        return None
+
+
 def _yaml_type(value: Any) -> str:
     if isinstance(value, list):
         return "list"

@@ -63,7 +63,6 @@ _FORMAT: Final = "aimctl-inputs v1"
 _RECORD_VERSION: Final = 2
 _MAX_MARKER_BYTES: Final = 64 * 1024 * 1024
 _MAX_RECORD_BYTES: Final = 256 * 1024 * 1024
-MAX_FILE_BYTES: Final = 32 * 1024 * 1024  # loader.MAX_FILE_BYTES
 
 
 def cache_root() -> Path | None:
@@ -126,29 +125,14 @@ def _file_digest(path: Path) -> str | None:
 
 def _stamped_digest(path: Path) -> tuple[str, Signature] | None:
     """SHA-256 of a regular file and its signature as read (``loader.load_file`` records the
-    same pair); None for anything the loader would refuse."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
-    except OSError:
+    same pair, read the same way); None for anything the loader would refuse."""
+    from aimctl.loader import read_regular_or_none
+
+    read = read_regular_or_none(path)
+    if read is None:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
-            return None
-        chunks, remaining = [], MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        if remaining <= 0:
-            return None
-        return hashlib.sha256(b"".join(chunks)).hexdigest(), signature(os.fstat(fd))
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    raw, st = read
+    return hashlib.sha256(raw).hexdigest(), signature(st)
 
 
 @dataclass(slots=True)
