@@ -127,6 +127,22 @@ def load_validator() -> ModuleType:
 
 
 @pytest.fixture
+def resolve_all_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """The keyword arguments of every ``resolve.run.resolve_all`` call the test makes."""
+    import aimctl.resolve.run
+
+    real = aimctl.resolve.run.resolve_all
+    calls: list[dict[str, object]] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aimctl.resolve.run, "resolve_all", counting)
+    return calls
+
+
+@pytest.fixture
 def three_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """``--jobs 3`` gets three workers whatever this machine has (aimctl caps jobs at the CPUs
     available), so the parallel paths are exercised on a one- or two-core runner too."""

@@ -163,26 +163,17 @@ def test_fixed_replicas_service_explains_no_autoscaling_block(run_cli) -> None:
 
 
 def test_with_tenants_the_namespace_is_resolved_once_for_trace_and_quota(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, resolve_all_calls: list[dict[str, object]]
 ) -> None:
     """``explain`` shows the tenant's quota use, which needs every service of the namespace:
     that one resolution also gives the traced service (issue 18: tenancy facts resolved once)."""
-    import aimctl.resolve.run
     from aimctl.pipeline.explain import run_explain
     from aimctl.pipeline.options import LoadOptions
 
-    real = aimctl.resolve.run.resolve_all
-    calls: list[dict[str, object]] = []
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(kwargs)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(aimctl.resolve.run, "resolve_all", counting)
     monkeypatch.chdir(ROOT)
     explained = run_explain(
         LoadOptions((Path("examples/platform"),), jobs=0), "research/eval-70b", None
     )
     assert explained.ok
     assert explained.trace["tenant"] is not None
-    assert [c.get("namespace") for c in calls] == ["research"]
+    assert [c.get("namespace") for c in resolve_all_calls] == ["research"]

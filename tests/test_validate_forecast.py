@@ -80,23 +80,14 @@ def test_validate_strict_refuses_every_bad_input_render_refuses(
 
 
 def test_tenant_checks_use_the_services_the_forecast_resolved(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, resolve_all_calls: list[dict[str, object]]
 ) -> None:
     """With tenants declared, ``validate``'s tenant checks read the services its forecast render
     resolved: every service is resolved once (issue 18: tenancy facts resolved once)."""
-    import aimctl.resolve.run
     from aimctl.pipeline.options import LoadOptions
     from aimctl.pipeline.validate import run_validate
 
-    real = aimctl.resolve.run.resolve_all
-    calls: list[dict[str, object]] = []
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(kwargs)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(aimctl.resolve.run, "resolve_all", counting)
     monkeypatch.chdir(ROOT)
     result = run_validate(LoadOptions((Path("examples/platform"),), jobs=0), False, "x")
     assert result.errors == 0 and result.files > 0
-    assert len(calls) == 1
+    assert len(resolve_all_calls) == 1
