@@ -61,6 +61,7 @@ __all__ = [
     "stage_files",
     "staged_name",
     "stream_text",
+    "swap_folder",
     "write_dir",
 ]
 
@@ -841,6 +842,78 @@ def write_dir(
     except OSError as exc:
         where = exc.filename or root
         raise _refuse(root, f"cannot write the output: {exc.strerror} ({where})") from None
+
+
+def swap_folder(
+    root: Path,
+    folder: str,
+    written: dict[str, str],
+    kept: list[str],
+    marker: str,
+    signatures: dict[str, Signature],
+) -> bool:
+    """Replace one folder of ``root`` (a namespace's, or ``_cluster``) and then the marker: the
+    re-render of a change that alters the files of that folder only (their names and
+    ``kustomization.yaml`` stay), so what readers read flips from the old tree to the new one
+    with one atomic exchange, as with ``write_dir``, without a second tree of every file.
+
+    ``written``: the folder's new files (name -> text; a file whose bytes the old folder holds is
+    linked from it); ``kept``: files of the old folder linked as they are (the caller verified
+    them). The folder is built beside ``root`` (``.DIR.new-*``), exchanged with the old one,
+    then the marker is replaced. Call it holding ``output_lock(root)``. Returns False, ``root``
+    untouched, where the exchange is not available (the caller then swaps the whole tree); I/O
+    failures become an ``EmitError`` and also leave ``root`` as it was. ``signatures``: gets the
+    signature of every file now in the folder (empty when one could not be taken).
+    """
+    root = Path(os.path.abspath(root))
+    check_owned(root)
+    try:
+        return _swap_folder(root, folder, written, kept, marker, signatures)
+    except OSError as exc:
+        where = exc.filename or root
+        raise _refuse(root, f"cannot write the output: {exc.strerror} ({where})") from None
+
+
+def _swap_folder(
+    root: Path,
+    folder: str,
+    written: dict[str, str],
+    kept: list[str],
+    marker: str,
+    signatures: dict[str, Signature],
+) -> bool:
+    _clean_stale(root)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+    try:
+        base_fd = os.open(staging, _DIR_FLAGS)
+        try:
+            previous_fd = open_dir(None, str(root))
+            linked = [f"{folder}/{name}" for name in kept]
+            try:
+                files = list(written.items())
+                mode = 0o644 & ~_umask()
+                _fill_folder(base_fd, previous_fd, folder, kept, files, mode, signatures, linked)
+            finally:
+                os.close(previous_fd)
+        finally:
+            os.close(base_fd)
+        (staging / MARKER).write_text(marker, encoding="utf-8")
+        if not _exchange(staging / folder, root / folder):
+            shutil.rmtree(staging, ignore_errors=True)
+            signatures.clear()
+            return False
+        try:
+            os.replace(staging / MARKER, root / MARKER)
+        except BaseException:
+            _exchange(staging / folder, root / folder)  # the old folder back: DIR as it was
+            raise
+        _remove_tree(staging)  # now the old folder
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        _clean_stale(root)
+        raise
+    _stat_linked(root, linked, signatures)
+    return True
 
 
 def _swap_in(

@@ -23,12 +23,15 @@ if TYPE_CHECKING:
     from aimctl.pipeline import Inputs
 
 __all__ = [
+    "Folder",
     "Hit",
     "Partial",
     "Settings",
     "consult",
     "fingerprint_of",
+    "folder_signatures",
     "marker_of",
+    "one_folder",
     "remember",
     "remember_partial",
 ]
@@ -71,6 +74,8 @@ class Partial:
     removed: list[str]  # files of DIR no longer produced
     warnings: list[Diagnostic]
     state: _State
+    signatures: dict[str, Signature] = field(default_factory=dict)  # of DIR's files, verified
+    same_listing: bool = False  # kustomization.yaml keeps its bytes
 
 
 @dataclass(slots=True)
@@ -229,7 +234,7 @@ def _partial(
     if warnings is None:
         return None
     state.scopes = _new_scopes(record, fp, scopes)
-    return Partial(files_out, kept, removed, warnings, state)
+    return Partial(files_out, kept, removed, warnings, state, signatures, listing == old_text)
 
 
 def _ordered(
@@ -371,6 +376,53 @@ def _new_scopes(
     record: rc.Record, fp: rc.Fingerprint, loaded: dict[str, list[str]]
 ) -> dict[str, list[str]]:
     return {name: loaded[name] if name in loaded else record.inputs[name][1] for name in fp.inputs}
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """The one folder of DIR whose files a partial render changes (``emit.swap_folder``)."""
+
+    name: str
+    written: dict[str, str]  # file name -> new text
+    kept: list[str]  # names of the folder's other files, as DIR holds them
+
+
+def one_folder(settings: Settings, partial: Partial) -> Folder | None:
+    """The folder to swap alone when the partial render changes the bytes of files in one
+    folder only, none added or removed (``kustomization.yaml`` keeps its bytes); else None."""
+    if not partial.same_listing or partial.removed:
+        return None
+    from aimctl.emit import read_files
+
+    new = {rel: text for rel, text in partial.files.items() if rel != KUSTOMIZATION}
+    old = read_files(settings.output, list(new))  # nothing followed: a link reads as changed
+    differ = {rel.rpartition("/")[0] for rel, text in new.items() if old.get(rel) != text}
+    if len(differ) > 1 or not new:
+        return None
+    name = differ.pop() if differ else min(rel.rpartition("/")[0] for rel in new)
+    if not name:
+        return None
+    prefix = f"{name}/"
+    written = {rel[len(prefix) :]: text for rel, text in new.items() if rel.startswith(prefix)}
+    kept = [
+        rel[len(prefix) :]
+        for rel in partial.signatures
+        if rel.startswith(prefix) and rel not in new
+    ]
+    return Folder(name, written, kept)
+
+
+def folder_signatures(
+    partial: Partial, folder: Folder, swapped: dict[str, Signature]
+) -> dict[str, Signature] | None:
+    """DIR's signatures after ``swap_folder``: the verified ones of the other folders and the
+    swapped folder's as written (None when those could not be taken: look)."""
+    if not swapped:
+        return None
+    prefix = f"{folder.name}/"
+    out = {rel: sig for rel, sig in partial.signatures.items() if not rel.startswith(prefix)}
+    out.update(swapped)
+    return out
 
 
 def remember_partial(

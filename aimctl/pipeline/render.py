@@ -21,7 +21,7 @@ from aimctl.pipeline.options import Hooks, LoadOptions, RenderRequest, cache_opt
 from aimctl.pipeline.outcome import OptionProblem, Refused
 
 if TYPE_CHECKING:  # the stages load on a miss only: a cache hit imports no models
-    from aimctl.emit import Drift, Stage
+    from aimctl.emit import Drift, Signature, Stage
     from aimctl.incremental import Hit, Partial, Settings
     from aimctl.pipeline.assemble import RenderResult
     from aimctl.pipeline.load import Inputs
@@ -383,9 +383,28 @@ def _begin_stage(request: RenderRequest) -> Stage | None:
     return begin_stage(request.output_dir)
 
 
+def _write_partial(answer: Partial, settings: Settings) -> dict[str, Signature] | None:
+    """Write a partial render: swap the one folder it changes when it changes one (the other
+    files stay as they are), else the whole tree. Returns the signatures of DIR's files (None:
+    look)."""
+    from aimctl.emit import swap_folder, write_dir
+    from aimctl.incremental import folder_signatures, marker_of, one_folder
+
+    marker = marker_of(answer.state)
+    folder = one_folder(settings, answer)
+    if folder is not None:
+        swapped: dict[str, Signature] = {}
+        output = settings.output
+        if swap_folder(output, folder.name, folder.written, folder.kept, marker, swapped):
+            return folder_signatures(answer, folder, swapped)
+    written: dict[str, Signature] = {}
+    write_dir(answer.files, settings.output, marker, answer.reuse, written)
+    return written or None
+
+
 def _write(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> Written:
     """``render -o``: from the record when it answers, else in full (and record it)."""
-    from aimctl.emit import Signature, build_files, write_dir
+    from aimctl.emit import build_files, write_dir
     from aimctl.incremental import (
         Hit,
         Partial,
@@ -406,10 +425,8 @@ def _write(request: RenderRequest, hooks: Hooks, settings: Settings | None) -> W
         return Written(answer.count, answer.warnings, unchanged=True)
     if isinstance(answer, Partial):
         assert settings is not None
-        written: dict[str, Signature] = {}
-        write_dir(answer.files, output_dir, marker_of(answer.state), answer.reuse, written)
         count = len(answer.files) - 1 + len(answer.reuse)
-        remember_partial(settings, answer, answer.warnings, count, written or None)
+        remember_partial(settings, answer, answer.warnings, count, _write_partial(answer, settings))
         return Written(count, answer.warnings)
     stage = _begin_stage(request)
     try:
