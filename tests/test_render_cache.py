@@ -206,3 +206,82 @@ def test_a_linked_template_is_part_of_the_key(
     cached = run_cli(*args, "--check", cwd=tmp_path)
     assert full.exit_code == 3, full.stderr
     assert (cached.exit_code, cached.stderr) == (full.exit_code, full.stderr)
+
+
+def _edit_one_namespace(tree: Path) -> str:
+    """A label value in one tenant's services: the files of that namespace change, none is
+    added or removed. Returns the namespace."""
+    services = sorted((tree / "tenants").glob("*/services.yaml"))[0]
+    services.write_text(services.read_text(encoding="utf-8").replace("team: ", "team: x", 1))
+    return services.parent.name
+
+
+def test_a_change_to_one_folder_swaps_that_folder_alone(
+    base_tree: Path, tmp_path: Path, run_cli: Run
+) -> None:
+    """The other folders stay the very directories they were; the result is the full render's,
+    and the record written with it vouches for DIR as it now is."""
+    tree, out, ref = tmp_path / "tree", tmp_path / "out", tmp_path / "ref"
+    shutil.copytree(base_tree, tree)
+    assert run_cli("render", str(tree), "-o", str(out)).exit_code == 0
+    before = {p.name: p.stat().st_ino for p in out.iterdir() if p.is_dir()}
+    namespace = _edit_one_namespace(tree)
+    result = run_cli("render", str(tree), "-o", str(out), "-v")
+    assert result.exit_code == 0 and "cache: changed namespaces only" in result.stderr
+    after = {p.name: p.stat().st_ino for p in out.iterdir() if p.is_dir()}
+    assert after.keys() == before.keys() and len(after) > 2
+    assert {name for name in after if after[name] != before[name]} == {namespace}
+    assert run_cli("render", str(tree), "-o", str(ref), "--no-cache").exit_code == 0
+    assert _snapshot(out) == _snapshot(ref)
+    assert not list(tmp_path.glob(".out.*"))  # no staging tree left beside DIR
+    again = run_cli("render", str(tree), "-o", str(out), "--check", "-v")
+    assert again.exit_code == 0 and "cache: inputs and output unchanged" in again.stderr
+
+
+@pytest.mark.parametrize("where", ["swapped", "other"])
+def test_an_edit_after_a_folder_swap_is_noticed(
+    base_tree: Path, tmp_path: Path, run_cli: Run, where: str
+) -> None:
+    """The signatures recorded after swapping one folder are DIR's: a later hand edit, in the
+    swapped folder or in one left in place, sends ``--check`` to a full render."""
+    tree, out = tmp_path / "tree", tmp_path / "out"
+    shutil.copytree(base_tree, tree)
+    assert run_cli("render", str(tree), "-o", str(out)).exit_code == 0
+    namespace = _edit_one_namespace(tree)
+    assert run_cli("render", str(tree), "-o", str(out)).exit_code == 0
+    folders = sorted(p for p in out.iterdir() if p.is_dir() and p.name != "_cluster")
+    folder = next(p for p in folders if (p.name == namespace) == (where == "swapped"))
+    victim = sorted(folder.glob("*.yaml"))[0]
+    with victim.open("a", encoding="utf-8") as handle:  # in place: same inode, same mtime tick
+        handle.write("# edited\n")
+    result = run_cli("render", str(tree), "-o", str(out), "--check", "-v")
+    assert result.exit_code == 3 and "cache: full render" in result.stderr
+    assert victim.name in result.stderr
+
+
+def test_without_an_atomic_exchange_the_whole_tree_is_swapped(
+    base_tree: Path, tmp_path: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where ``renameat2`` is missing, a folder cannot be exchanged: the partial render swaps
+    the whole tree as before, with the same bytes."""
+    from aimctl import emit
+
+    tree, out, ref = tmp_path / "tree", tmp_path / "out", tmp_path / "ref"
+    shutil.copytree(base_tree, tree)
+    assert run_cli("render", str(tree), "-o", str(out)).exit_code == 0
+    _edit_one_namespace(tree)
+    calls: list[tuple[Path, Path]] = []
+
+    def no_exchange(a: Path, b: Path) -> bool:
+        calls.append((a, b))
+        return False
+
+    monkeypatch.setattr(emit, "_exchange", no_exchange)
+    result = run_cli("render", str(tree), "-o", str(out), "-v")
+    assert result.exit_code == 0 and "cache: changed namespaces only" in result.stderr
+    assert len(calls) == 2  # the folder, then the whole tree (by two renames)
+    assert run_cli("render", str(tree), "-o", str(ref), "--no-cache").exit_code == 0
+    assert _snapshot(out) == _snapshot(ref)
+    assert not list(tmp_path.glob(".out.*"))
+    again = run_cli("render", str(tree), "-o", str(out), "--check", "-v")
+    assert again.exit_code == 0 and "cache: inputs and output unchanged" in again.stderr
