@@ -3,7 +3,9 @@
 Layout (aimctl.md §5, §9): ``DIR/<namespace>/<kind>-<name>.yaml`` (``_cluster/`` for cluster-scoped
 objects), ``DIR/kustomization.yaml`` listing every file in the documented order, and the ownership
 marker ``DIR/.aimctl-output``. The directory is built beside DIR and swapped in, so readers see the
-old tree or the new one, never a mix; a lock file ``DIR.lock`` keeps two renders apart.
+old tree or the new one, never a mix; a lock file ``DIR.lock`` keeps two renders apart. A cached
+re-render that changes the bytes of one folder's files only (``swap_folder``) exchanges that folder
+alone the same way, then the marker: what readers read still flips in one step.
 """
 
 from __future__ import annotations

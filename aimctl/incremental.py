@@ -409,6 +409,8 @@ def one_folder(settings: Settings, partial: Partial) -> Folder | None:
         for rel in partial.signatures
         if rel.startswith(prefix) and rel not in new
     ]
+    if any("/" in rel for rel in (*written, *kept)):
+        return None  # a folder inside: not one aimctl writes
     return Folder(name, written, kept)
 
 

@@ -14,7 +14,9 @@ fresh checkout (CI) has none either: both get a full render, which records one.
 With a record, an unchanged input tree and an unchanged DIR answer ``--check`` and ``diff`` at
 once and make a re-render a no-op. When the changed files only feed some namespaces, only those
 namespaces are loaded (with the cluster-scoped files), resolved and rendered; their files
-replace the old ones, the other files of DIR are reused as verified. A change to a file that
+replace the old ones, the other files of DIR are reused as verified (when the new files differ
+from DIR's in one folder only and none is added or removed, that folder alone is built aside and
+exchanged: ``emit.swap_folder``; the record then takes the other files' verified signatures). A change to a file that
 holds a cluster-scoped object (a ``Namespace`` counts for its own namespace), to the project
 file, the templates, aimctl itself or an option, or anything the partial render cannot prove
 equal to a full one (errors, cross-namespace status references, render-wide warnings that
