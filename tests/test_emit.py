@@ -315,3 +315,48 @@ def test_reuse_never_reaches_through_a_symlinked_folder(tmp_path: Path) -> None:
         write_dir(mine, out, reuse=frozenset({"ns/configmap-a.yaml"}))
     assert (out / "ns").is_symlink() and (outside / "configmap-a.yaml").stat().st_nlink == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside"]
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_ino)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_swap_folder_replaces_one_folder_and_the_marker(tmp_path: Path) -> None:
+    from aimctl.emit import swap_folder
+
+    out = tmp_path / "out"
+    files = {"a/x.yaml": "x: 1\n", "a/y.yaml": "y: 1\n", "b/z.yaml": "z: 1\n"}
+    write_dir({**files, "kustomization.yaml": "k\n"}, out, "old marker\n")
+    before = _tree(out)
+    signatures: dict[str, tuple[int, int, int, int, int]] = {}
+    assert swap_folder(out, "a", {"x.yaml": "x: 2\n"}, ["y.yaml"], "new marker\n", signatures)
+    after = _tree(out)
+    assert after["a/x.yaml"][0] == b"x: 2\n" and after[MARKER][0] == b"new marker\n"
+    assert after["a/y.yaml"] == before["a/y.yaml"]  # linked, not written again
+    assert after["b/z.yaml"] == before["b/z.yaml"]
+    assert sorted(signatures) == ["a/x.yaml", "a/y.yaml"]
+    assert signatures["a/y.yaml"][0] == os.stat(out / "a/y.yaml").st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging tree left
+
+
+def test_swap_folder_puts_the_old_folder_back_when_the_marker_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aimctl import emit
+
+    out = tmp_path / "out"
+    write_dir({"a/x.yaml": "x: 1\n", "kustomization.yaml": "k\n"}, out, "old marker\n")
+    before = _tree(out)
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(emit.os, "replace", refuse)
+    with pytest.raises(EmitError, match="cannot write the output"):
+        emit.swap_folder(out, "a", {"x.yaml": "x: 2\n"}, [], "new marker\n", {})
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
