@@ -399,7 +399,10 @@ def one_folder(settings: Settings, partial: Partial) -> Folder | None:
     differ = {rel.rpartition("/")[0] for rel, text in new.items() if old.get(rel) != text}
     if len(differ) > 1 or not new:
         return None
-    name = differ.pop() if differ else min(rel.rpartition("/")[0] for rel in new)
+    # nothing differs (e.g. only an input's whitespace changed): swap a namespace's folder, whose
+    # few files are linked again, rather than ``_cluster`` with every namespace's
+    folders = sorted({rel.rpartition("/")[0] for rel in new}, key=lambda f: (f == "_cluster", f))
+    name = differ.pop() if differ else folders[0]
     if not name:
         return None
     prefix = f"{name}/"
