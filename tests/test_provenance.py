@@ -1,4 +1,5 @@
-"""``provenance.slot_init``: the faster ``__init__`` behaves as the dataclass's own."""
+"""``provenance.slot_init``: the faster ``__init__`` behaves as the dataclass's own (for every
+class that uses it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pickle
 
 import pytest
 
+from aimctl.catalog import Entry
+from aimctl.loader import LoadedDocument
 from aimctl.provenance import (
     Candidate,
     Decision,
@@ -17,8 +20,20 @@ from aimctl.provenance import (
     SourceSpan,
     slot_init,
 )
+from aimctl.render.children import RenderedManifest
+from aimctl.resolve.caching import ArtifactSpec
 
-TYPES = (SourceSpan, ResourceKey, Origin, Candidate, Decision)
+TYPES = (
+    SourceSpan,
+    ResourceKey,
+    Origin,
+    Candidate,
+    Decision,
+    Entry,
+    LoadedDocument,
+    RenderedManifest,
+    ArtifactSpec,
+)
 
 
 def _generated(cls: type) -> type:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aimctl.errors import Diagnostic
-from aimctl.provenance import ResourceKey
+from aimctl.provenance import ResourceKey, slot_init
 from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.service import ResolvedService
@@ -24,6 +24,7 @@ from aimctl.resolve.templates import TemplateView
 __all__ = ["RenderedManifest", "default_templates_dir", "render_services"]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RenderedManifest:
     """One rendered object and where it came from (parent service and template file)."""
