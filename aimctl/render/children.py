@@ -52,7 +52,7 @@ def default_templates_dir() -> Path:
 
 
 def _sorted(labels: dict[str, str]) -> dict[str, str]:
-    return dict(sorted(labels.items()))
+    return {key: labels[key] for key in sorted(labels)}  # keys only: no tuple comparisons
 
 
 def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
