@@ -31,7 +31,7 @@ from aimctl.model import (
     select_pipeline,
 )
 from aimctl.model.currency import UNSUPPORTED_KINDS, later_field
-from aimctl.provenance import FieldPath, ResourceKey
+from aimctl.provenance import FieldPath, ResourceKey, slot_init
 from aimctl.suggest import did_you_mean
 
 __all__ = [
@@ -124,6 +124,7 @@ def _known_namespaced(api_version: str, kind: str) -> bool:
     return kind in _NAMESPACED.get(_api_group(api_version), frozenset())
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Entry(Generic[T]):
     """A validated object with its identity and the document it came from."""

@@ -33,7 +33,7 @@ from aimctl.goscalars import (
     typed,
 )
 from aimctl.libyaml import CSafeLoader, KubeYamlLoader
-from aimctl.provenance import FieldPath, SourceSpan
+from aimctl.provenance import FieldPath, SourceSpan, slot_init
 
 __all__ = [
     "MAX_DEPTH",
@@ -71,6 +71,7 @@ _LOCATE_ROUNDS = 4  # re-parses of a cut text when looking for aimctl's nesting 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class LoadedDocument:
     """One YAML document: plain data plus where it was written (file as displayed, doc index)."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aimctl.provenance import FieldPath, format_path
@@ -86,6 +87,8 @@ _BLOCK = ""  # value-cache marker: "write this string as a literal block"
 
 _VALUE_CACHE: dict[str, str] = {}
 _KEY_CACHE: dict[str, str] = {}
+_value_get = _VALUE_CACHE.get  # the caches are cleared, never replaced
+_key_get = _KEY_CACHE.get
 
 
 def _escape_extra(match: re.Match[str]) -> str:
@@ -176,7 +179,7 @@ def _coerce(value: object) -> object:
 # Type checks are exact (``type(v) is str``) for speed; other types take the slow ``else`` path.
 
 
-def _emit_block(head: str, s: str, content_indent: str, out: list[str]) -> None:
+def _emit_block(head: str, s: str, content_indent: str, append: Callable[[str], None]) -> None:
     """``head|…`` then the lines of ``s`` (which contains a ``\\n``) at ``content_indent``."""
     indicator = "2" if s[0] in " \t\n" else ""
     if s[-1] != "\n":
@@ -184,44 +187,43 @@ def _emit_block(head: str, s: str, content_indent: str, out: list[str]) -> None:
     else:
         chomp = "+" if s.endswith("\n\n") else ""
         s = s[:-1]
-    out.append(f"{head}|{indicator}{chomp}\n")
+    append(f"{head}|{indicator}{chomp}\n")
     for line in s.split("\n"):
-        out.append(f"{content_indent}{line}\n" if line else "\n")
+        append(f"{content_indent}{line}\n" if line else "\n")
 
 
-def _emit_map(mapping: dict[Any, Any], indent: str, first: str, out: list[str]) -> None:
+def _emit_map(
+    mapping: dict[Any, Any], indent: str, first: str, append: Callable[[str], None]
+) -> None:
     prefix = first
-    child = indent + "  "
-    key_get = _KEY_CACHE.get
-    value_get = _VALUE_CACHE.get
-    append = out.append
     for key, value in mapping.items():
-        k = key_get(key)
+        k = _key_get(key)
         if k is None:
             k = _render_key(key)
             if len(k) > _MAX_SIMPLE_KEY:
-                _emit_explicit_entry(k, value, prefix, indent, out)
+                _emit_explicit_entry(k, value, prefix, indent, append)
                 prefix = indent
                 continue
         t = type(value)
         if t is str:
-            v = value_get(value)
+            v = _value_get(value)
             if v is None:
                 v = _render_value(value)
             if v:
                 append(f"{prefix}{k}: {v}\n")
             else:
-                _emit_block(f"{prefix}{k}: ", value, child, out)
+                _emit_block(f"{prefix}{k}: ", value, indent + "  ", append)
         elif t is dict:
             if value:
                 append(f"{prefix}{k}:\n")
-                _emit_map(value, child, child, out)
+                child = indent + "  "
+                _emit_map(value, child, child, append)
             else:
                 append(f"{prefix}{k}: {{}}\n")
         elif t is list:
             if value:
                 append(f"{prefix}{k}:\n")
-                _emit_seq(value, indent, indent, out)
+                _emit_seq(value, indent, indent, append)
             else:
                 append(f"{prefix}{k}: []\n")
         elif t is int:
@@ -233,33 +235,30 @@ def _emit_map(mapping: dict[Any, Any], indent: str, first: str, out: list[str]) 
         elif t is float:
             append(f"{prefix}{k}: {_format_float(value)}\n")
         else:
-            _emit_map({key: _coerce(value)}, indent, prefix, out)
+            _emit_map({key: _coerce(value)}, indent, prefix, append)
         prefix = indent
 
 
-def _emit_seq(seq: list[Any], indent: str, first: str, out: list[str]) -> None:
+def _emit_seq(seq: list[Any], indent: str, first: str, append: Callable[[str], None]) -> None:
     prefix = first
-    child = indent + "  "
-    value_get = _VALUE_CACHE.get
-    append = out.append
     for value in seq:
         t = type(value)
         if t is str:
-            v = value_get(value)
+            v = _value_get(value)
             if v is None:
                 v = _render_value(value)
             if v:
                 append(f"{prefix}- {v}\n")
             else:
-                _emit_block(f"{prefix}- ", value, child, out)
+                _emit_block(f"{prefix}- ", value, indent + "  ", append)
         elif t is dict:
             if value:
-                _emit_map(value, child, f"{prefix}- ", out)
+                _emit_map(value, indent + "  ", f"{prefix}- ", append)
             else:
                 append(f"{prefix}- {{}}\n")
         elif t is list:
             if value:
-                _emit_seq(value, child, f"{prefix}- ", out)
+                _emit_seq(value, indent + "  ", f"{prefix}- ", append)
             else:
                 append(f"{prefix}- []\n")
         elif t is int:
@@ -271,26 +270,28 @@ def _emit_seq(seq: list[Any], indent: str, first: str, out: list[str]) -> None:
         elif t is float:
             append(f"{prefix}- {_format_float(value)}\n")
         else:
-            _emit_seq([_coerce(value)], indent, prefix, out)
+            _emit_seq([_coerce(value)], indent, prefix, append)
         prefix = indent
 
 
-def _emit_explicit_entry(k: str, value: object, prefix: str, indent: str, out: list[str]) -> None:
+def _emit_explicit_entry(
+    k: str, value: object, prefix: str, indent: str, append: Callable[[str], None]
+) -> None:
     """``? key`` / ``: value``, for keys longer than an implicit key may be."""
-    out.append(f"{prefix}? {k}\n")
+    append(f"{prefix}? {k}\n")
     child = indent + "  "
     if type(value) not in _EXACT_TYPES:
         value = _coerce(value)
     if type(value) is dict and value:
-        out.append(f"{indent}:\n")
-        _emit_map(value, child, child, out)
+        append(f"{indent}:\n")
+        _emit_map(value, child, child, append)
     elif type(value) is list and value:
-        out.append(f"{indent}:\n")
-        _emit_seq(value, child, child, out)
+        append(f"{indent}:\n")
+        _emit_seq(value, child, child, append)
     elif type(value) is str and not _render_value(value):
-        _emit_block(f"{indent}: ", value, child, out)
+        _emit_block(f"{indent}: ", value, child, append)
     else:
-        out.append(f"{indent}: {_scalar_text(value)}\n")
+        append(f"{indent}: {_scalar_text(value)}\n")
 
 
 def _scalar_text(value: object) -> str:
@@ -308,20 +309,20 @@ def _scalar_text(value: object) -> str:
     return "{}" if type(value) is dict else "[]"
 
 
-def _emit_document(obj: object, out: list[str]) -> None:
+def _emit_document(obj: object, append: Callable[[str], None]) -> None:
     try:
         if type(obj) not in _EXACT_TYPES:
             obj = _coerce(obj)
         if type(obj) is dict and obj:
-            _emit_map(obj, "", "", out)
+            _emit_map(obj, "", "", append)
         elif type(obj) is list and obj:
-            _emit_seq(obj, "", "", out)
+            _emit_seq(obj, "", "", append)
         elif type(obj) is str and not _render_value(obj) and obj[0] not in " \t\n":
             # Readers disagree on what an indentation indicator means at document level, so a
             # top-level string that would need one is double-quoted instead.
-            _emit_block("", obj, "  ", out)
+            _emit_block("", obj, "  ", append)
         else:
-            out.append(f"{_scalar_text(obj)}\n")
+            append(f"{_scalar_text(obj)}\n")
     except (TypeError, ValueError) as exc:
         path = _find_problem(obj, ())
         if path is None or type(exc) not in (TypeError, ValueError):
@@ -363,5 +364,5 @@ def dump_yaml(obj: object) -> str:
     key, ``ValueError`` for NaN, infinities and lone surrogates; the message names the field path.
     """
     out: list[str] = []
-    _emit_document(obj, out)
+    _emit_document(obj, out.append)
     return "".join(out)

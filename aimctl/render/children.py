@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aimctl.errors import Diagnostic
-from aimctl.provenance import ResourceKey
+from aimctl.provenance import ResourceKey, slot_init
 from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.caching import ArtifactPlan, CachePlan
 from aimctl.resolve.service import ResolvedService
@@ -24,6 +24,7 @@ from aimctl.resolve.templates import TemplateView
 __all__ = ["RenderedManifest", "default_templates_dir", "render_services"]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RenderedManifest:
     """One rendered object and where it came from (parent service and template file)."""
@@ -51,7 +52,7 @@ def default_templates_dir() -> Path:
 
 
 def _sorted(labels: dict[str, str]) -> dict[str, str]:
-    return dict(sorted(labels.items()))
+    return {key: labels[key] for key in sorted(labels)}  # keys only: no tuple comparisons
 
 
 def _isvc_context(svc: ResolvedService) -> dict[str, Any]:
@@ -119,40 +120,46 @@ def _cache_context(cache: CachePlan) -> dict[str, Any]:
     }
 
 
-def _artifact_contexts(cache: CachePlan, art: ArtifactPlan) -> dict[str, dict[str, Any]]:
+def _pvc_context(art: ArtifactPlan) -> dict[str, Any]:
     return {
-        "pvc": {
-            "name": art.pvc_name,
-            "namespace": art.namespace,
-            "labels": _sorted(art.pvc_labels),
-            "size": art.pvc_size,
-            "storage_class": art.pvc_storage_class,
-        },
-        "job": {
-            "name": art.job_name,
-            "namespace": art.namespace,
-            "labels": _sorted(art.job_labels),
-            "pod_labels": _sorted(art.job_pod_labels),
-            "image_pull_secrets": art.image_pull_secrets,
-            "image": art.download_image,
-            "source_uri": art.source_uri,
-            "env": art.job_env,
-            "pvc_name": art.pvc_name,
-        },
-        "binding": {"namespace": art.namespace, "labels": _sorted(art.binding_labels)},
-        "artifact": {
-            "name": art.name,
-            "namespace": art.namespace,
-            "labels": _sorted(art.labels),
-            "source_uri": art.source_uri,
-            "model_id": art.model_id,
-            "storage_class": art.storage_class or None,
-            "size": art.size,
-            "env": art.env or None,
-            "runtime_config_name": art.runtime_config_name or None,
-            "download_image": art.download_image,
-        },
-        "cache": _cache_context(cache),
+        "name": art.pvc_name,
+        "namespace": art.namespace,
+        "labels": _sorted(art.pvc_labels),
+        "size": art.pvc_size,
+        "storage_class": art.pvc_storage_class,
+    }
+
+
+def _job_context(art: ArtifactPlan) -> dict[str, Any]:
+    return {
+        "name": art.job_name,
+        "namespace": art.namespace,
+        "labels": _sorted(art.job_labels),
+        "pod_labels": _sorted(art.job_pod_labels),
+        "image_pull_secrets": art.image_pull_secrets,
+        "image": art.download_image,
+        "source_uri": art.source_uri,
+        "env": art.job_env,
+        "pvc_name": art.pvc_name,
+    }
+
+
+def _binding_context(art: ArtifactPlan) -> dict[str, Any]:
+    return {"namespace": art.namespace, "labels": _sorted(art.binding_labels)}
+
+
+def _artifact_context(art: ArtifactPlan) -> dict[str, Any]:
+    return {
+        "name": art.name,
+        "namespace": art.namespace,
+        "labels": _sorted(art.labels),
+        "source_uri": art.source_uri,
+        "model_id": art.model_id,
+        "storage_class": art.storage_class or None,
+        "size": art.size,
+        "env": art.env or None,
+        "runtime_config_name": art.runtime_config_name or None,
+        "download_image": art.download_image,
     }
 
 
@@ -184,7 +191,7 @@ class _Output:
     def cache(self, cache: CachePlan, parent: ResourceKey, file: str, doc: int, own: bool) -> None:
         """A template cache's artifacts and their PVCs, Jobs and the namespace's RoleBinding."""
         for art in cache.artifacts:
-            self.artifact(art, parent, file, doc, cache_ctx=_artifact_contexts(cache, art))
+            self.artifact(art, parent, file, doc, of_cache=True)
         if own and self.include_intermediates:  # also when it reuses every artifact
             self.render("aimtemplatecache", {"cache": _cache_context(cache)}, parent, file, doc)
 
@@ -194,21 +201,18 @@ class _Output:
         parent: ResourceKey,
         file: str,
         doc: int,
-        cache_ctx: dict[str, dict[str, Any]] | None = None,
+        of_cache: bool = False,
     ) -> None:
-        ctx = cache_ctx or _artifact_contexts(_NO_CACHE, art)
+        """An artifact's children; the AIMArtifact itself (an intermediate) only for one a cache
+        plans, as a hand-written artifact is an input. Each context is built only when used."""
         if art.namespace not in self.bindings:
             self.bindings.add(art.namespace)
-            self.render(
-                "artifact-status-rolebinding", {"binding": ctx["binding"]}, parent, file, doc
-            )
-        self.render("persistentvolumeclaim", {"pvc": ctx["pvc"]}, parent, file, doc)
-        self.render("download-job", {"job": ctx["job"]}, parent, file, doc)
-        if self.include_intermediates and cache_ctx is not None:
-            self.render("aimartifact", {"artifact": ctx["artifact"]}, parent, file, doc)
-
-
-_NO_CACHE = CachePlan("", "", "Shared", "", "Namespace", "", "", [], {})
+            binding = {"binding": _binding_context(art)}
+            self.render("artifact-status-rolebinding", binding, parent, file, doc)
+        self.render("persistentvolumeclaim", {"pvc": _pvc_context(art)}, parent, file, doc)
+        self.render("download-job", {"job": _job_context(art)}, parent, file, doc)
+        if self.include_intermediates and of_cache:
+            self.render("aimartifact", {"artifact": _artifact_context(art)}, parent, file, doc)
 
 
 def render_services(

@@ -9,7 +9,7 @@ from typing import Any, Final
 from aimctl.catalog import Entry, entry_error
 from aimctl.errors import Diagnostic
 from aimctl.model import AIM_API_VERSION, AIMArtifact, AIMService
-from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope
+from aimctl.provenance import Candidate, Decision, FieldPath, Origin, Scope, slot_init
 from aimctl.resolve.envmerge import merge_env_vars
 from aimctl.resolve.fields import env_dicts, origin_of, service_spec
 from aimctl.resolve.labels import propagate_labels
@@ -400,6 +400,7 @@ def _plan_artifact(
     return plan_artifact_children(artifact, config, index), None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ArtifactSpec:
     """What an AIMArtifact says, whoever wrote it (a template cache or the user)."""

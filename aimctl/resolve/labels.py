@@ -199,6 +199,6 @@ def propagate_labels(
     after the child's own, in sorted order. The inputs are not modified; the result is a new dict.
     """
     merged = dict(child_labels)
-    for key, value in labels_to_propagate(parent_labels, enabled, patterns).items():
-        merged.setdefault(key, value)
+    for key in _propagated_keys(tuple(parent_labels), tuple(patterns) if enabled else ()):
+        merged.setdefault(key, parent_labels[key])  # labels_to_propagate, without its dict
     return merged

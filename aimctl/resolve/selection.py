@@ -6,6 +6,7 @@ the survivors, so ``explain`` can show the whole table and errors can say why no
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -297,7 +298,13 @@ def _automatic(
 
 def gpu_not_in_cluster(gpu_model: str, inventory: GpuInventory) -> str:
     """Why the cluster lacks ``gpu_model``: the list aimctl.yaml declares, and a near name."""
-    declared = sorted(inventory.vram)
+    return _gpu_not_in_cluster(gpu_model, tuple(sorted(inventory.vram)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _gpu_not_in_cluster(gpu_model: str, declared: tuple[str, ...]) -> str:
+    """``gpu_not_in_cluster`` for the sorted declared models (a template rejected for its GPU
+    is rejected again for every service of its model: the near-name search runs once)."""
     listed = ", ".join(declared) if declared else "no GPU"
     near = closest(normalize_gpu_model(gpu_model), declared, cutoff=0.85)
     typo = f"; is {near[0]} a misspelling of {gpu_model}?" if near else ""
