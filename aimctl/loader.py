@@ -865,31 +865,46 @@ def _read_regular(path: str | Path) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES. FIFOs, devices and sockets are
     refused without reading (a FIFO would block, ``/dev/zero`` never ends); the check is made
     on the open descriptor, so the file cannot be swapped between check and read."""
-    return _read_regular_stat(path)[0]
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        return _read_descriptor(fd)
+    finally:
+        os.close(fd)
 
 
 def _read_regular_stat(path: str | Path) -> tuple[bytes, os.stat_result]:
     """``_read_regular`` and the ``fstat`` of the descriptor read (taken after reading)."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _NotRegular("not a regular file (a FIFO, device or socket); refused")
-        if st.st_size > MAX_FILE_BYTES:
-            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        if remaining <= 0:
-            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        return b"".join(chunks), os.fstat(fd)
+        return _read_descriptor(fd), os.fstat(fd)
     finally:
         os.close(fd)
+
+
+_TAIL_READ = 1 << 16  # reads after the first: the end of the file, or what it grew by since
+
+
+def _read_descriptor(fd: int) -> bytes:
+    """Everything up to the end of the regular file open at ``fd`` (``_read_regular``): the
+    size ``fstat`` gives in one read, then reads until the end, at most MAX_FILE_BYTES."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise _NotRegular("not a regular file (a FIFO, device or socket); refused")
+    if st.st_size > MAX_FILE_BYTES:
+        raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    chunks = []
+    remaining = MAX_FILE_BYTES + 1
+    want = st.st_size + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, want))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+        want = _TAIL_READ
+    if remaining <= 0:
+        raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    return b"".join(chunks)
 
 
 def read_regular_or_none(path: Path) -> tuple[bytes, os.stat_result] | None:
