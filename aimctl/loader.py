@@ -410,30 +410,32 @@ def _read_stdin() -> bytes:
     return got
 
 
-def _read_input(path: Path) -> bytes:
-    return _read_stdin() if is_stdin(path) else _read_regular(path)
-
-
 def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _resolved(path: Path) -> Path | None:
-    """``path.resolve()``, or None for a symlink loop or an unreadable link."""
+def _resolved(path: str) -> str | None:
+    """``Path(path).resolve(strict=True)`` as text, or None for a symlink loop or an unreadable
+    link."""
     try:
-        return path.resolve(strict=True)
+        return str(Path(path).resolve(strict=True))
     except (OSError, RuntimeError):
         return None
 
 
-def _resolve_error(path: Path) -> OSError | None:
-    try:
-        path.resolve(strict=True)
-    except OSError as exc:
-        return exc
-    except RuntimeError:
-        return None
-    return None
+def _join(directory: str, name: str) -> str:
+    """``str(Path(directory) / name)`` for a directory given as ``str(Path(...))``, without
+    building a Path (one per input file otherwise: a third of the walk)."""
+    if directory == ".":
+        return name
+    return directory + name if directory.endswith(os.sep) else directory + os.sep + name
+
+
+def _below(path: str, directory: str) -> bool:
+    """Whether ``directory`` is one of ``Path(path).parents`` (both normalised and absolute)."""
+    return path != directory and path.startswith(
+        directory if directory.endswith(os.sep) else directory + os.sep
+    )
 
 
 def _is_link(entry: os.DirEntry[str]) -> bool:
@@ -490,19 +492,27 @@ def collect_files(
     (a partial render must not pass), and a subdirectory holding aimctl's output marker is
     skipped with a warning (rendered output is not input).
     """
+    names, problems = _collect_names(roots, skip)
+    return [Path(name) for name in names], problems
+
+
+def _collect_names(
+    roots: Iterable[Path], skip: Iterable[Path] = ()
+) -> tuple[list[str], list[Diagnostic]]:
+    """``collect_files`` with the files as text (``str`` of the Paths it returns): the walk
+    builds no Path per file, and a caller that filters the files builds Paths only for those
+    it keeps."""
     roots = list(roots)
-    resolved_roots = [r.resolve() for r in roots if not is_stdin(r)]
-    skipped = {p.resolve() for p in skip}
-    found: dict[Path, Path] = {}  # resolved target -> path as reached first (sorted walk)
+    resolved_roots = [str(r.resolve()) for r in roots if not is_stdin(r)]
+    skipped = {str(p.resolve()) for p in skip}
+    found: dict[str, str] = {}  # resolved target -> path as reached first (sorted walk)
     problems: list[Diagnostic] = []
-    visited: set[Path] = set()
+    visited: set[str] = set()
 
-    def inside_roots(target: Path | None) -> bool:
-        return target is not None and any(
-            target == r or r in target.parents for r in resolved_roots
-        )
+    def inside_roots(target: str | None) -> bool:
+        return target is not None and any(target == r or _below(target, r) for r in resolved_roots)
 
-    def consider_file(directory: Path, real_directory: Path, name: str, is_link: bool) -> None:
+    def consider_file(directory: str, real_directory: str, name: str, is_link: bool) -> None:
         if _is_hidden(name) or name == PROJECT_FILE:
             return
         if not name.endswith(_YAML_SUFFIXES) or name in _KUSTOMIZE_FILES:
@@ -510,29 +520,32 @@ def collect_files(
             if note is None and not _is_documentation(name):
                 note = _OTHER_SUFFIX
             if note is not None:
-                shown = display_path(directory / name)
+                shown = display_path(Path(_join(directory, name)))
                 problems.append(Diagnostic("W_SKIPPED", note, Severity.WARNING, file=shown))
             return
-        path = directory / name
+        path = _join(directory, name)
         if is_link:
             target = _resolved(path)
             if target is None or not inside_roots(target):
                 return  # a loop, or a link leading outside the given paths: never read or named
         else:
-            target = real_directory / name  # what resolve() gives, without a syscall per part
+            target = _join(real_directory, name)  # what resolve() gives, without a syscall
         if target not in skipped and target not in found:
             found[target] = path
 
-    def unreadable(directory: Path, exc: OSError | None) -> None:
-        reason = (exc.strerror or str(exc)) if exc is not None else "cannot resolve it"
+    def unreadable(directory: str, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
         problems.append(
-            Diagnostic("E_READ", f"cannot read directory: {reason}", file=display_path(directory))
+            Diagnostic(
+                "E_READ", f"cannot read directory: {reason}", file=display_path(Path(directory))
+            )
         )
 
     def walk(root: Path) -> None:
         # each directory with its resolved path: a subdirectory that is not a link resolves to
         # its parent's resolved path plus its name, without a syscall per part
-        stack: list[tuple[Path, Path | None]] = [(root, _resolved(root))]
+        top = str(root)
+        stack: list[tuple[str, str | None]] = [(top, _resolved(top))]
         while stack:
             here, real_here = stack.pop()
             if real_here is None or real_here in visited or not inside_roots(real_here):
@@ -544,31 +557,28 @@ def collect_files(
             except OSError as exc:
                 unreadable(here, exc)
                 continue
-            subdirs: list[tuple[Path, Path | None]] = []
+            subdirs: list[tuple[str, str | None]] = []
             for name, is_dir, is_link in entries:
                 if not is_dir:
                     consider_file(here, real_here, name, is_link)
                     continue
                 if _is_hidden(name):
                     continue
-                sub = here / name
-                target = _resolved(sub) if is_link else real_here / name
-                if target is None and not is_link:
-                    unreadable(sub, _resolve_error(sub))
-                    continue
+                sub = _join(here, name)
+                target = _resolved(sub) if is_link else _join(real_here, name)
                 if target is None or target in skipped or target in visited:
                     continue
                 if is_link and (
-                    not inside_roots(target) or target == real_here or target in real_here.parents
+                    not inside_roots(target) or target == real_here or _below(real_here, target)
                 ):
                     continue
-                if os.path.lexists(sub / _OUTPUT_MARKER):
+                if os.path.lexists(_join(sub, _OUTPUT_MARKER)):
                     problems.append(
                         Diagnostic(
                             "W_OUTPUT_DIR_SKIPPED",
                             f"skipped: an aimctl output directory ({_OUTPUT_MARKER}), not input",
                             severity=Severity.WARNING,
-                            file=display_path(sub),
+                            file=display_path(Path(sub)),
                         )
                     )
                     continue
@@ -577,7 +587,7 @@ def collect_files(
 
     for root in roots:
         if is_stdin(root):
-            found.setdefault(STDIN, STDIN)
+            found.setdefault(str(STDIN), str(STDIN))
         elif not os.path.lexists(root):
             problems.append(
                 Diagnostic("E_PATH_NOT_FOUND", "no such file or directory", file=root.as_posix())
@@ -585,12 +595,16 @@ def collect_files(
         elif root.is_dir():
             walk(root)
         elif root.exists():
-            found.setdefault(root.resolve(), root)  # load_file refuses what is not a regular file
+            found.setdefault(str(root.resolve()), str(root))  # load_file refuses non-regular files
         else:
             problems.append(
                 Diagnostic("E_PATH_NOT_FOUND", "broken symbolic link", file=root.as_posix())
             )
-    return sorted(found.values(), key=lambda p: p.as_posix()), problems
+    return sorted(found.values(), key=_posix), problems
+
+
+def _posix(name: str) -> str:
+    return name.replace(os.sep, "/") if os.sep != "/" else name
 
 
 def _decode(raw: bytes) -> str:
@@ -848,35 +862,50 @@ class _NotRegular(Exception):
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _read_regular(path: Path) -> bytes:
+def _read_regular(path: str | Path) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES. FIFOs, devices and sockets are
     refused without reading (a FIFO would block, ``/dev/zero`` never ends); the check is made
     on the open descriptor, so the file cannot be swapped between check and read."""
-    return _read_regular_stat(path)[0]
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        return _read_descriptor(fd)
+    finally:
+        os.close(fd)
 
 
-def _read_regular_stat(path: Path) -> tuple[bytes, os.stat_result]:
+def _read_regular_stat(path: str | Path) -> tuple[bytes, os.stat_result]:
     """``_read_regular`` and the ``fstat`` of the descriptor read (taken after reading)."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _NotRegular("not a regular file (a FIFO, device or socket); refused")
-        if st.st_size > MAX_FILE_BYTES:
-            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        if remaining <= 0:
-            raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        return b"".join(chunks), os.fstat(fd)
+        return _read_descriptor(fd), os.fstat(fd)
     finally:
         os.close(fd)
+
+
+_TAIL_READ = 1 << 16  # reads after the first: the end of the file, or what it grew by since
+
+
+def _read_descriptor(fd: int) -> bytes:
+    """Everything up to the end of the regular file open at ``fd`` (``_read_regular``): the
+    size ``fstat`` gives in one read, then reads until the end, at most MAX_FILE_BYTES."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise _NotRegular("not a regular file (a FIFO, device or socket); refused")
+    if st.st_size > MAX_FILE_BYTES:
+        raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    chunks = []
+    remaining = MAX_FILE_BYTES + 1
+    want = st.st_size + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, want))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+        want = _TAIL_READ
+    if remaining <= 0:
+        raise _InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    return b"".join(chunks)
 
 
 def read_regular_or_none(path: Path) -> tuple[bytes, os.stat_result] | None:
@@ -912,12 +941,16 @@ def load_paths(
     problems are still reported).
     ``walked``: the files (and walk problems) ``collect_files`` already found, to load instead.
     """
-    files, problems = walked if walked is not None else collect_files(paths, skip)
+    needles = tuple(m.encode("utf-8") for m in mentions)
+    if walked is None:
+        names, problems = _collect_names(paths, skip)
+        files = [Path(name) for name in names if not needles or _mentions(name, needles)]
+    else:
+        files, problems = walked
+        if needles:
+            files = [path for path in files if _mentions(os.fspath(path), needles)]
     problems = list(problems)
     _EXPANDED[0] = 0
-    if mentions:
-        needles = tuple(m.encode("utf-8") for m in mentions)
-        files = [path for path in files if _mentions(path, needles)]
     result = LoadResult(diagnostics=problems)
     named = list(zip(files, display_paths(files), strict=True))
     result.files = [shown for _, shown in named]
@@ -940,11 +973,11 @@ def load_paths(
     return result
 
 
-def _mentions(path: Path, needles: tuple[bytes, ...]) -> bool:
-    """Whether the file holds one of ``needles``; a file that cannot be read is kept, so that
-    ``load_file`` reports why."""
+def _mentions(name: str, needles: tuple[bytes, ...]) -> bool:
+    """Whether the file ``name`` (``-``: standard input) holds one of ``needles``; a file that
+    cannot be read is kept, so that ``load_file`` reports why."""
     try:
-        raw = _read_input(path)
+        raw = _read_stdin() if name == "-" else _read_regular(name)
     except (OSError, _InputError, _NotRegular):
         return True
     return any(needle in raw for needle in needles)

@@ -21,7 +21,6 @@ explicit ``--jobs``; without ``fork`` the render stays serial.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -133,6 +132,8 @@ def _v1_limit(directory: Path) -> int | None:
 
 
 def fork_available() -> bool:
+    import multiprocessing  # here, not at the top: small work (explain) never imports it
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -140,6 +141,8 @@ def choose_jobs(requested: int, size: int, threshold: int = AUTO_MIN_SERVICES) -
     """Worker processes for work of ``size`` (services, or input bytes with that threshold):
     ``requested`` when set (1 = serial), else one per available CPU (at most MAX_AUTO_JOBS) from
     ``threshold`` on."""
+    if requested <= 0 and size < threshold:
+        return 1  # before fork_available: small work imports no multiprocessing
     if not fork_available():
         return 1
     if requested > 0:  # never more workers than CPUs: more only cost memory and forks
@@ -202,6 +205,8 @@ def run(
     _WORK, _PER_WORKER, _DONE_HERE = work, parts_per_worker, 0
     results: list[Any] = [None] * len(parts)
     here = 1 if first_here and len(parts) > 1 and jobs > 1 else 0
+    import multiprocessing
+
     try:
         context = multiprocessing.get_context("fork")
         try:

@@ -10,6 +10,7 @@ looking_ahead_...`` imitates such a parser whatever the installed version does.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -89,6 +90,31 @@ def test_file_size_limit_is_aimctls(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     big.write_text("a: " + "x" * (1024 * 1024) + "\n")
     _, problems = loader.load_file(big, "big.yaml")
     assert [p.message for p in problems] == ["yaml: file is larger than 1 MiB"]
+
+
+def _understated_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fstat`` says 10 bytes, as for a file that grew after the check (or a /proc file)."""
+    real_fstat = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        st = real_fstat(fd)
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, 0, 0, 10, 0, 0, 0))
+
+    monkeypatch.setattr(loader.os, "fstat", fstat)
+
+
+def test_a_file_larger_than_its_fstat_is_read_to_its_end_and_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grown = tmp_path / "grown.yaml"
+    grown.write_text("a: " + "x" * 3_000_000 + "\n")
+    _understated_size(monkeypatch)
+    assert loader.read_regular_or_none(grown) is not None
+    docs, problems = loader.load_file(grown, "grown.yaml")
+    assert problems == [] and docs[0].data == {"a": "x" * 3_000_000}
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 2 * 1024 * 1024)
+    _, problems = loader.load_file(grown, "grown.yaml")
+    assert [p.message for p in problems] == ["yaml: file is larger than 2 MiB"]
 
 
 class _ScannerError(yaml.scanner.ScannerError):

@@ -12,16 +12,18 @@ created for an undeclared namespace only the former.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aimctl.errors import Diagnostic
 from aimctl.project import MANAGED_BY_LABEL, NGINX_REWRITE, TENANT_LABEL, Project, Tenant
 from aimctl.provenance import FieldPath
-from aimctl.render.engine import TemplateError, TemplateSet
 from aimctl.resolve.service import ResolvedService
 from aimctl.tenants.diagnostics import ingress_without_services, undeclared_namespace
 from aimctl.tenants.rbac import cluster_role_contexts, role_binding_contexts
 from aimctl.tenants.usage import quota_entries, services_by_namespace
+
+if TYPE_CHECKING:  # jinja2 (the engine's) only when templates are rendered: not for explain
+    from aimctl.render.engine import TemplateSet
 
 __all__ = [
     "INGRESS_NAME",
@@ -91,6 +93,8 @@ class _Renderer:
         self.problems: list[Diagnostic] = []
 
     def __call__(self, name: str, context: dict[str, Any], field: FieldPath) -> None:
+        from aimctl.render.engine import TemplateError  # imported by whoever made the templates
+
         try:
             self.objects.append(self.templates.render(name, context))
         except TemplateError as exc:
