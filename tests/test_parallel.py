@@ -96,6 +96,42 @@ def test_errors_are_reported_the_same_with_workers(tree: Path, tmp_path: Path, r
     assert not (tmp_path / "b").exists()
 
 
+def _spoil(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_value_refusals_are_reported_the_same_with_workers(tmp_path: Path, run_cli) -> None:
+    """Values the API server would refuse (``resolve.apivalues``), checked by the workers for
+    their namespaces and by the parent for cluster scope: the same errors in the same order,
+    and no output."""
+    broken = tmp_path / "broken"
+    generate_tree(broken, tenants=6, services=3, seed=2036)
+    services = sorted(broken.rglob("services.yaml"))
+    _spoil(services[4], "- name: HF_TOKEN", "- name: HF=TOKEN")
+    _spoil(services[1], "- name: HF_TOKEN", "- name: HF=TOKEN")
+    _spoil(services[1], "cpu: '4'", "cpu: '-4'")
+    _spoil(
+        broken / "platform" / "cluster-runtime-config.yaml",
+        "defaultStorageClassName: rwx-standard",
+        "defaultStorageClassName: RWX_standard",
+    )
+    outputs = {}
+    for jobs in ("1", "3"):
+        out = tmp_path / f"out-{jobs}"
+        result = run_cli("render", str(broken), "-o", str(out), "--jobs", jobs)
+        assert result.exit_code == 1, result.stderr
+        assert not out.exists()
+        outputs[jobs] = result.stderr
+    assert outputs["3"] == outputs["1"]
+    lines = outputs["1"].splitlines()
+    assert len(lines) == 4, outputs["1"]
+    assert "cluster-runtime-config.yaml" in lines[0] and "storage class" in lines[0]
+    assert [services[1].parent.name in line for line in lines] == [False, True, True, False]
+    assert services[4].parent.name in lines[3]
+
+
 def test_partition_balances_by_weight_and_is_deterministic() -> None:
     weights = {f"ns-{i:02}": 1 + (i * 7) % 11 for i in range(30)}
     groups = partition(weights, 4)
