@@ -293,3 +293,66 @@ def test_first_here_runs_the_first_part_in_this_process_and_keeps_the_order() ->
     assert all(pid != os.getpid() for pid, _ in results[1:])
     # without it, or with one job, every part is a worker's (or, serially, this process's)
     assert all(pid != os.getpid() for pid, _ in run(_pid_and_square, [1, 2], 2))
+
+
+def _pid_and_square_noted(n: int) -> tuple[int, int]:
+    """``_pid_and_square``, leaving a note in the folder ``AIMCTL_TEST_NOTES`` when a worker
+    (not the process ``AIMCTL_TEST_PARENT``) does the first item."""
+    import os
+
+    if n == 0 and os.getpid() != int(os.environ["AIMCTL_TEST_PARENT"]):
+        Path(os.environ["AIMCTL_TEST_NOTES"], "worker-took-one").touch()
+    return _pid_and_square(n)
+
+
+def test_run_claimed_shares_the_items_and_keeps_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers take items while this process does ``meanwhile``; this process then takes
+    what is left beside them; the results come back in the order of the items."""
+    import os
+    import time
+
+    from aimctl.parallel import run_claimed
+
+    monkeypatch.setenv("AIMCTL_TEST_NOTES", str(tmp_path))
+    monkeypatch.setenv("AIMCTL_TEST_PARENT", str(os.getpid()))
+    called: list[int] = []
+
+    def meanwhile() -> None:  # wait until a worker has done the first item
+        called.append(os.getpid())
+        for _ in range(6000):
+            if (tmp_path / "worker-took-one").exists():
+                return
+            time.sleep(0.01)
+
+    results = run_claimed(_pid_and_square_noted, list(range(30)), 2, meanwhile)
+    assert [square for _, square in results] == [n * n for n in range(30)]
+    assert called == [os.getpid()]
+    assert results[0][0] != os.getpid()  # a worker took the first item while we waited
+    assert {pid for pid, _ in results} <= {os.getpid(), results[0][0]}
+
+
+def _square_but_three(n: int) -> int:
+    if n == 3:
+        raise ValueError("three")
+    return n * n
+
+
+def test_run_claimed_raises_what_a_worker_raised_and_falls_back_without_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing.context
+
+    from aimctl.parallel import run_claimed
+
+    with pytest.raises(ValueError, match="three"):
+        run_claimed(_square_but_three, list(range(8)), 3)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", refuse)
+    called: list[bool] = []
+    assert run_claimed(lambda n: n * 2, [1, 2, 3], 3, lambda: called.append(True)) == [2, 4, 6]
+    assert called == [True]
