@@ -12,10 +12,10 @@ import hashlib
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -924,18 +924,26 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
+# Runs of files per parsing process: the processes take them as they go, so one that has other
+# work first (``meanwhile``) or is slower parses fewer; at the end, one waits at most a run.
+PARSE_RUNS_PER_JOB: Final = 8
+
+
 def load_paths(
     paths: Iterable[Path],
     skip: Iterable[Path] = (),
     jobs: int = 1,
     mentions: tuple[str, ...] = (),
     walked: tuple[list[Path], list[Diagnostic]] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load every YAML document below ``paths`` in sorted path order.
 
     ``jobs``: parse in that many processes, this one and forked workers (0: by input size and
-    CPUs, see ``aimctl.parallel``); each parses a consecutive run of files, so the result is the
-    same. This process parses the first run itself: its documents are then never pickled.
+    CPUs, see ``aimctl.parallel``); each takes consecutive runs of files as the others leave
+    them (``parallel.run_claimed``), and the runs are joined in order, so the result is the same.
+    Documents this process parses are never pickled. ``meanwhile``: called in this process
+    while the workers start parsing (with workers only).
     ``mentions``: load only the files whose text contains one of these strings (a cheap byte
     search before parsing; files that cannot be read or are too large are kept, so their
     problems are still reported).
@@ -955,13 +963,13 @@ def load_paths(
     named = list(zip(files, display_paths(files), strict=True))
     result.files = [shown for _, shown in named]
     if jobs != 1 and len(named) > 1:
-        from aimctl.parallel import AUTO_MIN_INPUT_BYTES, choose_jobs, chunks, run
+        from aimctl.parallel import AUTO_MIN_INPUT_BYTES, choose_jobs, chunks, run_claimed
 
         sizes = [_size(path) for path in files]
         workers = choose_jobs(jobs, sum(sizes), AUTO_MIN_INPUT_BYTES)
         if workers > 1:
-            parts = chunks(named, sizes, workers)
-            for shipped in run(_load_files_shipped, parts, workers, first_here=True):
+            parts = chunks(named, sizes, workers * PARSE_RUNS_PER_JOB)
+            for shipped in run_claimed(_load_files_shipped, parts, workers, meanwhile):
                 for plain, problems, digests in shipped:
                     result.documents.extend(LoadedDocument(*doc) for doc in plain)
                     result.diagnostics.extend(problems)

@@ -40,6 +40,7 @@ __all__ = [
     "cpu_limit",
     "partition",
     "run",
+    "run_claimed",
 ]
 
 T = TypeVar("T")
@@ -252,3 +253,61 @@ def _numbered(item: tuple[int, Any]) -> tuple[int, Any]:
     _DONE_HERE += 1
     set_enabled(_PER_WORKER is not None and _DONE_HERE >= _PER_WORKER)
     return index, _WORK(part)
+
+
+# run_claimed: the work, its items and the shared count of items taken, set before the fork.
+_CLAIMED: tuple[Callable[[Any], Any], Sequence[Any], Any] | None = None
+
+
+def run_claimed(
+    work: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[R]:
+    """``work(item)`` for every item, results in the order of ``items``: this process and
+    ``jobs - 1`` forked workers each take the next item no one has taken until none is left, so
+    the work spreads by what each process gets done. This process first calls ``meanwhile()``
+    (the workers take its share meanwhile); its own results are neither pickled nor copied. An
+    exception in a worker is raised here."""
+    global _CLAIMED
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    _CLAIMED = (work, items, context.Value("q", 0))
+    results: dict[int, Any] = {}
+    try:
+        try:
+            pool = context.Pool(max(1, jobs - 1))
+        except OSError:  # fork refused (process or memory limits): the same work, here
+            if meanwhile is not None:
+                meanwhile()
+            return [work(item) for item in items]
+        with pool:
+            pending = [pool.apply_async(_claim, (True,)) for _ in range(max(1, jobs - 1))]
+            if meanwhile is not None:
+                meanwhile()
+            results.update(_claim(False))
+            for answer in pending:
+                results.update(answer.get())
+    finally:
+        _CLAIMED = None
+    return [results[index] for index in range(len(items))]
+
+
+def _claim(in_worker: bool) -> list[tuple[int, Any]]:
+    """Items of ``run_claimed`` taken one by one until none is left, with their results."""
+    from aimctl.keepalive import set_enabled
+
+    assert _CLAIMED is not None
+    work, items, taken = _CLAIMED
+    if in_worker:
+        set_enabled(False)  # what the work keeps goes with the results
+    done: list[tuple[int, Any]] = []
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value = index + 1
+        if index >= len(items):
+            return done
+        done.append((index, work(items[index])))

@@ -360,3 +360,52 @@ def test_swap_folder_puts_the_old_folder_back_when_the_marker_fails(
         emit.swap_folder(out, "a", {"x.yaml": "x: 2\n"}, [], "new marker\n", {})
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+KUSTOMIZATION_PATHS = [
+    "_cluster/namespace-a.yaml",
+    "ml-team/inferenceservice-chat.yaml",
+    "2024-10/configmap-x.yaml",  # timestamp-like: quoted
+    "0ns/configmap-x.yaml",
+    "y/n",
+    "a/b:",
+    "a/b #c",
+    "a/ b",
+    "a/b\nc/d",  # a line break in a path: no longer one line
+    "",
+    "ab",  # no "/": a word or a number may hide in such a path
+    "on",
+    "1e3",
+    "/abs.yaml",
+    "./rel.yaml",
+    "-a/b.yaml",
+    "A/B.yaml",
+    "ns/é.yaml",
+    "ns/x.yaml\t",
+]
+
+
+def test_the_kustomization_is_what_the_emitter_writes_for_it() -> None:
+    """``kustomization_text`` writes the list of plain paths itself: the same text as
+    ``dump_yaml`` of the whole mapping, for lists of every kind of path."""
+    import random
+
+    from aimctl.emit import kustomization_text
+    from aimctl.serialize import dump_yaml
+
+    def emitted(paths: list[str]) -> str:
+        head = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
+        return dump_yaml({**head, "resources": paths, "sortOptions": {"order": "fifo"}})
+
+    rnd = random.Random(23)
+    plain = [f"ns-{i}/inferenceservice-svc-{i}.yaml" for i in range(50)]
+    lists = [[], plain, *([path] for path in KUSTOMIZATION_PATHS)]
+    lists += [[*plain[:3], path, *plain[3:6]] for path in KUSTOMIZATION_PATHS]
+    alphabet = "az09._/-:# \n\"'y_AZé\t"
+    for _ in range(3000):
+        size = rnd.randint(1, 4)
+        lists.append(
+            ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10))) for _ in range(size)]
+        )
+    for paths in lists:
+        assert kustomization_text(paths) == emitted(paths), paths

@@ -96,6 +96,42 @@ def test_errors_are_reported_the_same_with_workers(tree: Path, tmp_path: Path, r
     assert not (tmp_path / "b").exists()
 
 
+def _spoil(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_value_refusals_are_reported_the_same_with_workers(tmp_path: Path, run_cli) -> None:
+    """Values the API server would refuse (``resolve.apivalues``), checked by the workers for
+    their namespaces and by the parent for cluster scope: the same errors in the same order,
+    and no output."""
+    broken = tmp_path / "broken"
+    generate_tree(broken, tenants=6, services=3, seed=2036)
+    services = sorted(broken.rglob("services.yaml"))
+    _spoil(services[4], "- name: HF_TOKEN", "- name: HF=TOKEN")
+    _spoil(services[1], "- name: HF_TOKEN", "- name: HF=TOKEN")
+    _spoil(services[1], "cpu: '4'", "cpu: '-4'")
+    _spoil(
+        broken / "platform" / "cluster-runtime-config.yaml",
+        "defaultStorageClassName: rwx-standard",
+        "defaultStorageClassName: RWX_standard",
+    )
+    outputs = {}
+    for jobs in ("1", "3"):
+        out = tmp_path / f"out-{jobs}"
+        result = run_cli("render", str(broken), "-o", str(out), "--jobs", jobs)
+        assert result.exit_code == 1, result.stderr
+        assert not out.exists()
+        outputs[jobs] = result.stderr
+    assert outputs["3"] == outputs["1"]
+    lines = outputs["1"].splitlines()
+    assert len(lines) == 4, outputs["1"]
+    assert "cluster-runtime-config.yaml" in lines[0] and "storage class" in lines[0]
+    assert [services[1].parent.name in line for line in lines] == [False, True, True, False]
+    assert services[4].parent.name in lines[3]
+
+
 def test_partition_balances_by_weight_and_is_deterministic() -> None:
     weights = {f"ns-{i:02}": 1 + (i * 7) % 11 for i in range(30)}
     groups = partition(weights, 4)
@@ -257,3 +293,66 @@ def test_first_here_runs_the_first_part_in_this_process_and_keeps_the_order() ->
     assert all(pid != os.getpid() for pid, _ in results[1:])
     # without it, or with one job, every part is a worker's (or, serially, this process's)
     assert all(pid != os.getpid() for pid, _ in run(_pid_and_square, [1, 2], 2))
+
+
+def _pid_and_square_noted(n: int) -> tuple[int, int]:
+    """``_pid_and_square``, leaving a note in the folder ``AIMCTL_TEST_NOTES`` when a worker
+    (not the process ``AIMCTL_TEST_PARENT``) does the first item."""
+    import os
+
+    if n == 0 and os.getpid() != int(os.environ["AIMCTL_TEST_PARENT"]):
+        Path(os.environ["AIMCTL_TEST_NOTES"], "worker-took-one").touch()
+    return _pid_and_square(n)
+
+
+def test_run_claimed_shares_the_items_and_keeps_their_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers take items while this process does ``meanwhile``; this process then takes
+    what is left beside them; the results come back in the order of the items."""
+    import os
+    import time
+
+    from aimctl.parallel import run_claimed
+
+    monkeypatch.setenv("AIMCTL_TEST_NOTES", str(tmp_path))
+    monkeypatch.setenv("AIMCTL_TEST_PARENT", str(os.getpid()))
+    called: list[int] = []
+
+    def meanwhile() -> None:  # wait until a worker has done the first item
+        called.append(os.getpid())
+        for _ in range(6000):
+            if (tmp_path / "worker-took-one").exists():
+                return
+            time.sleep(0.01)
+
+    results = run_claimed(_pid_and_square_noted, list(range(30)), 2, meanwhile)
+    assert [square for _, square in results] == [n * n for n in range(30)]
+    assert called == [os.getpid()]
+    assert results[0][0] != os.getpid()  # a worker took the first item while we waited
+    assert {pid for pid, _ in results} <= {os.getpid(), results[0][0]}
+
+
+def _square_but_three(n: int) -> int:
+    if n == 3:
+        raise ValueError("three")
+    return n * n
+
+
+def test_run_claimed_raises_what_a_worker_raised_and_falls_back_without_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing.context
+
+    from aimctl.parallel import run_claimed
+
+    with pytest.raises(ValueError, match="three"):
+        run_claimed(_square_but_three, list(range(8)), 3)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", refuse)
+    called: list[bool] = []
+    assert run_claimed(lambda n: n * 2, [1, 2, 3], 3, lambda: called.append(True)) == [2, 4, 6]
+    assert called == [True]

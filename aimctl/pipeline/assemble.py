@@ -69,7 +69,10 @@ def render_inputs(
     else:  # templates load after resolution here: None when it failed
         part, templates = render_part(catalog, project, options, None, on_service=on_service)
     keep(part)  # the resolved services, freed otherwise when this returns
-    refused = profile_pipeline_refusals(catalog) + rendered_value_refusals(catalog)
+    values = part.value_refusals  # checked by the workers, else here
+    refused = profile_pipeline_refusals(catalog) + (
+        values if values is not None else rendered_value_refusals(catalog)
+    )
     diagnostics = [*refused, *part.resolve_diagnostics]
     if not part.ok or templates is None or refused:
         return RenderResult([], diagnostics, part.count + len(refused), part.services)
@@ -171,7 +174,9 @@ def _passthrough(
     tenant helper roles): it would hand every tenant whatever rights it lists.
     """
     tenant_made = {_identity(o) for o in scaffold}
-    service_made = {_identity(o) for o in rendered}
+    kinds = {str(entry.raw.get("kind")) for entry in inputs.catalog.passthrough}
+    # only the identities a pass-through object may have (of 33,000 objects, few kinds match)
+    service_made = {_identity(o) for o in rendered if str(o.get("kind")) in kinds}
     bound = _bound_roles(scaffold)
     kept = []
     for entry in inputs.catalog.passthrough:

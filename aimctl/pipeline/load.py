@@ -170,7 +170,9 @@ def load_inputs(options: LoadOptions) -> Inputs:
         project, project_file, diagnostics = _load_project(project_path)
     operator = _operator_target(options.operator, project, project_file)
     skip = options.skip + ((project_path,) if project_path else ())
-    loaded = load_paths(options.paths, skip, options.jobs, options.mentions, options.walked)
+    loaded = load_paths(
+        options.paths, skip, options.jobs, options.mentions, options.walked, options.meanwhile
+    )
     diagnostics.extend(loaded.diagnostics)
     catalog, problems = build_catalog(loaded.documents, options.namespace)
     diagnostics.extend(problems)

@@ -32,6 +32,8 @@ class LoadOptions:
     operator: str | None = None  # --operator-version; overrides the project file's `operator`
     # the files ``collect_files`` found (and its problems), when the caller walked already
     walked: tuple[list[Path], list[Diagnostic]] | None = None
+    # called in this process while forked workers parse (``loader.load_paths``)
+    meanwhile: Callable[[], None] | None = None
 
 
 def _sorted_or_none(value: Collection[str] | None) -> list[str] | None:

@@ -14,7 +14,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from aimctl.errors import Diagnostic
 from aimctl.pipeline.options import Hooks, LoadOptions, RenderRequest, cache_options
@@ -176,8 +176,33 @@ def _load(request: RenderRequest, walked: Walked | None = None) -> Inputs:
             request.options.jobs,
             operator=request.operator,
             walked=walked,
+            meanwhile=_import_render_stages,
         )
     )
+
+
+# What rendering loaded inputs imports (``render_inputs``, the workers' resolve and render).
+_RENDER_MODULES: Final = (
+    "aimctl.pipeline.parts",
+    "aimctl.render.children",
+    "aimctl.report",
+    "aimctl.resolve.apivalues",
+    "aimctl.resolve.run",
+    "aimctl.resolve.standalone",
+    "aimctl.resolve.template_caches",
+    "aimctl.resolve.templates",
+    "aimctl.tenants",
+)
+
+
+def _import_render_stages() -> None:
+    """Import the render's stages while forked workers parse the inputs: else one core waits
+    on these imports (0.15 s) between the load and the render's workers. Only a head start:
+    each module imports what it needs anyway."""
+    import importlib
+
+    for name in _RENDER_MODULES:
+        importlib.import_module(name)
 
 
 def render_loaded(

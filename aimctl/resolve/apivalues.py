@@ -42,6 +42,7 @@ __all__ = [
     "ENV_SOURCES",
     "MAX_ANNOTATIONS_BYTES",
     "annotation_problems",
+    "entry_value_refusals",
     "env_var_problems",
     "rendered_label_problems",
     "rendered_value_refusals",
@@ -160,16 +161,25 @@ def _resource_problems(entry: Entry[Any], spec: Any) -> Iterator[Diagnostic]:
 
 def rendered_value_refusals(catalog: Catalog) -> list[Diagnostic]:
     """Every env var, storage class name and resource quantity in an AIM object that the API
-    server would refuse in the children the operator copies it into (this module's rules)."""
+    server would refuse in the children the operator copies it into (this module's rules), in
+    the order of the entries' files and documents."""
     out: list[Diagnostic] = []
     for entry in sorted(catalog.by_key.values(), key=lambda e: (e.file, e.doc)):
-        spec = field_or_none(entry.obj, "spec")
-        if spec is None or isinstance(entry.obj, dict):
-            continue
-        out.extend(_env_problems(entry))
-        out.extend(_storage_problems(entry, spec))
-        out.extend(_resource_problems(entry, spec))
+        out.extend(entry_value_refusals(entry))
     return out
+
+
+def entry_value_refusals(entry: Entry[Any]) -> list[Diagnostic]:
+    """``rendered_value_refusals`` of one entry (a parallel render checks each worker's
+    namespaces in that worker)."""
+    spec = field_or_none(entry.obj, "spec")
+    if spec is None or isinstance(entry.obj, dict):
+        return []
+    return [
+        *_env_problems(entry),
+        *_storage_problems(entry, spec),
+        *_resource_problems(entry, spec),
+    ]
 
 
 def annotation_problems(annotations: dict[str, Decision]) -> list[Diagnostic]:
